@@ -1,0 +1,2 @@
+export { ERROR_CODES, type ErrorCode } from './error-code.js';
+export { HeflError } from './hefl-error.js';
