@@ -34,7 +34,11 @@ interface ErrorCodeInfo {
 
 export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = Object.freeze({
   invalid_argument: { grpcStatus: status.INVALID_ARGUMENT, publicMessage: 'invalid argument', exitCode: 2 },
-  invalid_config: { grpcStatus: status.INVALID_ARGUMENT, publicMessage: 'invalid configuration', exitCode: 2 },
+  invalid_config: {
+    grpcStatus: status.INVALID_ARGUMENT,
+    publicMessage: 'invalid configuration',
+    exitCode: 2,
+  },
   invalid_data: { grpcStatus: status.INVALID_ARGUMENT, publicMessage: 'invalid data', exitCode: 2 },
   malformed_ciphertext: {
     grpcStatus: status.INVALID_ARGUMENT,
@@ -52,7 +56,11 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = Object.fr
     exitCode: 2,
   },
   unauthenticated: { grpcStatus: status.UNAUTHENTICATED, publicMessage: 'unauthenticated', exitCode: 1 },
-  permission_denied: { grpcStatus: status.PERMISSION_DENIED, publicMessage: 'permission denied', exitCode: 1 },
+  permission_denied: {
+    grpcStatus: status.PERMISSION_DENIED,
+    publicMessage: 'permission denied',
+    exitCode: 1,
+  },
   replay: { grpcStatus: status.ALREADY_EXISTS, publicMessage: 'message replayed', exitCode: 1 },
   not_found: { grpcStatus: status.NOT_FOUND, publicMessage: 'not found', exitCode: 1 },
   already_exists: { grpcStatus: status.ALREADY_EXISTS, publicMessage: 'already exists', exitCode: 1 },
@@ -61,7 +69,11 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = Object.fr
     publicMessage: 'not allowed in the current state',
     exitCode: 1,
   },
-  deadline_exceeded: { grpcStatus: status.DEADLINE_EXCEEDED, publicMessage: 'deadline exceeded', exitCode: 1 },
+  deadline_exceeded: {
+    grpcStatus: status.DEADLINE_EXCEEDED,
+    publicMessage: 'deadline exceeded',
+    exitCode: 1,
+  },
   unavailable: { grpcStatus: status.UNAVAILABLE, publicMessage: 'service unavailable', exitCode: 1 },
   integrity: { grpcStatus: status.DATA_LOSS, publicMessage: 'integrity check failed', exitCode: 1 },
   internal: { grpcStatus: status.INTERNAL, publicMessage: 'internal error', exitCode: 1 },

@@ -90,7 +90,8 @@ export class EncryptedSum {
 
   /** The sum so far, ready to send to the sites, which alone can decrypt it. */
   result(): CiphertextBatch {
-    if (this.contributionCount === 0) throw new HeflError('failed_precondition', 'the sum has no contributions');
+    if (this.contributionCount === 0)
+      throw new HeflError('failed_precondition', 'the sum has no contributions');
     const form = this.he.sumForm;
     const ciphertexts = this.sums.map((ct) => this.he.saveCiphertext(ct!, form));
     return { profileId: this.he.profile.id, form, valueCount: this.valueCount, ciphertexts };

@@ -28,7 +28,7 @@ describe('coefficient packer', () => {
 
   it('uses 54/64 of SEAL’s bytes for a 54-bit modulus', () => {
     const packed = packCoefficients(randomCoefficients(2048, Q54, 1), 0, 2048, 54, Q54);
-    expect(packed.length).toBe(2048 * 54 / 8);
+    expect(packed.length).toBe((2048 * 54) / 8);
   });
 
   it('refuses a coefficient that is not reduced modulo q', () => {

@@ -47,7 +47,10 @@ export function packCoefficients(
     const lo = words[2 * i]!;
     const hi = words[2 * i + 1]!;
     if (hi > modHi || (hi === modHi && lo >= modLo)) {
-      throw new HeflError('malformed_ciphertext', `coefficient ${i} is not reduced modulo the profile's prime`);
+      throw new HeflError(
+        'malformed_ciphertext',
+        `coefficient ${i} is not reduced modulo the profile's prime`,
+      );
     }
     put(lo, 32);
     put(hi, highBits);
@@ -72,7 +75,10 @@ export function unpackCoefficients(
   checkWidth(bits);
   const byteLength = packedLength(count, bits);
   if (packed.length !== byteLength) {
-    throw new HeflError('malformed_ciphertext', `packed polynomial has ${packed.length} bytes, expected ${byteLength}`);
+    throw new HeflError(
+      'malformed_ciphertext',
+      `packed polynomial has ${packed.length} bytes, expected ${byteLength}`,
+    );
   }
   const padded = new Uint8Array(Math.ceil(byteLength / 4) * 4);
   padded.set(packed);
@@ -101,7 +107,10 @@ export function unpackCoefficients(
     const lo = take(32);
     const hi = take(highBits);
     if (hi > modHi || (hi === modHi && lo >= modLo)) {
-      throw new HeflError('malformed_ciphertext', `coefficient ${i} is not reduced modulo the profile's prime`);
+      throw new HeflError(
+        'malformed_ciphertext',
+        `coefficient ${i} is not reduced modulo the profile's prime`,
+      );
     }
     out[2 * i] = lo;
     out[2 * i + 1] = hi;

@@ -94,7 +94,13 @@ export class FixedPointQuantizer {
    * Turns a decrypted sum of `contributors` quantised vectors back into floats. Refuses
    * more contributors than the quantizer was sized for: such a sum may have wrapped.
    */
-  dequantizeInto(sums: BigInt64Array, count: number, contributors: number, out: Float64Array, to: number): void {
+  dequantizeInto(
+    sums: BigInt64Array,
+    count: number,
+    contributors: number,
+    out: Float64Array,
+    to: number,
+  ): void {
     this.checkContributors(contributors);
     for (let i = 0; i < count; i++) out[to + i] = Number(sums[i]!) / this.scale;
   }

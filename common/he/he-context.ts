@@ -4,8 +4,8 @@ import { HeflError } from '../errors/index.js';
 import type { CiphertextBatch, CiphertextForm } from './ciphertext-batch.js';
 import { packCoefficients, packedLength, unpackCoefficients } from './coefficient-packer.js';
 import { type HeProfile, slotsPerCiphertext } from './he-profile.js';
-import { loadSeal, type SEALLibrary } from './seal-loader.js';
 import { SealFrame } from './seal-frame.js';
+import { loadSeal, type SEALLibrary } from './seal-loader.js';
 
 /** Upper bound for a `seal-zstd` ciphertext, checked before SEAL parses it. */
 const MAX_SEAL_BYTES = 64 * 1024 * 1024;
@@ -108,10 +108,16 @@ export class HeContext {
       throw new HeflError('malformed_ciphertext', `expected ${form} ciphertexts, got ${batch.form}`);
     }
     if (!(Number.isInteger(batch.valueCount) && batch.valueCount >= 1)) {
-      throw new HeflError('malformed_ciphertext', `value count ${batch.valueCount} is not a positive integer`);
+      throw new HeflError(
+        'malformed_ciphertext',
+        `value count ${batch.valueCount} is not a positive integer`,
+      );
     }
     if (valueCount !== undefined && batch.valueCount !== valueCount) {
-      throw new HeflError('malformed_ciphertext', `batch has ${batch.valueCount} values, expected ${valueCount}`);
+      throw new HeflError(
+        'malformed_ciphertext',
+        `batch has ${batch.valueCount} values, expected ${valueCount}`,
+      );
     }
     const expected = this.ciphertextCount(batch.valueCount);
     if (batch.ciphertexts.length !== expected) {
@@ -149,14 +155,20 @@ export class HeContext {
     let serialized: Uint8Array;
     if (form === 'seal-zstd') {
       if (wire.length === 0 || wire.length > MAX_SEAL_BYTES) {
-        throw new HeflError('malformed_ciphertext', `ciphertext of ${wire.length} bytes is outside 1..${MAX_SEAL_BYTES}`);
+        throw new HeflError(
+          'malformed_ciphertext',
+          `ciphertext of ${wire.length} bytes is outside 1..${MAX_SEAL_BYTES}`,
+        );
       }
       serialized = wire;
     } else {
       const frame = this.requireFrames()[form];
       const expected = this.packedCiphertextLength(form);
       if (wire.length !== expected) {
-        throw new HeflError('malformed_ciphertext', `ciphertext has ${wire.length} bytes, expected ${expected}`);
+        throw new HeflError(
+          'malformed_ciphertext',
+          `ciphertext has ${wire.length} bytes, expected ${expected}`,
+        );
       }
       const coefficientBytes = wire.length - frame.suffixVariableLength;
       const { bytes, coefficientsAt } = frame.allocate(wire.subarray(coefficientBytes));
@@ -175,7 +187,9 @@ export class HeContext {
       ct.loadArray(this.context, serialized);
     } catch (cause) {
       ct.delete();
-      throw new HeflError('malformed_ciphertext', 'SEAL refused the ciphertext bytes', { cause: sealReason(cause) });
+      throw new HeflError('malformed_ciphertext', 'SEAL refused the ciphertext bytes', {
+        cause: sealReason(cause),
+      });
     }
     if (form === 'seal-zstd') this.checkLoadedParameters(ct);
     return ct;
@@ -196,7 +210,8 @@ export class HeContext {
   }
 
   private requireFrames(): { seeded: SealFrame; full: SealFrame } {
-    if (!this.frames) throw new HeflError('internal', `profile ${this.profile.id} does not use the packed wire`);
+    if (!this.frames)
+      throw new HeflError('internal', `profile ${this.profile.id} does not use the packed wire`);
     return this.frames;
   }
 

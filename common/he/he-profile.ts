@@ -41,7 +41,8 @@ const PROFILES: readonly HeProfile[] = Object.freeze([
     plainModulusBits: 38,
     encryption: 'seeded-symmetric',
     wire: 'packed',
-    description: 'recommended: BGV, N=2048, one 54-bit prime, 38-bit batching t, seeded symmetric, bit-packed',
+    description:
+      'recommended: BGV, N=2048, one 54-bit prime, 38-bit batching t, seeded symmetric, bit-packed',
   }),
   Object.freeze({
     id: 'bgv-n4096-q60-t40/v1',
@@ -51,7 +52,8 @@ const PROFILES: readonly HeProfile[] = Object.freeze([
     plainModulusBits: 40,
     encryption: 'seeded-symmetric',
     wire: 'packed',
-    description: 'more headroom: BGV, N=4096, one 60-bit prime, 40-bit batching t, seeded symmetric, bit-packed',
+    description:
+      'more headroom: BGV, N=4096, one 60-bit prime, 40-bit batching t, seeded symmetric, bit-packed',
   }),
   Object.freeze({
     id: 'ckks-n8192-nvflare/v1',

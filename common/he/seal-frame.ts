@@ -55,7 +55,9 @@ export class SealFrame {
     const prefix = new Uint8Array(COEFF_OFFSET);
     const view = new DataView(prefix.buffer);
     writeHeader(view, 0, total);
-    parmsId.forEach((word, i) => view.setBigUint64(HEADER_BYTES + i * 8, word, true));
+    parmsId.forEach((word, i) => {
+      view.setBigUint64(HEADER_BYTES + i * 8, word, true);
+    });
     let at = HEADER_BYTES + 32;
     view.setUint8(at, 1); // BGV ciphertexts live in NTT form
     at += 1;

@@ -75,7 +75,10 @@ describe('SiteCipher + CiphertextAdder (default profile, real SEAL)', () => {
 
   it('a second site with the shared secret key decrypts what the first encrypted', async () => {
     const dealer = await SiteCipher.generate(DEFAULT, { clipRange: 1, maxSites: 10 });
-    const other = await SiteCipher.fromSecretKey(DEFAULT, dealer.exportSecretKey(), { clipRange: 1, maxSites: 10 });
+    const other = await SiteCipher.fromSecretKey(DEFAULT, dealer.exportSecretKey(), {
+      clipRange: 1,
+      maxSites: 10,
+    });
     const sum = adder.startSum(3);
     sum.add(dealer.encrypt([0.25, -0.5, 0.125]).batch);
     sum.add(other.encrypt([0.25, 0.5, 0.125]).batch);

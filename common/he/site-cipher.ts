@@ -108,6 +108,45 @@ export class SiteCipher {
   }
 
   /**
+   * BGV only: encrypts integers with |v| <= bound as they are (no quantisation), for
+   * exact sums such as limb-encoded counts. Refuses a bound that maxSites contributions
+   * could push past t/2.
+   */
+  encryptIntegers(values: BigInt64Array, bound: number): CiphertextBatch {
+    const { he, quantizer, batchEncoder } = this;
+    if (!quantizer || !batchEncoder)
+      throw new HeflError('invalid_argument', 'integer encryption needs a BGV profile');
+    if (BigInt(bound) * BigInt(quantizer.maxSites) > (he.plainModulus - 1n) / 2n) {
+      throw new HeflError('overflow_risk', `${quantizer.maxSites} sites x bound ${bound} could overflow t/2`);
+    }
+    if (values.length < 1) throw new HeflError('invalid_argument', 'cannot encrypt an empty vector');
+    const limit = BigInt(bound);
+    const form = he.uploadForm;
+    const count = he.ciphertextCount(values.length);
+    const chunk = new BigInt64Array(he.slots);
+    const ciphertexts: Uint8Array[] = new Array(count);
+    for (let c = 0; c < count; c++) {
+      const from = c * he.slots;
+      chunk.fill(0n);
+      const part = values.subarray(from, Math.min(values.length, from + he.slots));
+      for (let i = 0; i < part.length; i++) {
+        const v = part[i]!;
+        if (v > limit || v < -limit)
+          throw new HeflError('invalid_argument', `integer at index ${from + i} exceeds the bound`);
+      }
+      chunk.set(part);
+      const plain = he.seal.PlainText();
+      try {
+        batchEncoder.encode(chunk, plain);
+        ciphertexts[c] = this.encryptPlain(plain, form);
+      } finally {
+        plain.delete();
+      }
+    }
+    return { profileId: he.profile.id, form, valueCount: values.length, ciphertexts };
+  }
+
+  /**
    * Decrypts a sum made by the coordinator from `contributors` encrypted vectors.
    * BGV: the result is exact up to quantisation, |error| <= quantizer.errorBound(contributors).
    */
@@ -144,7 +183,8 @@ export class SiteCipher {
    */
   decryptIntegers(batch: CiphertextBatch, contributors: number): BigInt64Array {
     const { he, quantizer, batchEncoder } = this;
-    if (!quantizer || !batchEncoder) throw new HeflError('invalid_argument', 'integer decryption needs a BGV profile');
+    if (!quantizer || !batchEncoder)
+      throw new HeflError('invalid_argument', 'integer decryption needs a BGV profile');
     he.checkBatch(batch, he.sumForm);
     quantizer.checkContributors(contributors);
     const out = new BigInt64Array(batch.valueCount);
@@ -199,7 +239,8 @@ export class SiteCipher {
     } else if (this.ckksEncoder && floats) {
       for (let i = 0; i < floats.length; i++) {
         const v = i < n ? values[from + i]! : 0;
-        if (!Number.isFinite(v)) throw new HeflError('invalid_argument', `value at index ${from + i} is not finite`);
+        if (!Number.isFinite(v))
+          throw new HeflError('invalid_argument', `value at index ${from + i} is not finite`);
         floats[i] = v;
       }
       this.ckksEncoder.encode(floats, 2 ** (this.he.profile.ckksScaleBits ?? 40), plain);

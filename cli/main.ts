@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { ERROR_CODES, HeflError } from '../common/errors/index.js';
+import { buildProgram } from './program.js';
+
+/**
+ * The only place in hefl that turns errors into exit codes: 0 success, 1 the thing
+ * checked is bad, 2 usage or unreadable input. Failures print one line to stderr.
+ */
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed its message (or the help text).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof HeflError) {
+      process.stderr.write(`hefl: ${error.message}\n`);
+      return ERROR_CODES[error.code].exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`hefl: unexpected error: ${message.slice(0, 500)}\n`);
+    if (process.env.HEFL_DEBUG) console.error(error);
+    return 1;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  () => {
+    process.exitCode = 1;
+  },
+);

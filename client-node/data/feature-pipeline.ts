@@ -1,0 +1,161 @@
+import { HeflError } from '../../common/errors/index.js';
+import { categoryBucket } from './category-bucket.js';
+import type { ColumnSpec, SiteTable } from './csv-table.js';
+import { DEFAULT_CATEGORY_BUCKETS, statsLayout } from './feature-stats.js';
+import { tableColumns } from './table-columns.js';
+
+const STD_FLOOR = 1e-6;
+
+export interface FeaturePipelineOptions {
+  /** The same salt the sites used in `computeLocalStats`. */
+  readonly salt: string;
+  /** The same bucket count the sites used, default 64. */
+  readonly buckets?: number;
+  /**
+   * A bucket becomes a one-hot feature only if its global count is at least this (default 1).
+   * Raising it keeps rare categories, which could single out a patient, out of the model.
+   */
+  readonly minCategoryCount?: number;
+}
+
+/** Model input: row-major features, `rows * cols` values, and one 0/1 target per row. */
+export interface TransformedTable {
+  readonly x: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly y: Float32Array;
+}
+
+interface NumericStep {
+  readonly name: string;
+  readonly mean: number;
+  readonly std: number;
+}
+
+interface CategoricalStep {
+  readonly name: string;
+  /** Globally non-empty bucket indices, ascending; position = one-hot slot. */
+  readonly buckets: readonly number[];
+}
+
+/**
+ * The job-wide feature transform, built from the SUM of all sites' statistics vectors (decoded
+ * after secure aggregation), so every site normalises identically without any site's own
+ * statistics leaving it in the clear. Numeric columns become z-scores with the global mean and
+ * std (population std, floored at 1e-6); categorical columns become one-hot over the globally
+ * non-empty hash buckets in bucket order, unseen or rare categories map to all zeros.
+ * Immutable once built.
+ */
+export class FeaturePipeline {
+  readonly schema: readonly ColumnSpec[];
+  /** Output column names: the numeric column name, or `column#bucket` for a one-hot slot. */
+  readonly featureNames: readonly string[];
+  readonly numeric: readonly NumericStep[];
+  readonly categorical: readonly CategoricalStep[];
+  readonly salt: string;
+  readonly bucketCount: number;
+
+  private constructor(
+    schema: readonly ColumnSpec[],
+    numeric: NumericStep[],
+    categorical: CategoricalStep[],
+    salt: string,
+    bucketCount: number,
+  ) {
+    this.schema = Object.freeze(schema.map((c) => Object.freeze({ name: c.name, kind: c.kind })));
+    this.numeric = Object.freeze(numeric.map((s) => Object.freeze(s)));
+    this.categorical = Object.freeze(
+      categorical.map((s) => Object.freeze({ name: s.name, buckets: Object.freeze([...s.buckets]) })),
+    );
+    const names: string[] = [];
+    let n = 0;
+    let c = 0;
+    for (const spec of this.schema) {
+      if (spec.kind === 'numeric') names.push(numeric[n++]!.name);
+      else for (const b of categorical[c++]!.buckets) names.push(`${spec.name}#${b}`);
+    }
+    this.featureNames = Object.freeze(names);
+    this.salt = salt;
+    this.bucketCount = bucketCount;
+    Object.freeze(this);
+  }
+
+  /**
+   * Builds the pipeline from the summed statistics vector (layout: `statsLayout`). Throws
+   * `invalid_config` for bad options and `invalid_data` when the vector has the wrong length,
+   * a non-finite entry or a numeric column without any global count.
+   */
+  static fromGlobalStats(
+    schema: readonly ColumnSpec[],
+    globalSum: Float64Array | readonly number[],
+    options: FeaturePipelineOptions,
+  ): FeaturePipeline {
+    const buckets = options.buckets ?? DEFAULT_CATEGORY_BUCKETS;
+    const minCount = options.minCategoryCount ?? 1;
+    if (options.salt === '') throw new HeflError('invalid_config', 'feature-stats salt must not be empty');
+    if (!(minCount > 0)) throw new HeflError('invalid_config', 'minCategoryCount must be positive');
+    const layout = statsLayout(schema, buckets);
+    if (globalSum.length !== layout.length) {
+      throw new HeflError(
+        'invalid_data',
+        `global statistics have ${globalSum.length} entries, the schema needs ${layout.length}`,
+      );
+    }
+    for (const value of globalSum) {
+      if (!Number.isFinite(value))
+        throw new HeflError('invalid_data', 'global statistics contain a non-finite entry');
+    }
+    const at = (i: number): number => globalSum[i]!;
+    const numeric = layout.numeric.map(({ name, offset }) => {
+      const count = at(offset);
+      if (!(count > 0)) throw new HeflError('invalid_data', `column '${name}': global count is zero`);
+      const mean = at(offset + 1) / count;
+      const variance = Math.max(0, at(offset + 2) / count - mean * mean);
+      return { name, mean, std: Math.max(Math.sqrt(variance), STD_FLOOR) };
+    });
+    const categorical = layout.categorical.map(({ name, offset }) => {
+      const active: number[] = [];
+      for (let b = 0; b < buckets; b++) if (at(offset + b) >= minCount) active.push(b);
+      return { name, buckets: active };
+    });
+    return new FeaturePipeline(schema, numeric, categorical, options.salt, buckets);
+  }
+
+  get cols(): number {
+    return this.featureNames.length;
+  }
+
+  /** Applies the frozen transform to a local table; `invalid_data` if it does not fit the schema. */
+  transform(table: SiteTable): TransformedTable {
+    const columns = tableColumns(table, this.schema);
+    const rows = table.rows;
+    const cols = this.cols;
+    const x = new Float32Array(rows * cols);
+    let col = 0;
+    let n = 0;
+    let c = 0;
+    for (const spec of this.schema) {
+      if (spec.kind === 'numeric') {
+        const { mean, std } = this.numeric[n]!;
+        const values = columns.numeric[n++]!;
+        for (let r = 0; r < rows; r++) x[r * cols + col] = (values[r]! - mean) / std;
+        col++;
+        continue;
+      }
+      const step = this.categorical[c]!;
+      const values = columns.categorical[c++]!;
+      const slotOf = new Map<string, number>();
+      for (let r = 0; r < rows; r++) {
+        const value = values[r]!;
+        let slot = slotOf.get(value);
+        if (slot === undefined) {
+          slot = step.buckets.indexOf(categoryBucket(step.name, value, this.salt, this.bucketCount));
+          slotOf.set(value, slot);
+        }
+        if (slot >= 0) x[r * cols + col + slot] = 1;
+      }
+      col += step.buckets.length;
+    }
+    return { x, rows, cols, y: Float32Array.from(table.labels) };
+  }
+}

@@ -1,0 +1,30 @@
+export { categoryBucket } from './category-bucket.js';
+export type {
+  ColumnKind,
+  ColumnSpec,
+  CsvTableOptions,
+  LabelRule,
+  MissingRule,
+  MissingValueReport,
+  ParsedCsv,
+  SiteTable,
+} from './csv-table.js';
+export { FeaturePipeline, type FeaturePipelineOptions, type TransformedTable } from './feature-pipeline.js';
+export {
+  computeLocalStats,
+  DEFAULT_CATEGORY_BUCKETS,
+  type FeatureStatsOptions,
+  type StatsLayout,
+  statsLayout,
+} from './feature-stats.js';
+export { loadCsv } from './load-csv.js';
+export { parseCsv } from './parse-csv.js';
+export { type SplitIndices, stratifiedSplit } from './stratified-split.js';
+export {
+  generateSyntheticHospitals,
+  SYNTHETIC_CATEGORICAL,
+  SYNTHETIC_COLUMNS,
+  SYNTHETIC_LABEL,
+  type SyntheticHospitalsOptions,
+  type SyntheticSite,
+} from './synthetic-hospitals.js';

@@ -1,0 +1,68 @@
+import nacl from 'tweetnacl';
+import { HeflError } from '../errors/index.js';
+import { sha256, toHex } from './digest.js';
+
+/**
+ * An Ed25519 key pair. The secret key (64 bytes: seed || public key, tweetnacl layout) stays
+ * with its owner (a site, researcher or auditor) and never crosses the network; the 32-byte
+ * public key is what the federation manifest admits.
+ */
+export interface SigningKeyPair {
+  readonly publicKey: Uint8Array;
+  readonly secretKey: Uint8Array;
+}
+
+export const SIGNING_PUBLIC_KEY_BYTES = nacl.sign.publicKeyLength;
+export const SIGNING_SECRET_KEY_BYTES = nacl.sign.secretKeyLength;
+export const SIGNATURE_BYTES = nacl.sign.signatureLength;
+
+/** A fresh key pair from the platform CSPRNG (tweetnacl uses node:crypto under Node). */
+export function generateSigningKeyPair(): SigningKeyPair {
+  return nacl.sign.keyPair();
+}
+
+/** Rebuilds a key pair from its 32-byte seed (deterministic; for restoring stored keys and tests). */
+export function signingKeyPairFromSeed(seed: Uint8Array): SigningKeyPair {
+  if (seed.byteLength !== nacl.sign.seedLength) {
+    throw new HeflError(
+      'invalid_argument',
+      `Ed25519 seed must be ${nacl.sign.seedLength} bytes, got ${seed.byteLength}`,
+    );
+  }
+  return nacl.sign.keyPair.fromSeed(seed);
+}
+
+/**
+ * Short, stable name of a public key for logs, manifests and audit entries:
+ * the first 16 bytes of SHA-256(publicKey) as 32 lower-case hex characters.
+ */
+export function keyId(publicKey: Uint8Array): string {
+  if (publicKey.byteLength !== SIGNING_PUBLIC_KEY_BYTES) {
+    throw new HeflError(
+      'invalid_argument',
+      `public key must be ${SIGNING_PUBLIC_KEY_BYTES} bytes, got ${publicKey.byteLength}`,
+    );
+  }
+  return toHex(sha256(publicKey).subarray(0, 16));
+}
+
+/** Detached Ed25519 signature (64 bytes) over `message`. */
+export function signDetached(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  if (secretKey.byteLength !== SIGNING_SECRET_KEY_BYTES) {
+    throw new HeflError(
+      'invalid_argument',
+      `secret key must be ${SIGNING_SECRET_KEY_BYTES} bytes, got ${secretKey.byteLength}`,
+    );
+  }
+  return nacl.sign.detached(message, secretKey);
+}
+
+/**
+ * True only for a valid signature by `publicKey` over exactly `message`. Malformed input
+ * (wrong key or signature length, as an attacker may send) yields false, never a throw.
+ */
+export function verifyDetached(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.byteLength !== SIGNATURE_BYTES || publicKey.byteLength !== SIGNING_PUBLIC_KEY_BYTES)
+    return false;
+  return nacl.sign.detached.verify(message, signature, publicKey);
+}
