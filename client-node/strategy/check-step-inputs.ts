@@ -1,5 +1,5 @@
 import { HeflError } from '../../common/errors/index.js';
-import type { StrategyName } from './strategy-config.js';
+import type { StrategyName } from '../../common/job/strategy-config.js';
 import type { StrategyState } from './strategy-state.js';
 
 /** Shared argument checks for every `ServerStrategy.step`. */

@@ -1,8 +1,8 @@
+import { parseStrategyConfig } from '../../common/job/strategy-config.js';
 import { FedAvg } from './fed-avg.js';
 import { FedOpt } from './fed-opt.js';
 import { FedProx } from './fed-prox.js';
 import type { ServerStrategy } from './server-strategy.js';
-import { parseStrategyConfig } from './strategy-config.js';
 
 /**
  * Builds the server strategy a job asks for. `config` is untrusted job input: it is

@@ -1,9 +1,3 @@
-export { createStrategy } from './create-strategy.js';
-export { FedAvg } from './fed-avg.js';
-export { type AdaptiveStrategyName, FedOpt, type FedOptParams } from './fed-opt.js';
-export { FedProx } from './fed-prox.js';
-export { modelHash } from './model-hash.js';
-export type { ServerStrategy, StrategyStepResult } from './server-strategy.js';
 export {
   parseStrategyConfig,
   STRATEGY_NAMES,
@@ -11,5 +5,11 @@ export {
   type StrategyConfigInput,
   type StrategyName,
   strategyConfigSchema,
-} from './strategy-config.js';
+} from '../../common/job/strategy-config.js';
+export { createStrategy } from './create-strategy.js';
+export { FedAvg } from './fed-avg.js';
+export { type AdaptiveStrategyName, FedOpt, type FedOptParams } from './fed-opt.js';
+export { FedProx } from './fed-prox.js';
+export { modelHash } from './model-hash.js';
+export type { ServerStrategy, StrategyStepResult } from './server-strategy.js';
 export { decodeStrategyState, encodeStrategyState, type StrategyState } from './strategy-state.js';

@@ -1,4 +1,4 @@
-import type { StrategyName } from './strategy-config.js';
+import type { StrategyName } from '../../common/job/strategy-config.js';
 import type { StrategyState } from './strategy-state.js';
 
 /** What one server-optimizer step produces: the next global model and the optimizer memory. */

@@ -1,5 +1,5 @@
 import { HeflError } from '../../common/errors/index.js';
-import { STRATEGY_NAMES, type StrategyName } from './strategy-config.js';
+import { STRATEGY_NAMES, type StrategyName } from '../../common/job/strategy-config.js';
 
 /**
  * The server optimizer's memory between rounds, held by every site (the coordinator never

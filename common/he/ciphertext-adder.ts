@@ -4,19 +4,24 @@ import { HeflError } from '../errors/index.js';
 import type { CiphertextBatch } from './ciphertext-batch.js';
 import { HeContext } from './he-context.js';
 import type { HeProfile } from './he-profile.js';
+import type { PreparedContribution, VectorAdder, VectorSum } from './vector-cipher.js';
 
 /**
  * The coordinator's side of the HE codec. It is built from a profile alone — public
  * parameters, no secret, public or evaluation key — so it can parse, add and serialize
  * ciphertexts and nothing else: there is no decrypt here, and nothing to decrypt with.
  */
-export class CiphertextAdder {
+export class CiphertextAdder implements VectorAdder {
   readonly he: HeContext;
   private readonly evaluator: Evaluator;
 
   private constructor(he: HeContext) {
     this.he = he;
     this.evaluator = he.seal.Evaluator(he.context);
+  }
+
+  get profileId(): string {
+    return this.he.profile.id;
   }
 
   static async create(profile: HeProfile): Promise<CiphertextAdder> {
@@ -45,7 +50,7 @@ export class CiphertextAdder {
  * validated completely before any of it is added, so a refused upload leaves the sum
  * exactly as it was.
  */
-export class EncryptedSum {
+export class EncryptedSum implements VectorSum {
   readonly valueCount: number;
   private readonly he: HeContext;
   private readonly evaluator: Evaluator;
@@ -64,10 +69,10 @@ export class EncryptedSum {
   }
 
   /**
-   * Validates every ciphertext of a site's batch, then adds it. Nothing is added if any
-   * ciphertext is refused, so a bad upload never corrupts the sum.
+   * Parses and validates every ciphertext of a site's batch without touching the sum.
+   * The returned contribution owns SEAL memory until committed or discarded.
    */
-  add(batch: CiphertextBatch): void {
+  prepare(batch: CiphertextBatch): PreparedContribution {
     this.he.checkBatch(batch, this.he.uploadForm, this.valueCount);
     const loaded: CipherText[] = [];
     try {
@@ -76,7 +81,18 @@ export class EncryptedSum {
       for (const ct of loaded) ct.delete();
       throw error;
     }
-    loaded.forEach((ct, i) => {
+    return new LoadedContribution(this, loaded);
+  }
+
+  commit(prepared: PreparedContribution): void {
+    if (
+      !(prepared instanceof LoadedContribution) ||
+      prepared.owner !== this ||
+      prepared.ciphertexts.length === 0
+    ) {
+      throw new HeflError('internal', 'contribution was not prepared for this sum, or was already used');
+    }
+    prepared.ciphertexts.forEach((ct, i) => {
       const sum = this.sums[i];
       if (sum) {
         this.evaluator.add(sum, ct, sum);
@@ -85,7 +101,13 @@ export class EncryptedSum {
         this.sums[i] = ct;
       }
     });
+    prepared.ciphertexts.length = 0;
     this.contributionCount++;
+  }
+
+  /** Validates a whole batch, then adds it; a refused batch leaves the sum untouched. */
+  add(batch: CiphertextBatch): void {
+    this.commit(this.prepare(batch));
   }
 
   /** The sum so far, ready to send to the sites, which alone can decrypt it. */
@@ -100,5 +122,17 @@ export class EncryptedSum {
   delete(): void {
     for (const ct of this.sums) ct?.delete();
     this.sums.fill(undefined);
+  }
+}
+
+class LoadedContribution implements PreparedContribution {
+  constructor(
+    readonly owner: EncryptedSum,
+    readonly ciphertexts: CipherText[],
+  ) {}
+
+  discard(): void {
+    for (const ct of this.ciphertexts) ct.delete();
+    this.ciphertexts.length = 0;
   }
 }

@@ -2,9 +2,10 @@
  * How the ciphertexts of a batch are written:
  * - `seeded`: hefl-packed, one polynomial plus a PRNG seed (a site's fresh update);
  * - `full`: hefl-packed, both polynomials (a sum made by the coordinator);
- * - `seal-zstd`: SEAL's own compressed serialization (comparison profiles only).
+ * - `seal-zstd`: SEAL's own compressed serialization (comparison profiles only);
+ * - `plain`: float64 values in the clear (the insecure `--he off` comparison path).
  */
-export type CiphertextForm = 'seeded' | 'full' | 'seal-zstd';
+export type CiphertextForm = 'seeded' | 'full' | 'seal-zstd' | 'plain';
 
 /**
  * An encrypted vector as it travels: the profile id and form let any receiver refuse it

@@ -131,6 +131,7 @@ export class HeContext {
   /** SEAL serialization -> wire bytes. */
   toWire(serialized: Uint8Array, form: CiphertextForm): Uint8Array {
     if (form === 'seal-zstd') return serialized;
+    if (form === 'plain') throw new HeflError('internal', 'plain batches do not go through SEAL');
     const frame = this.requireFrames()[form];
     const { coefficientsAt, variableAt } = frame.match(serialized);
     const packed = packCoefficients(
@@ -161,6 +162,8 @@ export class HeContext {
         );
       }
       serialized = wire;
+    } else if (form === 'plain') {
+      throw new HeflError('malformed_ciphertext', 'a plain batch is not a ciphertext');
     } else {
       const frame = this.requireFrames()[form];
       const expected = this.packedCiphertextLength(form);

@@ -1,5 +1,6 @@
 export { CiphertextAdder, EncryptedSum } from './ciphertext-adder.js';
 export { batchByteLength, type CiphertextBatch, type CiphertextForm } from './ciphertext-batch.js';
+export { createAdder } from './create-adder.js';
 export { FixedPointQuantizer, type QuantizerConfig } from './fixed-point-quantizer.js';
 export { HeContext } from './he-context.js';
 export {
@@ -9,4 +10,5 @@ export {
   listProfiles,
   slotsPerCiphertext,
 } from './he-profile.js';
-export { SiteCipher } from './site-cipher.js';
+export { PLAINTEXT_PROFILE_ID } from './plaintext-insecure.js';
+export type { PreparedContribution, SiteVectorCipher, VectorAdder, VectorSum } from './vector-cipher.js';

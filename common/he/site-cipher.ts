@@ -10,6 +10,7 @@ import type { CiphertextBatch } from './ciphertext-batch.js';
 import { FixedPointQuantizer, type QuantizerConfig } from './fixed-point-quantizer.js';
 import { HeContext } from './he-context.js';
 import type { HeProfile } from './he-profile.js';
+import type { SiteVectorCipher } from './vector-cipher.js';
 
 /**
  * The site's side of the HE codec: it holds the job's secret key and is the only object
@@ -17,7 +18,7 @@ import type { HeProfile } from './he-profile.js';
  * (it gets a {@link CiphertextAdder}). The secret key leaves this object only through
  * {@link SiteCipher.exportSecretKey}, for sealing to another site in the key ceremony.
  */
-export class SiteCipher {
+export class SiteCipher implements SiteVectorCipher {
   readonly he: HeContext;
   /** BGV: the fixed-point quantizer (clip range and scale). CKKS: undefined. */
   readonly quantizer: FixedPointQuantizer | undefined;
@@ -43,6 +44,10 @@ export class SiteCipher {
     } else {
       this.ckksEncoder = seal.CKKSEncoder(context);
     }
+  }
+
+  get profileId(): string {
+    return this.he.profile.id;
   }
 
   /** Fresh keys for a new job (the dealer's side of the key ceremony). */

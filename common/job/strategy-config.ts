@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HeflError } from '../../common/errors/index.js';
+import { HeflError } from '../errors/index.js';
 
 export const STRATEGY_NAMES = ['fedavg', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];

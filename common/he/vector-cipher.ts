@@ -1,0 +1,43 @@
+import type { CiphertextBatch } from './ciphertext-batch.js';
+
+/**
+ * What a site does with the job's cipher. Implemented by {@link SiteCipher} (real HE) and
+ * by the plaintext twin used for `--he off` comparisons. Only site code holds one.
+ */
+export interface SiteVectorCipher {
+  readonly profileId: string;
+  /** Largest |integer| `encryptIntegers` accepts under this job's site count. */
+  encrypt(values: ArrayLike<number>): { batch: CiphertextBatch; clipped: number };
+  encryptIntegers(values: BigInt64Array, bound: number): CiphertextBatch;
+  decrypt(batch: CiphertextBatch, contributors: number): Float64Array;
+  decryptIntegers(batch: CiphertextBatch, contributors: number): BigInt64Array;
+  /** The job's secret key, only to be sealed to another accepting site. */
+  exportSecretKey(): Uint8Array;
+  delete(): void;
+}
+
+/** A contribution parsed and validated, not yet added; see {@link VectorSum.prepare}. */
+export interface PreparedContribution {
+  discard(): void;
+}
+
+/** A running sum of whole contributions, as the coordinator keeps it. */
+export interface VectorSum {
+  readonly valueCount: number;
+  readonly contributions: number;
+  /** Parses and validates a batch without changing the sum (throws a HeflError on bad bytes). */
+  prepare(batch: CiphertextBatch): PreparedContribution;
+  /** Adds a prepared contribution; cannot fail on well-formed input. */
+  commit(prepared: PreparedContribution): void;
+  /** prepare + commit. */
+  add(batch: CiphertextBatch): void;
+  result(): CiphertextBatch;
+  delete(): void;
+}
+
+/** What the coordinator holds: it can add, and nothing else. */
+export interface VectorAdder {
+  readonly profileId: string;
+  startSum(valueCount: number): VectorSum;
+  delete(): void;
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseJobBytes, parseJobSpec } from './job-spec.js';
+
+const minimal = { model: { kind: 'logreg' }, rounds: 3, data: { label: 'event' } };
+
+describe('job spec', () => {
+  it('fills defaults, freezes, and hashes the canonical form independent of key order', () => {
+    const a = parseJobSpec(minimal);
+    const b = parseJobSpec({ data: { label: 'event' }, rounds: 3, model: { kind: 'logreg' } });
+    expect(a.spec.strategy.name).toBe('fedavg');
+    expect(a.spec.he.profile).toBe('bgv-n2048-q54-t38/v1');
+    expect(Object.isFrozen(a.spec.local)).toBe(true);
+    expect(a.hash).toBe(b.hash);
+    expect(parseJobBytes(a.canonical).hash).toBe(a.hash);
+    expect(parseJobSpec({ ...minimal, rounds: 4 }).hash).not.toBe(a.hash);
+  });
+
+  it('reports every problem at once as path: message', () => {
+    let message = '';
+    try {
+      parseJobSpec({
+        model: { kind: 'mlp', hidden: [0] },
+        rounds: 0,
+        minSites: 5,
+        maxSites: 2,
+        he: { profile: 'x' },
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const path of ['model.hidden.0', 'model.activation', 'rounds', 'he.profile', 'data']) {
+      expect(message).toContain(`${path}:`);
+    }
+  });
+
+  it('refuses unknown fields and malformed bytes', () => {
+    expect(() => parseJobSpec({ ...minimal, extra: 1 })).toThrow(/extra|Unrecognized/);
+    expect(() => parseJobBytes(new Uint8Array([0xff, 0xfe]))).toThrow(/not UTF-8 JSON/);
+  });
+});

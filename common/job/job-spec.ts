@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { HeflError } from '../errors/index.js';
+import { DEFAULT_PROFILE_ID, listProfiles } from '../he/he-profile.js';
+import { PLAINTEXT_PROFILE_ID } from '../he/plaintext-insecure.js';
+import { canonicalJson } from './canonical-json.js';
+import { modelSpecSchema } from './model-spec.js';
+import { strategyConfigSchema } from './strategy-config.js';
+
+const PROFILE_IDS: [string, ...string[]] = [PLAINTEXT_PROFILE_ID, ...listProfiles().map((p) => p.id)];
+
+const localSchema = z
+  .strictObject({
+    epochs: z.number().int().min(1).max(10_000).optional(),
+    steps: z.number().int().min(1).max(10_000_000).optional(),
+    batchSize: z.number().int().min(1).max(1_000_000).default(32),
+    learningRate: z.number().positive().max(100).default(0.05),
+    optimizer: z.enum(['sgd', 'adam']).default('sgd'),
+  })
+  .refine((l) => l.epochs === undefined || l.steps === undefined, {
+    message: 'set epochs or steps, not both',
+    path: ['steps'],
+  });
+
+/**
+ * A researcher's job, validated once into a frozen value. Its canonical JSON's SHA-256
+ * is the job hash that sites approve and every log entry refers to. Units: seconds for
+ * deadlines; `clipRange` bounds each value of an update; `maxSites` sizes the HE
+ * quantizer (a larger federation than this cannot join the job).
+ */
+export const jobSpecSchema = z
+  .strictObject({
+    name: z.string().min(1).max(120).default('job'),
+    model: modelSpecSchema,
+    rounds: z.number().int().min(1).max(10_000),
+    local: localSchema.default({ batchSize: 32, learningRate: 0.05, optimizer: 'sgd' }),
+    strategy: strategyConfigSchema.default({ name: 'fedavg' }),
+    minSites: z.number().int().min(1).max(100_000).default(2),
+    maxSites: z.number().int().min(1).max(100_000).default(100),
+    roundDeadlineSeconds: z.number().positive().max(86_400).default(300),
+    recruitSeconds: z.number().positive().max(86_400).default(60),
+    he: z
+      .strictObject({
+        profile: z.enum(PROFILE_IDS).default(DEFAULT_PROFILE_ID),
+        clipRange: z.number().positive().max(1e6).default(1),
+      })
+      .default({ profile: DEFAULT_PROFILE_ID, clipRange: 1 }),
+    data: z.strictObject({
+      label: z.string().min(1),
+      features: z.array(z.string().min(1)).min(1).optional(),
+      categorical: z.array(z.string().min(1)).default([]),
+      missing: z.enum(['drop-row', 'impute-mean']).default('drop-row'),
+      testFraction: z.number().gt(0).lt(1).default(0.34),
+    }),
+    dp: z
+      .strictObject({
+        epsilon: z.number().positive().max(1e4),
+        delta: z.number().gt(0).lt(1).default(1e-5),
+        clipNorm: z.number().positive().default(1),
+      })
+      .optional(),
+    metrics: z
+      .array(z.enum(['accuracy', 'auc', 'loss']))
+      .min(1)
+      .default(['accuracy', 'auc', 'loss']),
+    release: z.strictObject({ toResearcher: z.boolean().default(true) }).default({ toResearcher: true }),
+    weightCap: z.number().int().min(1).max(1e9).default(100_000),
+    seed: z.number().int().min(0).max(0xffff_ffff).default(42),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.minSites > spec.maxSites) {
+      ctx.addIssue({ code: 'custom', path: ['minSites'], message: `exceeds maxSites (${spec.maxSites})` });
+    }
+    if (spec.strategy.name === 'fedprox' && spec.strategy.proximalMu === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy', 'proximalMu'],
+        message: 'fedprox needs proximalMu > 0',
+      });
+    }
+  });
+
+export type JobSpec = Readonly<z.output<typeof jobSpecSchema>>;
+export type JobSpecInput = z.input<typeof jobSpecSchema>;
+
+/** A job spec with its canonical bytes and hash (what sites approve). */
+export interface ParsedJob {
+  readonly spec: JobSpec;
+  readonly canonical: Uint8Array;
+  readonly hash: string;
+}
+
+/**
+ * Validates an untrusted job spec (a researcher's file, or bytes from the wire).
+ * Throws HeflError 'invalid_config' listing every problem as `path: message`.
+ */
+export function parseJobSpec(value: unknown): ParsedJob {
+  const result = jobSpecSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new HeflError('invalid_config', `invalid job spec:\n  ${problems.join('\n  ')}`, {
+      publicDetail: problems.join('; '),
+    });
+  }
+  const spec = deepFreeze(result.data);
+  const canonical = new TextEncoder().encode(canonicalJson(spec));
+  return { spec, canonical, hash: createHash('sha256').update(canonical).digest('hex') };
+}
+
+/** Parses the canonical bytes a job travels as. */
+export function parseJobBytes(bytes: Uint8Array): ParsedJob {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (cause) {
+    throw new HeflError('invalid_config', 'job spec bytes are not UTF-8 JSON', { cause });
+  }
+  return parseJobSpec(value);
+}
+
+/** Rounds the coordinator runs: 0 = encrypted feature statistics, 1..R training, R+1 final evaluation. */
+export function totalRounds(spec: JobSpec): number {
+  return spec.rounds + 2;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

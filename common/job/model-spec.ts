@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { HeflError } from '../errors/index.js';
+
+const logregSchema = z.strictObject({ kind: z.literal('logreg') });
+
+const mlpSchema = z.strictObject({
+  kind: z.literal('mlp'),
+  hidden: z
+    .array(z.number().int().min(1, 'must be at least 1 unit').max(1024, 'must be at most 1024 units'))
+    .min(1, 'needs at least 1 hidden layer')
+    .max(4, 'allows at most 4 hidden layers'),
+  activation: z.enum(['relu', 'tanh']),
+});
+
+/**
+ * The JSON model spec a job carries. Every model is a binary classifier with one sigmoid
+ * output; `logreg` has no hidden layer. The input dimension is not part of the spec: it
+ * comes from the site's data schema, which all sites share.
+ */
+export const modelSpecSchema = z.discriminatedUnion('kind', [logregSchema, mlpSchema]);
+
+export type ModelSpec = Readonly<z.infer<typeof logregSchema>> | MlpSpec;
+export interface MlpSpec {
+  readonly kind: 'mlp';
+  readonly hidden: readonly number[];
+  readonly activation: 'relu' | 'tanh';
+}
+
+/**
+ * Validates an untrusted model spec (job file, protobuf payload) and returns a frozen,
+ * normalised copy. Throws HeflError 'invalid_config' listing every problem as `path: message`.
+ */
+export function parseModelSpec(value: unknown): ModelSpec {
+  const result = modelSpecSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+    throw new HeflError('invalid_config', `invalid model spec: ${problems.join('; ')}`, {
+      cause: result.error,
+    });
+  }
+  const spec = result.data;
+  if (spec.kind === 'logreg') return Object.freeze({ kind: 'logreg' });
+  return Object.freeze({
+    kind: 'mlp',
+    hidden: Object.freeze([...spec.hidden]),
+    activation: spec.activation,
+  });
+}
+
+/** Layer widths from input to output, e.g. [15, 32, 16, 1] for an MLP [32, 16] on 15 features. */
+export function layerWidths(spec: ModelSpec, inputDim: number): number[] {
+  if (!Number.isInteger(inputDim) || inputDim < 1) {
+    throw new HeflError('invalid_argument', `input dimension must be a positive integer, got ${inputDim}`);
+  }
+  return spec.kind === 'logreg' ? [inputDim, 1] : [inputDim, ...spec.hidden, 1];
+}
+
+/**
+ * One weight tensor's place in the flat weight vector every site exchanges.
+ * Order (fixed, identical at every site): for each dense layer from input to output, its
+ * kernel then its bias. A kernel of shape [in, out] is row-major, so the weight from input
+ * unit i to output unit j sits at `offset + i * out + j`.
+ */
+export interface WeightTensorLayout {
+  /** Stable name, e.g. `dense1/kernel` (not the tfjs-generated variable name). */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Index of this tensor's first element in the flat vector. */
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** The flat-vector layout of a spec's model, computed without building it. */
+export function weightLayoutOf(spec: ModelSpec, inputDim: number): WeightTensorLayout[] {
+  const widths = layerWidths(spec, inputDim);
+  const layout: WeightTensorLayout[] = [];
+  let offset = 0;
+  for (let layer = 1; layer < widths.length; layer++) {
+    const [units, fanIn] = [widths[layer]!, widths[layer - 1]!];
+    layout.push({ name: `dense${layer - 1}/kernel`, shape: [fanIn, units], offset, size: fanIn * units });
+    offset += fanIn * units;
+    layout.push({ name: `dense${layer - 1}/bias`, shape: [units], offset, size: units });
+    offset += units;
+  }
+  return layout;
+}
+
+/** Number of float32 weights (kernels plus biases) in the model: the length of a flat update. */
+export function parameterCount(spec: ModelSpec, inputDim: number): number {
+  const last = weightLayoutOf(spec, inputDim).at(-1)!;
+  return last.offset + last.size;
+}
+
+/** `['hidden', 2]` → `hidden[2]`; the root is called `spec`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = 'spec';
+  for (const key of path) out += typeof key === 'number' ? `[${key}]` : `.${String(key)}`;
+  return out;
+}
