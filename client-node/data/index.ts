@@ -19,6 +19,7 @@ export {
 } from './feature-stats.js';
 export { loadCsv } from './load-csv.js';
 export { parseCsv } from './parse-csv.js';
+export { selectRows } from './select-rows.js';
 export { type SplitIndices, stratifiedSplit } from './stratified-split.js';
 export {
   generateSyntheticHospitals,

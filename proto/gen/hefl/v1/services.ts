@@ -33,9 +33,9 @@ export interface Task {
   kind:
     | { $case: "jobOffer"; value: JobOffer }
     | { $case: "keyCeremony"; value: KeyCeremony }
-    | { $case: "keyBundle"; value: SignedEnvelope }
+    | { $case: "keyBundle"; value: KeyBundleDelivery }
     | { $case: "roundOpen"; value: RoundOpen }
-    | { $case: "roundClosed"; value: SignedEnvelope }
+    | { $case: "roundClosed"; value: RoundClosed }
     | { $case: "jobEnded"; value: JobEnded }
     | undefined;
 }
@@ -56,6 +56,19 @@ export interface KeyCeremony {
 export interface SiteKey {
   siteId: string;
   sealingPublicKey: Buffer;
+}
+
+/** The dealer's signed KeyBundle, relayed; the site checks the job id inside the signed bytes too. */
+export interface KeyBundleDelivery {
+  jobId: string;
+  bundle: SignedEnvelope | undefined;
+}
+
+/** The coordinator's signed RoundSummary; the aggregate itself is fetched with DownloadAggregate. */
+export interface RoundClosed {
+  jobId: string;
+  round: number;
+  summary: SignedEnvelope | undefined;
 }
 
 export interface RoundOpen {
@@ -144,13 +157,13 @@ export const Task: MessageFns<Task> = {
         KeyCeremony.encode(message.kind.value, writer.uint32(18).fork()).join();
         break;
       case "keyBundle":
-        SignedEnvelope.encode(message.kind.value, writer.uint32(26).fork()).join();
+        KeyBundleDelivery.encode(message.kind.value, writer.uint32(26).fork()).join();
         break;
       case "roundOpen":
         RoundOpen.encode(message.kind.value, writer.uint32(34).fork()).join();
         break;
       case "roundClosed":
-        SignedEnvelope.encode(message.kind.value, writer.uint32(42).fork()).join();
+        RoundClosed.encode(message.kind.value, writer.uint32(42).fork()).join();
         break;
       case "jobEnded":
         JobEnded.encode(message.kind.value, writer.uint32(50).fork()).join();
@@ -193,7 +206,7 @@ export const Task: MessageFns<Task> = {
               break;
             }
 
-            message.kind = { $case: "keyBundle", value: SignedEnvelope.decode(reader, reader.uint32()) };
+            message.kind = { $case: "keyBundle", value: KeyBundleDelivery.decode(reader, reader.uint32()) };
             continue;
           }
           case 4: {
@@ -209,7 +222,7 @@ export const Task: MessageFns<Task> = {
               break;
             }
 
-            message.kind = { $case: "roundClosed", value: SignedEnvelope.decode(reader, reader.uint32()) };
+            message.kind = { $case: "roundClosed", value: RoundClosed.decode(reader, reader.uint32()) };
             continue;
           }
           case 6: {
@@ -243,17 +256,17 @@ export const Task: MessageFns<Task> = {
         : isSet(object.key_ceremony)
         ? { $case: "keyCeremony", value: KeyCeremony.fromJSON(object.key_ceremony) }
         : isSet(object.keyBundle)
-        ? { $case: "keyBundle", value: SignedEnvelope.fromJSON(object.keyBundle) }
+        ? { $case: "keyBundle", value: KeyBundleDelivery.fromJSON(object.keyBundle) }
         : isSet(object.key_bundle)
-        ? { $case: "keyBundle", value: SignedEnvelope.fromJSON(object.key_bundle) }
+        ? { $case: "keyBundle", value: KeyBundleDelivery.fromJSON(object.key_bundle) }
         : isSet(object.roundOpen)
         ? { $case: "roundOpen", value: RoundOpen.fromJSON(object.roundOpen) }
         : isSet(object.round_open)
         ? { $case: "roundOpen", value: RoundOpen.fromJSON(object.round_open) }
         : isSet(object.roundClosed)
-        ? { $case: "roundClosed", value: SignedEnvelope.fromJSON(object.roundClosed) }
+        ? { $case: "roundClosed", value: RoundClosed.fromJSON(object.roundClosed) }
         : isSet(object.round_closed)
-        ? { $case: "roundClosed", value: SignedEnvelope.fromJSON(object.round_closed) }
+        ? { $case: "roundClosed", value: RoundClosed.fromJSON(object.round_closed) }
         : isSet(object.jobEnded)
         ? { $case: "jobEnded", value: JobEnded.fromJSON(object.jobEnded) }
         : isSet(object.job_ended)
@@ -269,11 +282,11 @@ export const Task: MessageFns<Task> = {
     } else if (message.kind?.$case === "keyCeremony") {
       obj.keyCeremony = KeyCeremony.toJSON(message.kind.value);
     } else if (message.kind?.$case === "keyBundle") {
-      obj.keyBundle = SignedEnvelope.toJSON(message.kind.value);
+      obj.keyBundle = KeyBundleDelivery.toJSON(message.kind.value);
     } else if (message.kind?.$case === "roundOpen") {
       obj.roundOpen = RoundOpen.toJSON(message.kind.value);
     } else if (message.kind?.$case === "roundClosed") {
-      obj.roundClosed = SignedEnvelope.toJSON(message.kind.value);
+      obj.roundClosed = RoundClosed.toJSON(message.kind.value);
     } else if (message.kind?.$case === "jobEnded") {
       obj.jobEnded = JobEnded.toJSON(message.kind.value);
     }
@@ -300,7 +313,7 @@ export const Task: MessageFns<Task> = {
       }
       case "keyBundle": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
-          message.kind = { $case: "keyBundle", value: SignedEnvelope.fromPartial(object.kind.value) };
+          message.kind = { $case: "keyBundle", value: KeyBundleDelivery.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -312,7 +325,7 @@ export const Task: MessageFns<Task> = {
       }
       case "roundClosed": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
-          message.kind = { $case: "roundClosed", value: SignedEnvelope.fromPartial(object.kind.value) };
+          message.kind = { $case: "roundClosed", value: RoundClosed.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -616,6 +629,204 @@ export const SiteKey: MessageFns<SiteKey> = {
     const message = createBaseSiteKey();
     message.siteId = object.siteId ?? "";
     message.sealingPublicKey = object.sealingPublicKey ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseKeyBundleDelivery(): KeyBundleDelivery {
+  return { jobId: "", bundle: undefined };
+}
+
+export const KeyBundleDelivery: MessageFns<KeyBundleDelivery> = {
+  encode(message: KeyBundleDelivery, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.bundle !== undefined) {
+      SignedEnvelope.encode(message.bundle, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyBundleDelivery {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyBundleDelivery();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bundle = SignedEnvelope.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyBundleDelivery {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      bundle: isSet(object.bundle) ? SignedEnvelope.fromJSON(object.bundle) : undefined,
+    };
+  },
+
+  toJSON(message: KeyBundleDelivery): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.bundle !== undefined) {
+      obj.bundle = SignedEnvelope.toJSON(message.bundle);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<KeyBundleDelivery>): KeyBundleDelivery {
+    return KeyBundleDelivery.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KeyBundleDelivery>): KeyBundleDelivery {
+    const message = createBaseKeyBundleDelivery();
+    message.jobId = object.jobId ?? "";
+    message.bundle = (object.bundle !== undefined && object.bundle !== null)
+      ? SignedEnvelope.fromPartial(object.bundle)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRoundClosed(): RoundClosed {
+  return { jobId: "", round: 0, summary: undefined };
+}
+
+export const RoundClosed: MessageFns<RoundClosed> = {
+  encode(message: RoundClosed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.round !== 0) {
+      writer.uint32(16).uint32(message.round);
+    }
+    if (message.summary !== undefined) {
+      SignedEnvelope.encode(message.summary, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoundClosed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoundClosed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.round = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.summary = SignedEnvelope.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoundClosed {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      round: isSet(object.round) ? globalThis.Number(object.round) : 0,
+      summary: isSet(object.summary) ? SignedEnvelope.fromJSON(object.summary) : undefined,
+    };
+  },
+
+  toJSON(message: RoundClosed): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.round !== 0) {
+      obj.round = Math.round(message.round);
+    }
+    if (message.summary !== undefined) {
+      obj.summary = SignedEnvelope.toJSON(message.summary);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RoundClosed>): RoundClosed {
+    return RoundClosed.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RoundClosed>): RoundClosed {
+    const message = createBaseRoundClosed();
+    message.jobId = object.jobId ?? "";
+    message.round = object.round ?? 0;
+    message.summary = (object.summary !== undefined && object.summary !== null)
+      ? SignedEnvelope.fromPartial(object.summary)
+      : undefined;
     return message;
   },
 };

@@ -1,0 +1,73 @@
+import { type AggregateMetrics, openMetrics } from '../../client-node/metrics-sealing.js';
+import { keyId } from '../../common/crypto/index.js';
+import { HeflError } from '../../common/errors/index.js';
+import { openMessage } from '../../common/protocol/signed-message.js';
+import { SigningContext } from '../../common/protocol/signing-context.js';
+import { RoundReport } from '../../proto/gen/hefl/v1/messages.js';
+import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
+
+export interface RoundOutcome {
+  readonly round: number;
+  readonly participants: string[];
+  readonly absent: { siteId: string; reason: string }[];
+  readonly seconds: number;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+  /** Metrics of the model produced by this round (opened by the researcher), if reported yet. */
+  readonly metrics: AggregateMetrics | undefined;
+  readonly modelHash: string | undefined;
+}
+
+/**
+ * Reads a job's status as the researcher: verifies each site report's signature,
+ * opens the metrics sealed to the researcher and checks every site reported the same
+ * metrics and model hash. Training round r's metrics arrive with round r+1's reports.
+ */
+export function readJobOutcome(
+  status: JobStatus,
+  researcherSealingSecret: Uint8Array,
+  isSite: (signingKey: Uint8Array) => boolean,
+): RoundOutcome[] {
+  const metricsByModelRound = new Map<number, AggregateMetrics>();
+  const hashByRound = new Map<number, string>();
+  for (const round of status.roundStatus) {
+    for (const envelope of round.reports) {
+      const { message } = openMessage(SigningContext.roundReport, RoundReport, envelope, isSite);
+      const known = hashByRound.get(round.round);
+      if (known && known !== message.modelHash)
+        throw new HeflError('integrity', `round ${round.round}: sites reported different models`);
+      hashByRound.set(round.round, message.modelHash);
+      if (message.sealedMetrics.length === 0) continue;
+      const metrics = openMetrics(message.sealedMetricsNonce, message.sealedMetrics, researcherSealingSecret);
+      const seen = metricsByModelRound.get(metrics.modelRound);
+      if (seen && (seen.accuracy !== metrics.accuracy || seen.examples !== metrics.examples)) {
+        throw new HeflError(
+          'integrity',
+          `sites disagree on the metrics of round ${metrics.modelRound} (site key ${keyId(envelope.signerPublicKey)})`,
+        );
+      }
+      metricsByModelRound.set(metrics.modelRound, metrics);
+    }
+  }
+  const training = status.roundStatus.filter((r) => r.round >= 1 && r.round <= status.rounds);
+  return training.map((r) => ({
+    round: r.round,
+    participants: r.participants,
+    absent: r.absent,
+    seconds: r.seconds,
+    bytesUp: r.bytesUp,
+    bytesDown: r.bytesDown,
+    metrics: metricsByModelRound.get(r.round),
+    modelHash: hashByRound.get(r.round),
+  }));
+}
+
+/** Metrics of the final model (evaluated in the last, evaluation-only round). */
+export function finalMetrics(
+  status: JobStatus,
+  researcherSealingSecret: Uint8Array,
+  isSite: (k: Uint8Array) => boolean,
+): AggregateMetrics | undefined {
+  const outcome = readJobOutcome({ ...status, rounds: status.rounds }, researcherSealingSecret, isSite);
+  return outcome.at(-1)?.metrics;
+}

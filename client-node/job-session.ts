@@ -1,0 +1,327 @@
+import { randomBytes } from 'node:crypto';
+import { bytesEqual, fromHex, merkleRoot, sha256 } from '../common/crypto/index.js';
+import { HeflError } from '../common/errors/index.js';
+import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
+import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
+import { type ParsedJob, totalRounds } from '../common/job/job-spec.js';
+import {
+  frameSection,
+  layoutFromProto,
+  type Section,
+  unframeSection,
+} from '../common/protocol/section-framing.js';
+import { openMessage, signMessage } from '../common/protocol/signed-message.js';
+import { SigningContext } from '../common/protocol/signing-context.js';
+import type { Clock } from '../common/time/clock.js';
+import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import { Receipt, RoundReport, RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
+import type { CoordinatorClient } from './coordinator-client.js';
+import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
+import { receiveKeys } from './key-ceremony.js';
+import { sealMetrics } from './metrics-sealing.js';
+import { decodeExactSection, exactSection, findSection } from './round-sections.js';
+import type { SiteDataset } from './site-dataset.js';
+import type { FederationView, SiteKeys } from './site-keys.js';
+import { createStrategy, modelHash, type ServerStrategy, type StrategyState } from './strategy/index.js';
+import { fromVector, initialWeights, metricsFromSums, type Trainer, toVector } from './training/index.js';
+
+const BINS = 100;
+
+export interface JobSessionDeps {
+  readonly keys: SiteKeys;
+  readonly federation: FederationView;
+  readonly client: CoordinatorClient;
+  readonly trainer: Trainer;
+  readonly clock: Clock;
+  readonly log: (event: string, fields: Record<string, unknown>) => void;
+}
+
+/**
+ * One job at one site. Records, the job's HE key and every plaintext weight stay in
+ * this object; what leaves is ciphertext, signatures, hashes and ids. Rounds:
+ * 0 = encrypted feature statistics; 1..R = train and send the encrypted update (plus
+ * encrypted metrics of the current model); R+1 = final encrypted evaluation.
+ */
+export class JobSession {
+  readonly jobId: string;
+  readonly job: ParsedJob;
+  private readonly researcherKey: Uint8Array;
+  private readonly dataset: SiteDataset;
+  private readonly strategy: ServerStrategy;
+  private cipher: SiteVectorCipher | undefined;
+  private schema: ColumnSpec[];
+  private train: TransformedTable | undefined;
+  private test: TransformedTable | undefined;
+  private global: Float32Array | undefined;
+  private strategyState: StrategyState | null = null;
+  private readonly receipts = new Map<number, string>();
+  private lastLocalLoss = Number.NaN;
+
+  constructor(
+    private readonly deps: JobSessionDeps,
+    init: { jobId: string; job: ParsedJob; researcherKey: Uint8Array; dataset: SiteDataset },
+  ) {
+    this.jobId = init.jobId;
+    this.job = init.job;
+    this.researcherKey = init.researcherKey;
+    this.dataset = init.dataset;
+    this.strategy = createStrategy(init.job.spec.strategy);
+    this.schema = [...init.dataset.train.featureColumns].sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+  }
+
+  get spec() {
+    return this.job.spec;
+  }
+
+  get quantizer() {
+    return { clipRange: this.spec.he.clipRange, maxSites: this.spec.maxSites };
+  }
+
+  /** The dealer made the cipher itself; other sites receive it sealed. */
+  setCipher(cipher: SiteVectorCipher): void {
+    this.cipher?.delete();
+    this.cipher = cipher;
+  }
+
+  async acceptKeyBundle(envelope: SignedEnvelope): Promise<void> {
+    if (this.cipher) return;
+    const { cipher, dealer } = await receiveKeys(this.deps.keys, this.deps.federation, envelope, {
+      jobId: this.jobId,
+      profileId: this.spec.he.profile,
+      quantizer: this.quantizer,
+    });
+    this.cipher = cipher;
+    this.deps.log('key.received', { job: this.jobId, dealer });
+  }
+
+  async onRoundOpen(round: number): Promise<void> {
+    const cipher = this.requireCipher();
+    const last = totalRounds(this.spec) - 1;
+    const sections: Section[] = [];
+    if (round === 0) {
+      const stats = computeLocalStats(this.dataset.train, this.schema, { salt: this.job.hash });
+      sections.push(exactSection(cipher, 'stats', stats));
+    } else {
+      const global = this.requireGlobal();
+      const train = this.train!;
+      const test = this.test!;
+      const sums = await this.deps.trainer.evaluate({
+        spec: this.spec.model,
+        inputDim: train.cols,
+        weights: global,
+        ...test,
+        bins: BINS,
+      });
+      if (round < last) {
+        const result = await this.deps.trainer.train({
+          spec: this.spec.model,
+          inputDim: train.cols,
+          globalWeights: global,
+          ...train,
+          config: this.trainingConfig(round),
+        });
+        this.lastLocalLoss = result.meanLoss;
+        const delta = new Float32Array(global.length);
+        for (let i = 0; i < delta.length; i++) delta[i] = result.weights[i]! - global[i]!;
+        const values = encodeWeightedUpdate(
+          delta,
+          result.samples,
+          this.spec.weightCap,
+          this.spec.he.clipRange,
+        );
+        const { batch, clipped } = cipher.encrypt(values);
+        if (clipped > 0) this.deps.log('update.clipped', { job: this.jobId, round, values: clipped });
+        sections.push({ name: 'update', batch });
+      }
+      sections.push(exactSection(cipher, 'metrics', toVector(sums)));
+    }
+    await this.upload(round, sections);
+  }
+
+  /**
+   * Verifies the coordinator's signed summary, checks this site's update is in the
+   * round's Merkle root, decrypts the aggregate, applies it, and reports the new
+   * model's hash (and the sealed metrics). A failed check stops this job loudly.
+   */
+  async onRoundClosed(summaryEnvelope: SignedEnvelope): Promise<void> {
+    const { coordinatorSigningKey } = this.deps.federation;
+    const { message: summary } = openMessage(
+      SigningContext.roundSummary,
+      RoundSummary,
+      summaryEnvelope,
+      (pk) => bytesEqual(pk, coordinatorSigningKey),
+    );
+    if (summary.jobId !== this.jobId) throw new HeflError('integrity', 'round summary names another job');
+    this.checkInclusion(summary);
+    const { data } = await this.deps.client.downloadAggregate(
+      this.jobId,
+      summary.round,
+      this.deps.keys.siteId,
+    );
+    if (!bytesEqual(sha256(data), summary.aggregateDigest))
+      throw new HeflError('integrity', `round ${summary.round} aggregate does not match its signed digest`);
+    const sections: Section[] = [];
+    let offset = 0;
+    for (const layout of summary.sections.map(layoutFromProto)) {
+      sections.push(unframeSection(layout, data.subarray(offset, offset + layout.byteLength)));
+      offset += layout.byteLength;
+    }
+    const contributors = summary.participants.length;
+    const cipher = this.requireCipher();
+    let sealed: { nonce: Uint8Array; sealed: Uint8Array } | undefined;
+    if (summary.round === 0) {
+      const stats = decodeExactSection(cipher, findSection(sections, 'stats'), contributors);
+      const pipeline = FeaturePipeline.fromGlobalStats(this.schema, stats, { salt: this.job.hash });
+      this.train = pipeline.transform(this.dataset.train);
+      this.test = pipeline.transform(this.dataset.test);
+      this.global = initialWeights(this.spec.model, pipeline.cols, this.spec.seed);
+      this.deps.log('features.ready', {
+        job: this.jobId,
+        features: pipeline.cols,
+        trainRows: this.train.rows,
+        testRows: this.test.rows,
+      });
+    } else {
+      const metricsSums = fromVector(
+        decodeExactSection(cipher, findSection(sections, 'metrics'), contributors),
+        BINS,
+      );
+      const metrics = metricsFromSums(metricsSums);
+      sealed = sealMetrics(
+        {
+          modelRound: summary.round - 1,
+          accuracy: metrics.accuracy,
+          auc: metrics.auc,
+          loss: metrics.loss,
+          examples: metricsSums.count,
+        },
+        this.researcherKey,
+      );
+      if (sections.some((s) => s.name === 'update')) {
+        const sum = cipher.decrypt(findSection(sections, 'update'), contributors);
+        const { mean } = decodeWeightedMean(sum, this.spec.he.clipRange);
+        const step = this.strategy.step(this.requireGlobal(), mean, this.strategyState);
+        this.global = step.weights;
+        this.strategyState = step.state;
+      }
+      this.deps.log('round.applied', {
+        job: this.jobId,
+        round: summary.round,
+        contributors,
+        localLoss: round4(this.lastLocalLoss),
+      });
+    }
+    const report = signMessage(
+      SigningContext.roundReport,
+      RoundReport,
+      {
+        jobId: this.jobId,
+        round: summary.round,
+        siteId: this.deps.keys.siteId,
+        modelHash: modelHash(this.requireGlobal()),
+        sealedMetricsNonce: sealed ? Buffer.from(sealed.nonce) : Buffer.alloc(0),
+        sealedMetrics: sealed ? Buffer.from(sealed.sealed) : Buffer.alloc(0),
+        nonce: randomBytes(16),
+      },
+      this.deps.keys.signingSecretKey,
+    );
+    await this.deps.client.report(report);
+  }
+
+  /** The final global model's weights (site side only; for release under the sites' policy). */
+  globalWeights(): Float32Array | undefined {
+    return this.global;
+  }
+
+  close(): void {
+    this.cipher?.delete();
+    this.cipher = undefined;
+  }
+
+  private async upload(round: number, sections: Section[]): Promise<void> {
+    const framed = sections.map(frameSection);
+    const hasher = sha256(...framed.flatMap((f) => f.bytes));
+    const header = signMessage(
+      SigningContext.updateHeader,
+      UpdateHeader,
+      {
+        jobId: this.jobId,
+        round,
+        siteId: this.deps.keys.siteId,
+        nonce: randomBytes(16),
+        sections: framed.map((f) => f.layout),
+        payloadDigest: Buffer.from(hasher),
+        sentAtMs: this.deps.clock.now(),
+      },
+      this.deps.keys.signingSecretKey,
+    );
+    const receiptEnvelope = await this.deps.client.upload(
+      header,
+      framed.flatMap((f) => f.bytes),
+    );
+    const { coordinatorSigningKey } = this.deps.federation;
+    const { message: receipt } = openMessage(SigningContext.receipt, Receipt, receiptEnvelope, (pk) =>
+      bytesEqual(pk, coordinatorSigningKey),
+    );
+    const expected = sha256(header.payload);
+    if (
+      receipt.jobId !== this.jobId ||
+      receipt.round !== round ||
+      !bytesEqual(receipt.updateDigest, expected)
+    ) {
+      throw new HeflError('integrity', `receipt for round ${round} does not match the update sent`);
+    }
+    this.receipts.set(round, Buffer.from(expected).toString('hex'));
+    this.deps.log('update.sent', {
+      job: this.jobId,
+      round,
+      bytes: framed.reduce((a, f) => a + f.layout.byteLength, 0),
+    });
+  }
+
+  private checkInclusion(summary: RoundSummary): void {
+    const mine = this.receipts.get(summary.round);
+    if (!mine)
+      throw new HeflError('integrity', `no receipt for round ${summary.round}; cannot check inclusion`);
+    const index = summary.participants.indexOf(this.deps.keys.siteId);
+    const leaves = summary.updateDigests.map((d) => new Uint8Array(d));
+    if (
+      index < 0 ||
+      !bytesEqual(leaves[index]!, fromHex(mine)) ||
+      !bytesEqual(merkleRoot(leaves), summary.merkleRoot)
+    ) {
+      throw new HeflError(
+        'integrity',
+        `round ${summary.round}: this site's accepted update is missing from the round's Merkle root`,
+      );
+    }
+  }
+
+  private trainingConfig(round: number) {
+    const { local, strategy, seed } = this.spec;
+    return {
+      ...(local.steps !== undefined ? { steps: local.steps } : { epochs: local.epochs ?? 1 }),
+      batchSize: local.batchSize,
+      learningRate: local.learningRate,
+      optimizer: local.optimizer,
+      ...(strategy.name === 'fedprox' ? { proximalMu: strategy.proximalMu ?? 0.01 } : {}),
+      seed: (seed + round * 7919) >>> 0,
+    };
+  }
+
+  private requireCipher(): SiteVectorCipher {
+    if (!this.cipher) throw new HeflError('failed_precondition', `job ${this.jobId}: no HE key yet`);
+    return this.cipher;
+  }
+
+  private requireGlobal(): Float32Array {
+    if (!this.global) throw new HeflError('failed_precondition', `job ${this.jobId}: no global model yet`);
+    return this.global;
+  }
+}
+
+function round4(x: number): number | null {
+  return Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : null;
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { bytesEqual, openSealed, sealTo } from '../common/crypto/index.js';
+import { HeflError } from '../common/errors/index.js';
+import { generateSiteCipher, siteCipherFromKey } from '../common/he/create-cipher.js';
+import type { QuantizerConfig } from '../common/he/fixed-point-quantizer.js';
+import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
+import { openMessage, signMessage } from '../common/protocol/signed-message.js';
+import { SigningContext } from '../common/protocol/signing-context.js';
+import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import { KeyBundle } from '../proto/gen/hefl/v1/messages.js';
+import type { FederationView, SiteKeys } from './site-keys.js';
+
+/**
+ * The dealer's step: fresh HE keys for this job, the secret key sealed (nacl.box) to
+ * each accepting site's X25519 key, the bundle signed. The coordinator relays the
+ * bundle but cannot open any sealed copy. A new job always means new keys.
+ */
+export async function dealKeys(
+  keys: SiteKeys,
+  job: { jobId: string; profileId: string; quantizer: QuantizerConfig },
+  sites: readonly { siteId: string; sealingPublicKey: Uint8Array }[],
+): Promise<{ cipher: SiteVectorCipher; bundle: SignedEnvelope }> {
+  const cipher = await generateSiteCipher(job.profileId, job.quantizer);
+  const secret = cipher.exportSecretKey();
+  try {
+    const sealed = sites.map(({ siteId, sealingPublicKey }) => {
+      if (sealingPublicKey.length !== 32)
+        throw new HeflError('invalid_argument', `site ${siteId} has no sealing key`);
+      const box = sealTo(sealingPublicKey, keys.sealingSecretKey, secret);
+      return { siteId, nonce: Buffer.from(box.nonce), ciphertext: Buffer.from(box.ciphertext) };
+    });
+    const bundle = signMessage(
+      SigningContext.keyBundle,
+      KeyBundle,
+      {
+        jobId: job.jobId,
+        dealerSiteId: keys.siteId,
+        profileId: job.profileId,
+        dealerSealingPublicKey: Buffer.from(keys.sealingPublicKey),
+        sealed,
+        nonce: randomBytes(16),
+      },
+      keys.signingSecretKey,
+    );
+    return { cipher, bundle };
+  } catch (error) {
+    cipher.delete();
+    throw error;
+  } finally {
+    secret.fill(0);
+  }
+}
+
+/**
+ * A site's step: verify the dealer's signature (a site of the federation), then open
+ * the copy sealed to this site. A tampered or foreign bundle is 'unauthenticated' or
+ * 'integrity' — the site stops this job rather than guess.
+ */
+export async function receiveKeys(
+  keys: SiteKeys,
+  federation: FederationView,
+  envelope: SignedEnvelope,
+  job: { jobId: string; profileId: string; quantizer: QuantizerConfig },
+): Promise<{ cipher: SiteVectorCipher; dealer: string }> {
+  const { message: bundle, signer } = openMessage(
+    SigningContext.keyBundle,
+    KeyBundle,
+    envelope,
+    (pk) => federation.memberBySigningKey(pk)?.role === 'site',
+  );
+  const dealer = federation.memberBySigningKey(signer)!;
+  if (dealer.id !== bundle.dealerSiteId || bundle.jobId !== job.jobId || bundle.profileId !== job.profileId) {
+    throw new HeflError('integrity', 'key bundle does not belong to this job or was not made by its signer');
+  }
+  const mine = bundle.sealed.find((s) => s.siteId === keys.siteId);
+  if (!mine) throw new HeflError('integrity', `key bundle has no key sealed to ${keys.siteId}`);
+  const secret = openSealed(
+    { nonce: mine.nonce, ciphertext: mine.ciphertext },
+    bundle.dealerSealingPublicKey,
+    keys.sealingSecretKey,
+  );
+  try {
+    if (dealer.id === keys.siteId && !bytesEqual(bundle.dealerSealingPublicKey, keys.sealingPublicKey)) {
+      throw new HeflError('integrity', 'key bundle claims this site as dealer with another key');
+    }
+    return { cipher: await siteCipherFromKey(job.profileId, secret, job.quantizer), dealer: dealer.id };
+  } finally {
+    secret.fill(0);
+  }
+}

@@ -1,0 +1,46 @@
+import { generateBoxKeyPair, openSealed, sealTo } from '../common/crypto/index.js';
+import { HeflError } from '../common/errors/index.js';
+
+/** Aggregate metrics of one global model, as a researcher reads them. */
+export interface AggregateMetrics {
+  /** The training round after which the evaluated model was produced (0 = initial model). */
+  readonly modelRound: number;
+  readonly accuracy: number;
+  readonly auc: number;
+  readonly loss: number;
+  /** Held-out examples summed over the sites. */
+  readonly examples: number;
+}
+
+/**
+ * Seals aggregate metrics to the researcher's X25519 key with a one-time sender key:
+ * the coordinator relays the bytes and cannot read them. Output: ephemeral public key
+ * (32 bytes) || ciphertext, and the nonce.
+ */
+export function sealMetrics(
+  metrics: AggregateMetrics,
+  researcherKey: Uint8Array,
+): { nonce: Uint8Array; sealed: Uint8Array } {
+  const ephemeral = generateBoxKeyPair();
+  const box = sealTo(researcherKey, ephemeral.secretKey, new TextEncoder().encode(JSON.stringify(metrics)));
+  ephemeral.secretKey.fill(0);
+  const sealed = new Uint8Array(32 + box.ciphertext.length);
+  sealed.set(ephemeral.publicKey, 0);
+  sealed.set(box.ciphertext, 32);
+  return { nonce: box.nonce, sealed };
+}
+
+/** The researcher's side: opens sealed metrics with its X25519 secret key. */
+export function openMetrics(
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  researcherSecretKey: Uint8Array,
+): AggregateMetrics {
+  if (sealed.length < 33) throw new HeflError('integrity', 'sealed metrics are truncated');
+  const plain = openSealed(
+    { nonce, ciphertext: sealed.subarray(32) },
+    sealed.subarray(0, 32),
+    researcherSecretKey,
+  );
+  return JSON.parse(new TextDecoder().decode(plain)) as AggregateMetrics;
+}

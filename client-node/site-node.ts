@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import { HeflError } from '../common/errors/index.js';
+import { parseJobBytes } from '../common/job/job-spec.js';
+import { openMessage, signMessage } from '../common/protocol/signed-message.js';
+import { SigningContext } from '../common/protocol/signing-context.js';
+import type { Clock } from '../common/time/clock.js';
+import { JobDecision, JobSubmission, SiteHello } from '../proto/gen/hefl/v1/messages.js';
+import type { JobOffer, KeyCeremony, Task } from '../proto/gen/hefl/v1/services.js';
+import type { CoordinatorClient } from './coordinator-client.js';
+import { JobSession } from './job-session.js';
+import { dealKeys } from './key-ceremony.js';
+import { loadSiteDataset, type SiteDataSource } from './site-dataset.js';
+import type { FederationView, SiteKeys } from './site-keys.js';
+import type { Trainer } from './training/index.js';
+
+export interface SiteNodeDeps {
+  readonly keys: SiteKeys;
+  readonly federation: FederationView;
+  readonly client: CoordinatorClient;
+  readonly trainer: Trainer;
+  readonly clock: Clock;
+  readonly data: SiteDataSource;
+  readonly log: (event: string, fields: Record<string, unknown>) => void;
+  /** Called when a job ends (for `hefl simulate` and tests). */
+  readonly onJobEnded?: (jobId: string, state: string, reason: string) => void;
+}
+
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 15_000;
+
+/**
+ * A hospital's node: dials out to the coordinator, keeps the task stream open
+ * (reconnecting with exponential backoff and jitter), and runs each accepted job in a
+ * {@link JobSession}. Tasks of one job are handled one at a time, in order.
+ */
+export class SiteNode {
+  private readonly sessions = new Map<string, JobSession>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
+  private attempt = 0;
+
+  constructor(private readonly deps: SiteNodeDeps) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+    for (const session of this.sessions.values()) session.close();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const { keys } = this.deps;
+    const hello = signMessage(
+      SigningContext.siteHello,
+      SiteHello,
+      {
+        siteId: keys.siteId,
+        nonce: randomBytes(16),
+        sentAtMs: this.deps.clock.now(),
+        sealingPublicKey: Buffer.from(keys.sealingPublicKey),
+      },
+      keys.signingSecretKey,
+    );
+    this.unsubscribe = this.deps.client.subscribe(
+      hello,
+      (task) => {
+        this.attempt = 0;
+        this.dispatch(task);
+      },
+      (error) => this.reconnect(error),
+    );
+    this.deps.log('site.connecting', { site: keys.siteId });
+  }
+
+  private reconnect(error?: Error): void {
+    if (this.stopped) return;
+    this.attempt++;
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(this.attempt, 10));
+    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    this.deps.log('site.disconnected', {
+      reason: error?.message.slice(0, 200) ?? 'stream ended',
+      retryInMs: delay,
+    });
+    this.deps.clock.schedule(delay, () => this.connect());
+  }
+
+  private dispatch(task: Task): void {
+    const kind = task.kind;
+    if (!kind) return;
+    const jobId = kind.value.jobId;
+    const run = async () => {
+      switch (kind.$case) {
+        case 'jobOffer':
+          return this.onOffer(kind.value);
+        case 'keyCeremony':
+          return this.onKeyCeremony(kind.value);
+        case 'keyBundle':
+          return this.session(jobId)?.acceptKeyBundle(required(kind.value.bundle));
+        case 'roundOpen':
+          return this.session(kind.value.jobId)?.onRoundOpen(kind.value.round);
+        case 'roundClosed':
+          return this.session(jobId)?.onRoundClosed(required(kind.value.summary));
+        case 'jobEnded':
+          return this.onJobEnded(kind.value.jobId, kind.value.state, kind.value.reason);
+      }
+    };
+    const key = jobId;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.then(run).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      this.deps.log('task.failed', { task: kind.$case, job: jobId, error: message.slice(0, 300) });
+    });
+    this.queues.set(key, next);
+  }
+
+  private async onOffer(offer: JobOffer): Promise<void> {
+    if (this.sessions.has(offer.jobId)) return;
+    const { federation, keys, client } = this.deps;
+    let accept = false;
+    let reason = '';
+    let session: JobSession | undefined;
+    try {
+      const { message: submission } = openMessage(
+        SigningContext.jobSubmission,
+        JobSubmission,
+        offer.submission,
+        (pk) => federation.memberBySigningKey(pk)?.role === 'researcher',
+      );
+      const job = parseJobBytes(submission.specJson);
+      if (job.hash !== offer.jobHash)
+        throw new HeflError('integrity', 'offered job hash does not match the researcher’s spec');
+      const dataset = await loadSiteDataset(this.deps.data, job.spec);
+      this.deps.log('data.loaded', {
+        job: offer.jobId,
+        ...dataset.report,
+        trainRows: dataset.train.rows,
+        testRows: dataset.test.rows,
+      });
+      session = new JobSession(this.deps, {
+        jobId: offer.jobId,
+        job,
+        researcherKey: new Uint8Array(submission.researcherSealingKey),
+        dataset,
+      });
+      accept = true;
+    } catch (error) {
+      reason =
+        error instanceof HeflError ? (error.publicDetail ?? error.message) : 'the job could not be read';
+    }
+    if (session) this.sessions.set(offer.jobId, session);
+    const decision = signMessage(
+      SigningContext.jobDecision,
+      JobDecision,
+      {
+        jobId: offer.jobId,
+        jobHash: offer.jobHash,
+        siteId: keys.siteId,
+        accept,
+        reason,
+        nonce: randomBytes(16),
+      },
+      keys.signingSecretKey,
+    );
+    await client.decide(decision);
+    this.deps.log(accept ? 'job.accepted' : 'job.declined', { job: offer.jobId, reason });
+  }
+
+  private async onKeyCeremony(ceremony: KeyCeremony): Promise<void> {
+    const session = this.session(ceremony.jobId);
+    if (!session)
+      throw new HeflError('failed_precondition', `asked to deal keys for unknown job ${ceremony.jobId}`);
+    const { cipher, bundle } = await dealKeys(
+      this.deps.keys,
+      { jobId: ceremony.jobId, profileId: session.spec.he.profile, quantizer: session.quantizer },
+      ceremony.sites.map((s) => ({ siteId: s.siteId, sealingPublicKey: new Uint8Array(s.sealingPublicKey) })),
+    );
+    session.setCipher(cipher);
+    await this.deps.client.postKeyBundle(bundle);
+    this.deps.log('key.dealt', { job: ceremony.jobId, sites: ceremony.sites.length });
+  }
+
+  private onJobEnded(jobId: string, state: string, reason: string): void {
+    this.deps.log('job.ended', { job: jobId, state, reason });
+    this.sessions.get(jobId)?.close();
+    this.sessions.delete(jobId);
+    this.deps.onJobEnded?.(jobId, state, reason);
+  }
+
+  private session(jobId: string): JobSession | undefined {
+    return this.sessions.get(jobId);
+  }
+}
+
+function required<T>(value: T | undefined): T {
+  if (!value) throw new HeflError('invalid_argument', 'task is missing its signed envelope');
+  return value;
+}

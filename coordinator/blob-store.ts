@@ -1,0 +1,117 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HeflError } from '../common/errors/index.js';
+
+/** A blob being written: bytes are hashed as they arrive and become visible only when finished. */
+export interface BlobWriter {
+  readonly bytesWritten: number;
+  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * fsyncs, then moves the blob to its content address; returns its SHA-256 (hex). With
+   * `expectedDigest`, a mismatch discards the bytes and throws 'integrity' instead.
+   */
+  finish(expectedDigest?: string): Promise<{ digest: string; size: number }>;
+  abort(): Promise<void>;
+}
+
+/** Ciphertext blobs on disk, content-addressed by SHA-256: updates and aggregates. */
+export interface BlobStore {
+  createWriter(): Promise<BlobWriter>;
+  read(digest: string): Promise<Uint8Array>;
+  readChunks(digest: string, chunkSize: number): AsyncIterable<Uint8Array>;
+  has(digest: string): Promise<boolean>;
+}
+
+const DIGEST = /^[0-9a-f]{64}$/;
+
+export class FileBlobStore implements BlobStore {
+  private readonly dir: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  static async open(dir: string): Promise<FileBlobStore> {
+    await mkdir(join(dir, 'tmp'), { recursive: true, mode: 0o700 });
+    return new FileBlobStore(dir);
+  }
+
+  async createWriter(): Promise<BlobWriter> {
+    const tmpPath = join(this.dir, 'tmp', `${randomBytes(12).toString('hex')}.part`);
+    const handle = await open(tmpPath, 'wx', 0o600);
+    return new FileBlobWriter(handle, tmpPath, (digest) => this.pathOf(digest));
+  }
+
+  async read(digest: string): Promise<Uint8Array> {
+    return new Uint8Array(await readFile(this.pathOf(digest)));
+  }
+
+  async *readChunks(digest: string, chunkSize: number): AsyncIterable<Uint8Array> {
+    for await (const chunk of createReadStream(this.pathOf(digest), { highWaterMark: chunkSize })) {
+      yield chunk as Buffer;
+    }
+  }
+
+  async has(digest: string): Promise<boolean> {
+    try {
+      await stat(this.pathOf(digest));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private pathOf(digest: string): string {
+    if (!DIGEST.test(digest)) throw new HeflError('invalid_argument', 'not a SHA-256 digest');
+    return join(this.dir, digest.slice(0, 2), digest);
+  }
+}
+
+class FileBlobWriter implements BlobWriter {
+  private readonly hash = createHash('sha256');
+  private written = 0;
+  private done = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly tmpPath: string,
+    private readonly pathOf: (digest: string) => string,
+  ) {}
+
+  get bytesWritten(): number {
+    return this.written;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.hash.update(chunk);
+    await this.handle.write(chunk);
+    this.written += chunk.length;
+  }
+
+  async finish(expectedDigest?: string): Promise<{ digest: string; size: number }> {
+    this.done = true;
+    await this.handle.sync();
+    await this.handle.close();
+    const digest = this.hash.digest('hex');
+    if (expectedDigest !== undefined && digest !== expectedDigest) {
+      await rm(this.tmpPath, { force: true });
+      throw new HeflError('integrity', 'received bytes do not match the signed digest', {
+        publicDetail: 'data does not match the digest in the signed header',
+      });
+    }
+    const target = this.pathOf(digest);
+    await mkdir(join(target, '..'), { recursive: true, mode: 0o700 });
+    await rename(this.tmpPath, target);
+    return { digest, size: this.written };
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.handle.close().catch(() => {});
+    await rm(this.tmpPath, { force: true });
+  }
+}

@@ -1,0 +1,69 @@
+import { Server, type ServerCredentials } from '@grpc/grpc-js';
+import { createAdder } from '../common/he/create-adder.js';
+import type { Clock } from '../common/time/clock.js';
+import { ResearcherServiceService, SiteServiceService } from '../proto/gen/hefl/v1/services.js';
+import type { AuditSink } from './audit-sink.js';
+import type { BlobStore } from './blob-store.js';
+import type { CoordinatorKeys } from './coordinator-keys.js';
+import { JobRegistry } from './job-registry.js';
+import type { MemberDirectory } from './member-directory.js';
+import { RequestGuard } from './request-guard.js';
+import { createResearcherService } from './researcher-service.js';
+import { createSiteService } from './site-service.js';
+import { TaskHub } from './task-hub.js';
+
+export interface CoordinatorServerDeps {
+  readonly clock: Clock;
+  readonly blobs: BlobStore;
+  readonly audit: AuditSink;
+  readonly members: MemberDirectory;
+  readonly keys: CoordinatorKeys;
+  readonly credentials: ServerCredentials;
+  readonly log: (event: string, fields: Record<string, unknown>) => void;
+}
+
+export interface RunningCoordinator {
+  readonly port: number;
+  readonly jobs: JobRegistry;
+  stop(): Promise<void>;
+}
+
+/** Wires the services and binds them on host:port (port 0 picks a free one). */
+export async function startCoordinatorServer(
+  deps: CoordinatorServerDeps,
+  host: string,
+  port: number,
+): Promise<RunningCoordinator> {
+  const hub = new TaskHub();
+  const jobs = new JobRegistry(
+    { clock: deps.clock, blobs: deps.blobs, audit: deps.audit, hub, members: deps.members, keys: deps.keys },
+    createAdder,
+  );
+  const guard = new RequestGuard(deps.members, deps.audit);
+  const server = new Server({
+    'grpc.max_receive_message_length': 8 * 1024 * 1024,
+    'grpc.keepalive_time_ms': 30_000,
+  });
+  server.addService(
+    SiteServiceService,
+    createSiteService({ guard, jobs, hub, blobs: deps.blobs, clock: deps.clock, log: deps.log }),
+  );
+  server.addService(ResearcherServiceService, createResearcherService({ guard, jobs, clock: deps.clock }));
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, deps.credentials, (error, actual) =>
+      error ? reject(error) : resolve(actual),
+    );
+  });
+  return {
+    port: bound,
+    jobs,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.tryShutdown(() => resolve());
+        setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000).unref();
+      }),
+  };
+}

@@ -1,0 +1,566 @@
+import { fromHex, merkleRoot, sha256, toHex } from '../common/crypto/index.js';
+import { HeflError } from '../common/errors/index.js';
+import type { PreparedContribution, VectorAdder } from '../common/he/index.js';
+import { type JobSpec, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
+import { frameSection, type SectionLayout, unframeSection } from '../common/protocol/section-framing.js';
+import { signMessage } from '../common/protocol/signed-message.js';
+import { SigningContext } from '../common/protocol/signing-context.js';
+import type { Clock } from '../common/time/clock.js';
+import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import {
+  type JobDecision,
+  type KeyBundle,
+  Receipt,
+  type RoundReport,
+  RoundSummary,
+  type UpdateHeader,
+} from '../proto/gen/hefl/v1/messages.js';
+import type { Task } from '../proto/gen/hefl/v1/services.js';
+import type { AuditSink } from './audit-sink.js';
+import type { BlobStore } from './blob-store.js';
+import type { CoordinatorKeys } from './coordinator-keys.js';
+import type { MemberDirectory } from './member-directory.js';
+import { type AcceptedUpload, RoundRecord } from './round-record.js';
+import type { TaskHub } from './task-hub.js';
+
+export type JobState = 'recruiting' | 'keying' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface JobControllerDeps {
+  readonly clock: Clock;
+  readonly blobs: BlobStore;
+  readonly audit: AuditSink;
+  readonly hub: TaskHub;
+  readonly members: MemberDirectory;
+  readonly keys: CoordinatorKeys;
+  readonly adder: VectorAdder;
+}
+
+const FRESHNESS_MS = 5 * 60 * 1000;
+
+/**
+ * One job's life at the coordinator: recruit sites, relay the key ceremony, then run
+ * rounds (open → collecting → aggregating → closed) until the last one is reported.
+ * It adds ciphertexts as they arrive and never decrypts: it has nothing to decrypt with.
+ */
+export class JobController {
+  readonly id: string;
+  readonly job: ParsedJob;
+  readonly submittedBy: string;
+  readonly researcherSealingKey: Uint8Array;
+  readonly submission: SignedEnvelope;
+  state: JobState = 'recruiting';
+  reason = '';
+  readonly decisions = new Map<string, { accept: boolean; reason: string }>();
+  readonly offeredTo = new Set<string>();
+  accepted: string[] = [];
+  dealer: string | undefined;
+  keyBundle: SignedEnvelope | undefined;
+  readonly rounds: RoundRecord[] = [];
+  private timer: { cancel(): void } | undefined;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: JobControllerDeps,
+    init: {
+      id: string;
+      job: ParsedJob;
+      submittedBy: string;
+      researcherSealingKey: Uint8Array;
+      submission: SignedEnvelope;
+    },
+  ) {
+    this.id = init.id;
+    this.job = init.job;
+    this.submittedBy = init.submittedBy;
+    this.researcherSealingKey = init.researcherSealingKey;
+    this.submission = init.submission;
+  }
+
+  get spec(): JobSpec {
+    return this.job.spec;
+  }
+
+  get currentRound(): RoundRecord | undefined {
+    return this.rounds.at(-1);
+  }
+
+  /** Offers the job to every connected site and starts the recruiting deadline. */
+  start(): void {
+    for (const site of this.deps.hub.connected()) this.offer(site);
+    this.timer = this.deps.clock.schedule(this.spec.recruitSeconds * 1000, () => this.endRecruiting());
+  }
+
+  /** Brings a (re)connecting site up to date with what it missed. */
+  onSiteConnected(siteId: string): void {
+    const { hub } = this.deps;
+    if (this.state === 'recruiting' && !this.decisions.has(siteId)) this.offer(siteId);
+    if (!this.accepted.includes(siteId)) return;
+    if (this.state === 'keying' && siteId === this.dealer && !this.keyBundle) this.sendKeyCeremony();
+    if (this.state !== 'running') return;
+    if (this.keyBundle) hub.send(siteId, this.keyBundleTask(this.keyBundle));
+    const round = this.currentRound;
+    if (!round) return;
+    if (round.state === 'collecting' && round.participants.includes(siteId) && !round.uploads.has(siteId)) {
+      hub.send(siteId, this.roundOpenTask(round));
+    }
+    if (
+      round.state === 'closed' &&
+      round.summary &&
+      round.uploads.has(siteId) &&
+      !round.reports.has(siteId)
+    ) {
+      hub.send(siteId, this.roundClosedTask(round, round.summary));
+    }
+  }
+
+  decide(siteId: string, decision: JobDecision): void {
+    if (this.state !== 'recruiting') {
+      throw new HeflError('failed_precondition', `job ${this.id} is no longer recruiting`, {
+        publicDetail: 'recruiting is over',
+      });
+    }
+    if (decision.jobHash !== this.job.hash) {
+      throw new HeflError('invalid_argument', 'decision names another job hash', {
+        publicDetail: 'job hash mismatch',
+      });
+    }
+    if (this.decisions.has(siteId)) return;
+    this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason });
+    this.deps.audit.append({
+      actor: siteId,
+      action: decision.accept ? 'job.accepted' : 'job.declined',
+      details: { jobId: this.id, jobHash: this.job.hash, reason: decision.reason },
+    });
+    const undecided = [...this.offeredTo].filter((s) => !this.decisions.has(s));
+    if (undecided.length === 0) this.endRecruiting();
+  }
+
+  postKeyBundle(siteId: string, bundle: KeyBundle, envelope: SignedEnvelope): void {
+    if (this.state !== 'keying' || siteId !== this.dealer) {
+      throw new HeflError('permission_denied', `${siteId} is not this job's dealer`, {
+        publicDetail: 'not the dealer',
+      });
+    }
+    const sealedFor = bundle.sealed.map((s) => s.siteId).sort();
+    if (
+      bundle.jobId !== this.id ||
+      bundle.profileId !== this.spec.he.profile ||
+      sealedFor.join() !== this.accepted.join()
+    ) {
+      throw new HeflError('invalid_argument', 'key bundle does not match the job or its accepted sites', {
+        publicDetail: 'key bundle does not cover exactly the accepted sites',
+      });
+    }
+    this.keyBundle = envelope;
+    this.timer?.cancel();
+    this.deps.audit.append({
+      actor: siteId,
+      action: 'key.ceremony',
+      details: {
+        jobId: this.id,
+        dealer: siteId,
+        bundleDigest: toHex(sha256(envelope.payload)),
+        sites: sealedFor,
+      },
+    });
+    this.state = 'running';
+    for (const site of this.accepted) this.deps.hub.send(site, this.keyBundleTask(envelope));
+    this.openRound(0, this.accepted);
+  }
+
+  /** Fast checks on a signed update header, before any data is read. */
+  checkUploadHeader(siteId: string, header: UpdateHeader): RoundRecord {
+    const round = this.currentRound;
+    if (this.state !== 'running' || !round) {
+      throw new HeflError('failed_precondition', `job ${this.id} is ${this.state}`, {
+        publicDetail: `job is ${this.state}`,
+      });
+    }
+    if (header.round !== round.round) {
+      throw new HeflError(
+        'failed_precondition',
+        `update for round ${header.round}, current round is ${round.round}`,
+        {
+          publicDetail: `round ${header.round} is not the current round (${round.round})`,
+        },
+      );
+    }
+    if (round.state !== 'collecting') {
+      throw new HeflError('deadline_exceeded', `round ${round.round} is closed`, {
+        publicDetail: `round ${round.round} already closed (deadline passed or all updates in)`,
+      });
+    }
+    if (!round.participants.includes(siteId)) {
+      throw new HeflError('permission_denied', `${siteId} is not a participant of round ${round.round}`, {
+        publicDetail: 'not a participant of this round',
+      });
+    }
+    const nonce = Buffer.from(header.nonce).toString('hex');
+    if (header.nonce.length < 16 || round.usedNonces.has(nonce)) {
+      throw new HeflError('replay', 'update nonce reused', { publicDetail: 'nonce already used' });
+    }
+    if (Math.abs(this.deps.clock.now() - header.sentAtMs) > FRESHNESS_MS) {
+      throw new HeflError('replay', 'update is not fresh', {
+        publicDetail: 'update timestamp outside the freshness window',
+      });
+    }
+    return round;
+  }
+
+  /**
+   * Adds a fully received, digest-checked update to the round's sums and returns the
+   * signed receipt. Uploads of one job are added one at a time (bounded memory).
+   */
+  acceptUpload(
+    siteId: string,
+    header: UpdateHeader,
+    headerBytes: Uint8Array,
+    layout: SectionLayout[],
+    blob: { digest: string; size: number },
+  ): Promise<SignedEnvelope> {
+    const run = this.queue.then(() => this.addUpload(siteId, header, headerBytes, layout, blob));
+    this.queue = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  report(siteId: string, report: RoundReport, envelope: SignedEnvelope): void {
+    const round = this.rounds[report.round];
+    if (!round || round.state !== 'closed' || !round.uploads.has(siteId)) {
+      throw new HeflError('failed_precondition', `no closed round ${report.round} with ${siteId} in it`, {
+        publicDetail: 'nothing to report for that round',
+      });
+    }
+    if (round.reports.has(siteId)) return;
+    round.reports.set(siteId, { modelHash: report.modelHash, envelope });
+    this.deps.audit.append({
+      actor: siteId,
+      action: 'round.reported',
+      details: { jobId: this.id, round: round.round, modelHash: report.modelHash },
+    });
+    if (round === this.currentRound && round.allReported()) this.afterReports(round);
+  }
+
+  cancel(by: string, reason: string): void {
+    if (this.isFinished()) return;
+    this.finish('cancelled', reason || `cancelled by ${by}`);
+  }
+
+  isFinished(): boolean {
+    return this.state === 'completed' || this.state === 'failed' || this.state === 'cancelled';
+  }
+
+  private offer(siteId: string): void {
+    this.offeredTo.add(siteId);
+    this.deps.hub.send(siteId, {
+      kind: {
+        $case: 'jobOffer',
+        value: { jobId: this.id, submission: this.submission, jobHash: this.job.hash },
+      },
+    });
+  }
+
+  private endRecruiting(): void {
+    if (this.state !== 'recruiting') return;
+    this.timer?.cancel();
+    this.accepted = [...this.decisions]
+      .filter(([, d]) => d.accept)
+      .map(([s]) => s)
+      .sort();
+    if (this.accepted.length < this.spec.minSites) {
+      this.finish(
+        'failed',
+        `only ${this.accepted.length} site(s) accepted; the job needs minSites = ${this.spec.minSites}`,
+      );
+      return;
+    }
+    if (this.accepted.length > this.spec.maxSites) this.accepted = this.accepted.slice(0, this.spec.maxSites);
+    this.state = 'keying';
+    this.dealer = this.accepted[0];
+    this.sendKeyCeremony();
+    this.timer = this.deps.clock.schedule(this.spec.roundDeadlineSeconds * 1000, () => {
+      if (this.state === 'keying')
+        this.finish('failed', `dealer ${this.dealer} posted no key bundle in time`);
+    });
+  }
+
+  private sendKeyCeremony(): void {
+    const sites = this.accepted.map((siteId) => ({
+      siteId,
+      sealingPublicKey: Buffer.from(this.deps.members.byId(siteId)?.sealingPublicKey ?? new Uint8Array()),
+    }));
+    this.deps.hub.send(this.dealer!, { kind: { $case: 'keyCeremony', value: { jobId: this.id, sites } } });
+  }
+
+  private openRound(index: number, participants: readonly string[]): void {
+    const now = this.deps.clock.now();
+    const round = new RoundRecord(
+      index,
+      [...participants].sort(),
+      now,
+      now + this.spec.roundDeadlineSeconds * 1000,
+    );
+    this.rounds.push(round);
+    this.deps.audit.append({
+      actor: 'coordinator',
+      action: 'round.opened',
+      details: {
+        jobId: this.id,
+        round: index,
+        participants: round.participants,
+        deadline: new Date(round.deadline).toISOString(),
+      },
+    });
+    round.timer = this.deps.clock.schedule(round.deadline - now, () => this.onDeadline(round));
+    for (const site of round.participants) this.deps.hub.send(site, this.roundOpenTask(round));
+  }
+
+  private keyBundleTask(bundle: SignedEnvelope): Task {
+    return { kind: { $case: 'keyBundle', value: { jobId: this.id, bundle } } };
+  }
+
+  private roundClosedTask(round: RoundRecord, summary: SignedEnvelope): Task {
+    return { kind: { $case: 'roundClosed', value: { jobId: this.id, round: round.round, summary } } };
+  }
+
+  private roundOpenTask(round: RoundRecord): Task {
+    return {
+      kind: {
+        $case: 'roundOpen',
+        value: {
+          jobId: this.id,
+          round: round.round,
+          participants: [...round.participants],
+          deadlineMs: round.deadline,
+        },
+      },
+    };
+  }
+
+  private async addUpload(
+    siteId: string,
+    header: UpdateHeader,
+    headerBytes: Uint8Array,
+    layout: SectionLayout[],
+    blob: { digest: string; size: number },
+  ): Promise<SignedEnvelope> {
+    const round = this.checkUploadHeader(siteId, header);
+    const updateDigest = toHex(sha256(headerBytes));
+    const previous = round.uploads.get(siteId);
+    if (previous) {
+      if (previous.updateDigest === updateDigest) return previous.receipt; // idempotent resubmission
+      throw new HeflError('already_exists', `${siteId} already submitted round ${round.round}`, {
+        publicDetail: 'an update for this round was already accepted',
+      });
+    }
+    this.checkLayout(round, layout);
+    const bytes = await this.deps.blobs.read(blob.digest);
+    const prepared: { name: string; contribution: PreparedContribution }[] = [];
+    try {
+      let offset = 0;
+      for (const section of layout) {
+        const { batch } = unframeSection(section, bytes.subarray(offset, offset + section.byteLength));
+        offset += section.byteLength;
+        let sum = round.sums.get(section.name);
+        if (!sum) {
+          sum = this.deps.adder.startSum(section.valueCount);
+          round.sums.set(section.name, sum);
+        }
+        prepared.push({ name: section.name, contribution: sum.prepare(batch) });
+      }
+    } catch (error) {
+      for (const p of prepared) p.contribution.discard();
+      throw error;
+    }
+    // Re-check after the await: the round may have closed while we read the blob.
+    this.checkUploadHeader(siteId, header);
+    for (const p of prepared) round.sums.get(p.name)!.commit(p.contribution);
+    round.layout ??= layout;
+    round.usedNonces.add(Buffer.from(header.nonce).toString('hex'));
+    const receipt = signMessage(
+      SigningContext.receipt,
+      Receipt,
+      {
+        jobId: this.id,
+        round: round.round,
+        siteId,
+        updateDigest: Buffer.from(fromHex(updateDigest)),
+        acceptedAtMs: this.deps.clock.now(),
+        byteLength: blob.size,
+      },
+      this.deps.keys.signingSecretKey,
+    );
+    const accepted: AcceptedUpload = {
+      siteId,
+      updateDigest,
+      blobDigest: blob.digest,
+      byteLength: blob.size,
+      receipt,
+    };
+    this.deps.audit.append({
+      actor: siteId,
+      action: 'update.accepted',
+      details: { jobId: this.id, round: round.round, site: siteId, updateDigest, bytes: blob.size },
+    });
+    round.uploads.set(siteId, accepted);
+    if (round.allUploaded()) await this.closeRound(round);
+    return receipt;
+  }
+
+  private checkLayout(round: RoundRecord, layout: SectionLayout[]): void {
+    for (const section of layout) {
+      if (section.profileId !== this.spec.he.profile) {
+        throw new HeflError('profile_mismatch', `section ${section.name} uses profile ${section.profileId}`, {
+          publicDetail: `the job's HE profile is ${this.spec.he.profile}`,
+        });
+      }
+    }
+    const expected = round.layout;
+    if (!expected) return;
+    const shape = (l: readonly SectionLayout[]) => l.map((s) => `${s.name}:${s.valueCount}:${s.form}`).join();
+    if (shape(expected) !== shape(layout)) {
+      throw new HeflError('invalid_argument', 'update sections differ from the round’s', {
+        publicDetail: 'section layout differs from the other sites’',
+      });
+    }
+  }
+
+  private onDeadline(round: RoundRecord): void {
+    if (this.isFinished() || round !== this.currentRound) return;
+    if (round.state === 'collecting') {
+      for (const site of round.participants) {
+        if (!round.uploads.has(site))
+          round.absent.push({ siteId: site, reason: 'no update by the round deadline' });
+      }
+      if (round.uploads.size < this.spec.minSites) {
+        this.finish(
+          'failed',
+          `round ${round.round}: ${round.uploads.size} update(s) by the deadline, minSites is ${this.spec.minSites}`,
+        );
+        return;
+      }
+      void this.queue
+        .then(() => this.closeRound(round))
+        .catch((error) => this.finish('failed', `round ${round.round} could not close: ${describe(error)}`));
+      return;
+    }
+    if (round.state === 'closed') {
+      for (const site of round.contributors) {
+        if (!round.reports.has(site))
+          round.absent.push({ siteId: site, reason: 'did not report the applied model by the deadline' });
+      }
+      this.afterReports(round);
+    }
+  }
+
+  private async closeRound(round: RoundRecord): Promise<void> {
+    if (round.state !== 'collecting') return;
+    round.state = 'aggregating';
+    round.timer?.cancel();
+    const writer = await this.deps.blobs.createWriter();
+    const sections: SectionLayout[] = [];
+    try {
+      for (const section of round.layout ?? []) {
+        const framed = frameSection({ name: section.name, batch: round.sums.get(section.name)!.result() });
+        for (const part of framed.bytes) await writer.write(part);
+        sections.push(framed.layout);
+      }
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+    const blob = await writer.finish();
+    round.freeSums();
+    const contributors = round.contributors;
+    const digests = contributors.map((s) => fromHex(round.uploads.get(s)!.updateDigest));
+    const root = merkleRoot(digests);
+    round.closedAt = this.deps.clock.now();
+    round.aggregateDigest = blob.digest;
+    round.aggregateBytes = blob.size;
+    round.summary = signMessage(
+      SigningContext.roundSummary,
+      RoundSummary,
+      {
+        jobId: this.id,
+        round: round.round,
+        participants: contributors,
+        updateDigests: digests.map((d) => Buffer.from(d)),
+        merkleRoot: Buffer.from(root),
+        sections,
+        aggregateDigest: Buffer.from(fromHex(blob.digest)),
+        closedAtMs: round.closedAt,
+        absent: round.absent.map((a) => ({ siteId: a.siteId, reason: a.reason })),
+      },
+      this.deps.keys.signingSecretKey,
+    );
+    this.deps.audit.append({
+      actor: 'coordinator',
+      action: 'round.closed',
+      details: {
+        jobId: this.id,
+        round: round.round,
+        participants: contributors,
+        updateDigests: digests.map(toHex),
+        merkleRoot: toHex(root),
+        aggregateDigest: blob.digest,
+        absent: round.absent,
+      },
+    });
+    round.state = 'closed';
+    round.timer = this.deps.clock.schedule(this.spec.roundDeadlineSeconds * 1000, () =>
+      this.onDeadline(round),
+    );
+    for (const site of contributors) this.deps.hub.send(site, this.roundClosedTask(round, round.summary));
+  }
+
+  private afterReports(round: RoundRecord): void {
+    if (this.isFinished()) return;
+    round.timer?.cancel();
+    const hashes = new Map<string, string[]>();
+    for (const [site, r] of round.reports)
+      hashes.set(r.modelHash, [...(hashes.get(r.modelHash) ?? []), site]);
+    if (hashes.size > 1) {
+      const detail = [...hashes].map(([h, sites]) => `${sites.join(',')}=${h.slice(0, 12)}`).join(' vs ');
+      this.finish('failed', `round ${round.round}: sites disagree on the global model (${detail})`);
+      return;
+    }
+    const next = [...round.reports.keys()].sort();
+    if (round.round + 1 >= totalRounds(this.spec)) {
+      this.finish('completed', '');
+      return;
+    }
+    if (next.length < this.spec.minSites) {
+      this.finish(
+        'failed',
+        `after round ${round.round} only ${next.length} site(s) remain, minSites is ${this.spec.minSites}`,
+      );
+      return;
+    }
+    this.openRound(round.round + 1, next);
+  }
+
+  private finish(state: 'completed' | 'failed' | 'cancelled', reason: string): void {
+    this.state = state;
+    this.reason = reason;
+    this.timer?.cancel();
+    for (const round of this.rounds) {
+      round.timer?.cancel();
+      round.freeSums();
+    }
+    this.deps.audit.append({
+      actor: 'coordinator',
+      action: `job.${state}`,
+      details: { jobId: this.id, reason },
+    });
+    const sites = new Set([...this.offeredTo, ...this.accepted]);
+    for (const site of sites) {
+      this.deps.hub.send(site, { kind: { $case: 'jobEnded', value: { jobId: this.id, state, reason } } });
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { HeflError } from '../common/errors/index.js';
+import type { ParsedJob } from '../common/job/job-spec.js';
+import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import { JobController, type JobControllerDeps } from './job-controller.js';
+
+/** All jobs this coordinator knows; each job owns its adder for its HE profile. */
+export class JobRegistry {
+  private readonly jobs = new Map<string, JobController>();
+
+  constructor(
+    private readonly deps: Omit<JobControllerDeps, 'adder'>,
+    private readonly createAdder: (profileId: string) => Promise<JobControllerDeps['adder']>,
+  ) {}
+
+  async submit(
+    job: ParsedJob,
+    submittedBy: string,
+    researcherSealingKey: Uint8Array,
+    submission: SignedEnvelope,
+  ): Promise<JobController> {
+    const adder = await this.createAdder(job.spec.he.profile);
+    const id = `job-${randomUUID().slice(0, 8)}`;
+    const controller = new JobController(
+      { ...this.deps, adder },
+      { id, job, submittedBy, researcherSealingKey, submission },
+    );
+    this.jobs.set(id, controller);
+    this.deps.audit.append({
+      actor: submittedBy,
+      action: 'job.submitted',
+      details: {
+        jobId: id,
+        jobHash: job.hash,
+        name: job.spec.name,
+        rounds: job.spec.rounds,
+        profile: job.spec.he.profile,
+      },
+    });
+    controller.start();
+    return controller;
+  }
+
+  get(id: string): JobController {
+    const job = this.jobs.get(id);
+    if (!job) throw new HeflError('not_found', `no job ${id}`, { publicDetail: `no job ${id.slice(0, 64)}` });
+    return job;
+  }
+
+  all(): JobController[] {
+    return [...this.jobs.values()];
+  }
+
+  onSiteConnected(siteId: string): void {
+    for (const job of this.jobs.values()) if (!job.isFinished()) job.onSiteConnected(siteId);
+  }
+}

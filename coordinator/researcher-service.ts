@@ -1,0 +1,93 @@
+import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { HeflError } from '../common/errors/index.js';
+import { parseJobBytes } from '../common/job/job-spec.js';
+import { SigningContext } from '../common/protocol/signing-context.js';
+import type { Clock } from '../common/time/clock.js';
+import type { Ack, SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import { JobCancellation, JobSubmission } from '../proto/gen/hefl/v1/messages.js';
+import type {
+  JobStatus,
+  JobStatusRequest,
+  ListJobsReply,
+  ListJobsRequest,
+  ResearcherServiceServer,
+  SubmitJobReply,
+} from '../proto/gen/hefl/v1/services.js';
+import { toServiceError } from './grpc-errors.js';
+import type { JobRegistry } from './job-registry.js';
+import { jobStatusOf } from './job-status.js';
+import type { RequestGuard } from './request-guard.js';
+
+const FRESHNESS_MS = 5 * 60 * 1000;
+
+/** gRPC adapter for what researchers call: submit, cancel, list, status. */
+export function createResearcherService(deps: {
+  guard: RequestGuard;
+  jobs: JobRegistry;
+  clock: Clock;
+}): ResearcherServiceServer {
+  const { guard, jobs, clock } = deps;
+  return {
+    submitJob(
+      call: ServerUnaryCall<SignedEnvelope, SubmitJobReply>,
+      callback: sendUnaryData<SubmitJobReply>,
+    ) {
+      (async () => {
+        const { message, member } = guard.open(
+          SigningContext.jobSubmission,
+          JobSubmission,
+          call.request,
+          'researcher',
+        );
+        if (Math.abs(clock.now() - message.sentAtMs) > FRESHNESS_MS) {
+          throw new HeflError('replay', 'stale job submission', {
+            publicDetail: 'submission timestamp outside the freshness window',
+          });
+        }
+        if (message.researcherSealingKey.length !== 32) {
+          throw new HeflError('invalid_argument', 'missing sealing key', {
+            publicDetail: 'researcher sealing key must be 32 bytes',
+          });
+        }
+        const parsed = parseJobBytes(message.specJson);
+        const job = await jobs.submit(
+          parsed,
+          member.id,
+          new Uint8Array(message.researcherSealingKey),
+          call.request,
+        );
+        return { jobId: job.id, jobHash: job.job.hash };
+      })().then(
+        (reply) => callback(null, reply),
+        (error) => callback(toServiceError(error)),
+      );
+    },
+
+    cancelJob(call: ServerUnaryCall<SignedEnvelope, Ack>, callback: sendUnaryData<Ack>) {
+      try {
+        const { message, member } = guard.open(
+          SigningContext.jobCancellation,
+          JobCancellation,
+          call.request,
+          'researcher',
+        );
+        jobs.get(message.jobId).cancel(member.id, message.reason);
+        callback(null, { message: 'cancelled' });
+      } catch (error) {
+        callback(toServiceError(error));
+      }
+    },
+
+    listJobs(_call: ServerUnaryCall<ListJobsRequest, ListJobsReply>, callback: sendUnaryData<ListJobsReply>) {
+      callback(null, { jobs: jobs.all().map(jobStatusOf) });
+    },
+
+    getJobStatus(call: ServerUnaryCall<JobStatusRequest, JobStatus>, callback: sendUnaryData<JobStatus>) {
+      try {
+        callback(null, jobStatusOf(jobs.get(call.request.jobId)));
+      } catch (error) {
+        callback(toServiceError(error));
+      }
+    },
+  };
+}

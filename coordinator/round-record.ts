@@ -1,0 +1,72 @@
+import type { VectorSum } from '../common/he/index.js';
+import type { SectionLayout } from '../common/protocol/section-framing.js';
+import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+
+export type RoundState = 'collecting' | 'aggregating' | 'closed';
+
+/** An update the coordinator accepted durably (its bytes live in the blob store). */
+export interface AcceptedUpload {
+  readonly siteId: string;
+  /** SHA-256 (hex) over the encoded, signed update header: the Merkle leaf. */
+  readonly updateDigest: string;
+  readonly blobDigest: string;
+  readonly byteLength: number;
+  readonly receipt: SignedEnvelope;
+}
+
+export interface SiteReport {
+  readonly modelHash: string;
+  readonly envelope: SignedEnvelope;
+}
+
+/** One round of one job, as the coordinator tracks it. Expected failures are data here. */
+export class RoundRecord {
+  readonly round: number;
+  readonly participants: readonly string[];
+  readonly openedAt: number;
+  readonly deadline: number;
+  state: RoundState = 'collecting';
+  closedAt: number | undefined;
+  layout: readonly SectionLayout[] | undefined;
+  readonly sums = new Map<string, VectorSum>();
+  readonly uploads = new Map<string, AcceptedUpload>();
+  readonly usedNonces = new Set<string>();
+  readonly absent: { siteId: string; reason: string }[] = [];
+  readonly reports = new Map<string, SiteReport>();
+  summary: SignedEnvelope | undefined;
+  aggregateDigest: string | undefined;
+  aggregateBytes = 0;
+  downloads = 0;
+  timer: { cancel(): void } | undefined;
+
+  constructor(round: number, participants: readonly string[], openedAt: number, deadline: number) {
+    this.round = round;
+    this.participants = participants;
+    this.openedAt = openedAt;
+    this.deadline = deadline;
+  }
+
+  get bytesUp(): number {
+    let total = 0;
+    for (const u of this.uploads.values()) total += u.byteLength;
+    return total;
+  }
+
+  /** Sites summed in this round, sorted by id (the Merkle leaf order). */
+  get contributors(): string[] {
+    return [...this.uploads.keys()].sort();
+  }
+
+  allUploaded(): boolean {
+    return this.participants.every((site) => this.uploads.has(site));
+  }
+
+  allReported(): boolean {
+    return this.contributors.every((site) => this.reports.has(site));
+  }
+
+  freeSums(): void {
+    for (const sum of this.sums.values()) sum.delete();
+    this.sums.clear();
+  }
+}
