@@ -6,7 +6,7 @@ import {
   type TestFederation,
   waitForJob,
   waitForSites,
-} from './support/test-federation.js';
+} from '../experiments/harness/local-federation.js';
 
 describe('a 3-site encrypted federation over real gRPC (one process)', () => {
   let fed: TestFederation;
