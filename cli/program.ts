@@ -1,5 +1,9 @@
 import { Command } from 'commander';
 import { registerBenchCommand } from './commands/bench-command.js';
+import { registerCoordinatorCommand } from './commands/coordinator-command.js';
+import { registerFederationCommands, registerSiteEnrolCommands } from './commands/federation-command.js';
+import { registerSimulateCommand } from './commands/simulate-command.js';
+import { registerSiteStartCommand } from './commands/site-command.js';
 
 /** Builds the `hefl` command tree; every subcommand registers itself from its own file. */
 export function buildProgram(): Command {
@@ -11,6 +15,14 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerSimulateCommand(program);
+  registerFederationCommands(program);
+  const site = program
+    .command('site')
+    .description('what hospital IT runs: enrol, install the admission, start the node');
+  registerSiteEnrolCommands(site);
+  registerSiteStartCommand(site);
+  registerCoordinatorCommand(program);
   registerBenchCommand(program);
   return program;
 }

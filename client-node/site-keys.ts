@@ -17,4 +17,6 @@ export interface FederationView {
   memberBySigningKey(
     publicKey: Uint8Array,
   ): { id: string; role: 'site' | 'researcher' | 'auditor' } | undefined;
+  /** Applies a newer signed manifest from the coordinator; false if it is older. Throws if badly signed. */
+  update?(signedManifestJson: Uint8Array): boolean;
 }

@@ -92,6 +92,10 @@ export class SiteNode {
   private dispatch(task: Task): void {
     const kind = task.kind;
     if (!kind) return;
+    if (kind.$case === 'manifest') {
+      this.onManifest(kind.value.signedManifestJson);
+      return;
+    }
     const jobId = kind.value.jobId;
     const run = async () => {
       switch (kind.$case) {
@@ -182,6 +186,17 @@ export class SiteNode {
     session.setCipher(cipher);
     await this.deps.client.postKeyBundle(bundle);
     this.deps.log('key.dealt', { job: ceremony.jobId, sites: ceremony.sites.length });
+  }
+
+  private onManifest(signedJson: Uint8Array): void {
+    const { federation } = this.deps;
+    if (!federation.update) return;
+    try {
+      const applied = federation.update(signedJson);
+      this.deps.log(applied ? 'manifest.updated' : 'manifest.stale-ignored', {});
+    } catch (error) {
+      this.deps.log('manifest.refused', { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   private onJobEnded(jobId: string, state: string, reason: string): void {

@@ -46,8 +46,22 @@ export async function startCoordinatorServer(
   });
   server.addService(
     SiteServiceService,
-    createSiteService({ guard, jobs, hub, blobs: deps.blobs, clock: deps.clock, log: deps.log }),
+    createSiteService({
+      guard,
+      jobs,
+      hub,
+      members: deps.members,
+      blobs: deps.blobs,
+      clock: deps.clock,
+      log: deps.log,
+    }),
   );
+  deps.members.onChange?.(() => {
+    const manifest = deps.members.signedManifestJson?.();
+    if (manifest)
+      hub.broadcast({ kind: { $case: 'manifest', value: { signedManifestJson: Buffer.from(manifest) } } });
+    deps.log('manifest.reloaded', {});
+  });
   server.addService(ResearcherServiceService, createResearcherService({ guard, jobs, clock: deps.clock }));
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, deps.credentials, (error, actual) =>

@@ -20,6 +20,7 @@ export function jobStatusOf(job: JobController): JobStatus {
       bytesUp: r.bytesUp,
       bytesDown: r.aggregateBytes * r.downloads,
       reports: [...r.reports.values()].map((rep) => rep.envelope),
+      sections: (r.layout ?? []).map((l) => ({ ...l })),
     })),
   };
 }

@@ -11,6 +11,8 @@ export interface Member {
   /** X25519 key the dealer seals the job's HE secret key to (sites), or metrics to (researchers). */
   readonly sealingPublicKey: Uint8Array;
   readonly revoked: boolean;
+  /** SHA-256 (hex) of the member's TLS client certificate; absent on plaintext test transports. */
+  readonly tlsFingerprint?: string;
 }
 
 /**
@@ -20,17 +22,33 @@ export interface Member {
 export interface MemberDirectory {
   bySigningKey(publicKey: Uint8Array): Member | undefined;
   byId(id: string): Member | undefined;
+  /** The member a TLS client certificate belongs to (revoked members included, flagged). */
+  byTlsFingerprint(fingerprint: string): Member | undefined;
+  /** True when every call must present an admitted TLS client certificate (production). */
+  readonly requiresPeerCertificate: boolean;
+  /** The signed manifest as sites receive it, if this directory comes from one. */
+  signedManifestJson?(): Uint8Array;
+  /** Calls `listener` after the manifest changed (admission, revocation). */
+  onChange?(listener: () => void): void;
 }
 
 export class StaticMemberDirectory implements MemberDirectory {
   private readonly byKey = new Map<string, Member>();
   private readonly byMemberId = new Map<string, Member>();
+  private readonly byFingerprint = new Map<string, Member>();
+  readonly requiresPeerCertificate: boolean;
 
-  constructor(members: readonly Member[]) {
+  constructor(members: readonly Member[], options: { requiresPeerCertificate?: boolean } = {}) {
+    this.requiresPeerCertificate = options.requiresPeerCertificate ?? false;
     for (const member of members) {
       this.byKey.set(keyId(member.signingPublicKey), member);
       this.byMemberId.set(member.id, member);
+      if (member.tlsFingerprint) this.byFingerprint.set(member.tlsFingerprint, member);
     }
+  }
+
+  byTlsFingerprint(fingerprint: string): Member | undefined {
+    return this.byFingerprint.get(fingerprint.toLowerCase());
   }
 
   bySigningKey(publicKey: Uint8Array): Member | undefined {

@@ -1,10 +1,13 @@
 import { keyId } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
+import { peerCertificateFingerprint } from '../common/identity/tls-credentials.js';
 import { type MessageCodec, openMessage } from '../common/protocol/signed-message.js';
 import type { SigningContextName } from '../common/protocol/signing-context.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import type { AuditSink } from './audit-sink.js';
 import type { Member, MemberDirectory, MemberRole } from './member-directory.js';
+
+type PeerCall = Parameters<typeof peerCertificateFingerprint>[0];
 
 /**
  * Every signed request passes here first: the signer must be an admitted, unrevoked
@@ -23,8 +26,10 @@ export class RequestGuard {
     codec: MessageCodec<T>,
     envelope: SignedEnvelope | undefined,
     role: MemberRole,
+    call?: PeerCall,
   ): { message: T; member: Member } {
     try {
+      const peer = call ? this.peer(call) : undefined;
       const member =
         envelope && envelope.signerPublicKey.length === 32
           ? this.members.bySigningKey(envelope.signerPublicKey)
@@ -39,11 +44,63 @@ export class RequestGuard {
           },
         );
       }
+      if (peer && peer.id !== member!.id) {
+        throw new HeflError(
+          'permission_denied',
+          `TLS peer ${peer.id} sent a message signed by ${member!.id}`,
+          {
+            publicDetail: 'the TLS client certificate and the signing key belong to different members',
+          },
+        );
+      }
       return { message, member: member! };
     } catch (error) {
       this.refused(envelope, context, error);
       throw error;
     }
+  }
+
+  /**
+   * For calls without a signed payload (status reads, downloads): the TLS client
+   * certificate must belong to an admitted, unrevoked member with one of `roles`.
+   * On plaintext test transports (no certificates required) this admits the call.
+   */
+  requirePeer(call: PeerCall, roles: readonly MemberRole[], request: string): Member | undefined {
+    try {
+      const peer = this.peer(call);
+      if (peer && !roles.includes(peer.role)) {
+        throw new HeflError(
+          'permission_denied',
+          `${peer.id} is a ${peer.role}; ${request} needs ${roles.join(' or ')}`,
+          {
+            publicDetail: `this request needs the ${roles.join(' or ')} role`,
+          },
+        );
+      }
+      return peer;
+    } catch (error) {
+      this.refused(undefined, request, error);
+      throw error;
+    }
+  }
+
+  private peer(call: PeerCall): Member | undefined {
+    if (!this.members.requiresPeerCertificate) return undefined;
+    const fingerprint = peerCertificateFingerprint(call);
+    if (!fingerprint)
+      throw new HeflError('unauthenticated', 'no TLS client certificate', {
+        publicDetail: 'a TLS client certificate is required',
+      });
+    const member = this.members.byTlsFingerprint(fingerprint);
+    if (!member)
+      throw new HeflError('unauthenticated', `unknown TLS certificate ${fingerprint.slice(0, 16)}`, {
+        publicDetail: 'TLS certificate is not admitted',
+      });
+    if (member.revoked)
+      throw new HeflError('permission_denied', `${member.id} is revoked`, {
+        publicDetail: 'member is revoked',
+      });
+    return member;
   }
 
   /** Records a refused request (the signer's key id and the reason; never the payload). */

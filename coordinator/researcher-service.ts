@@ -78,12 +78,18 @@ export function createResearcherService(deps: {
       }
     },
 
-    listJobs(_call: ServerUnaryCall<ListJobsRequest, ListJobsReply>, callback: sendUnaryData<ListJobsReply>) {
-      callback(null, { jobs: jobs.all().map(jobStatusOf) });
+    listJobs(call: ServerUnaryCall<ListJobsRequest, ListJobsReply>, callback: sendUnaryData<ListJobsReply>) {
+      try {
+        guard.requirePeer(call, ['researcher', 'auditor'], 'list-jobs');
+        callback(null, { jobs: jobs.all().map(jobStatusOf) });
+      } catch (error) {
+        callback(toServiceError(error));
+      }
     },
 
     getJobStatus(call: ServerUnaryCall<JobStatusRequest, JobStatus>, callback: sendUnaryData<JobStatus>) {
       try {
+        guard.requirePeer(call, ['researcher', 'auditor'], 'job-status');
         callback(null, jobStatusOf(jobs.get(call.request.jobId)));
       } catch (error) {
         callback(toServiceError(error));

@@ -27,6 +27,7 @@ import type {
 import type { BlobStore, BlobWriter } from './blob-store.js';
 import { toServiceError } from './grpc-errors.js';
 import type { JobRegistry } from './job-registry.js';
+import type { MemberDirectory } from './member-directory.js';
 import type { RequestGuard } from './request-guard.js';
 import type { TaskHub } from './task-hub.js';
 
@@ -34,6 +35,7 @@ const DOWNLOAD_CHUNK = 1024 * 1024;
 const HELLO_FRESHNESS_MS = 5 * 60 * 1000;
 
 export interface SiteServiceDeps {
+  readonly members: MemberDirectory;
   readonly guard: RequestGuard;
   readonly jobs: JobRegistry;
   readonly hub: TaskHub;
@@ -46,10 +48,10 @@ export interface SiteServiceDeps {
 export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
   const { guard, jobs, hub, blobs, clock } = deps;
   const unary =
-    <Req>(handler: (req: Req) => string) =>
+    <Req>(handler: (req: Req, call: ServerUnaryCall<Req, Ack>) => string) =>
     (call: ServerUnaryCall<Req, Ack>, callback: sendUnaryData<Ack>) => {
       try {
-        callback(null, { message: handler(call.request) });
+        callback(null, { message: handler(call.request, call) });
       } catch (error) {
         callback(toServiceError(error));
       }
@@ -73,6 +75,9 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
             publicDetail: 'hello timestamp outside the freshness window',
           });
         const detach = hub.attach(member.id, (task) => call.write(task));
+        const manifest = deps.members.signedManifestJson?.();
+        if (manifest)
+          call.write({ kind: { $case: 'manifest', value: { signedManifestJson: Buffer.from(manifest) } } });
         deps.log('site.connected', { site: member.id });
         call.on('cancelled', detach);
         call.on('close', detach);
@@ -83,8 +88,8 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
       }
     },
 
-    decide: unary<SignedEnvelope>((envelope) => {
-      const { message, member } = guard.open(SigningContext.jobDecision, JobDecision, envelope, 'site');
+    decide: unary<SignedEnvelope>((envelope, call) => {
+      const { message, member } = guard.open(SigningContext.jobDecision, JobDecision, envelope, 'site', call);
       if (message.siteId !== member.id)
         throw new HeflError('permission_denied', 'decision names another site', {
           publicDetail: 'site id does not match the signing key',
@@ -93,8 +98,8 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
       return 'decision recorded';
     }),
 
-    postKeyBundle: unary<SignedEnvelope>((envelope) => {
-      const { message, member } = guard.open(SigningContext.keyBundle, KeyBundle, envelope, 'site');
+    postKeyBundle: unary<SignedEnvelope>((envelope, call) => {
+      const { message, member } = guard.open(SigningContext.keyBundle, KeyBundle, envelope, 'site', call);
       if (message.dealerSiteId !== member.id)
         throw new HeflError('permission_denied', 'bundle names another dealer', {
           publicDetail: 'dealer id does not match the signing key',
@@ -111,14 +116,17 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
     },
 
     downloadAggregate(call: ServerWritableStream<AggregateRequest, AggregateChunk>) {
-      sendAggregate(deps, call.request, (chunk) => call.write(chunk)).then(
-        () => call.end(),
-        (error) => call.destroy(toServiceError(error) as Error),
-      );
+      Promise.resolve()
+        .then(() => guard.requirePeer(call, ['site'], 'download-aggregate'))
+        .then(() => sendAggregate(deps, call.request, (chunk) => call.write(chunk)))
+        .then(
+          () => call.end(),
+          (error) => call.destroy(toServiceError(error) as Error),
+        );
     },
 
-    report: unary<SignedEnvelope>((envelope) => {
-      const { message, member } = guard.open(SigningContext.roundReport, RoundReport, envelope, 'site');
+    report: unary<SignedEnvelope>((envelope, call) => {
+      const { message, member } = guard.open(SigningContext.roundReport, RoundReport, envelope, 'site', call);
       if (message.siteId !== member.id)
         throw new HeflError('permission_denied', 'report names another site', {
           publicDetail: 'site id does not match the signing key',

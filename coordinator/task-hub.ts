@@ -23,6 +23,10 @@ export class TaskHub {
     return true;
   }
 
+  broadcast(task: Task): void {
+    for (const send of this.streams.values()) send(task);
+  }
+
   connected(): string[] {
     return [...this.streams.keys()].sort();
   }

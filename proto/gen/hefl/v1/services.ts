@@ -23,7 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Ack, SignedEnvelope } from "./envelope.js";
-import { Absence } from "./messages.js";
+import { Absence, SectionHeader } from "./messages.js";
 
 export const protobufPackage = "hefl.v1";
 
@@ -37,7 +37,17 @@ export interface Task {
     | { $case: "roundOpen"; value: RoundOpen }
     | { $case: "roundClosed"; value: RoundClosed }
     | { $case: "jobEnded"; value: JobEnded }
+    | { $case: "manifest"; value: ManifestUpdate }
     | undefined;
+}
+
+/**
+ * The current federation manifest (JSON, signed by the coordinator's Ed25519 key). Sent
+ * when a site connects and whenever it changes; sites verify it against the coordinator
+ * key they pinned at enrolment and never accept an older one.
+ */
+export interface ManifestUpdate {
+  signedManifestJson: Buffer;
 }
 
 export interface JobOffer {
@@ -124,6 +134,8 @@ export interface RoundStatus {
   bytesDown: number;
   /** The sites' reports: model hashes and metrics sealed to the researcher. */
   reports: SignedEnvelope[];
+  /** Sizes of the encrypted vectors each site sent (public metadata: names, counts, bytes). */
+  sections: SectionHeader[];
 }
 
 export interface JobStatus {
@@ -167,6 +179,9 @@ export const Task: MessageFns<Task> = {
         break;
       case "jobEnded":
         JobEnded.encode(message.kind.value, writer.uint32(50).fork()).join();
+        break;
+      case "manifest":
+        ManifestUpdate.encode(message.kind.value, writer.uint32(58).fork()).join();
         break;
     }
     return writer;
@@ -233,6 +248,14 @@ export const Task: MessageFns<Task> = {
             message.kind = { $case: "jobEnded", value: JobEnded.decode(reader, reader.uint32()) };
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.kind = { $case: "manifest", value: ManifestUpdate.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -271,6 +294,8 @@ export const Task: MessageFns<Task> = {
         ? { $case: "jobEnded", value: JobEnded.fromJSON(object.jobEnded) }
         : isSet(object.job_ended)
         ? { $case: "jobEnded", value: JobEnded.fromJSON(object.job_ended) }
+        : isSet(object.manifest)
+        ? { $case: "manifest", value: ManifestUpdate.fromJSON(object.manifest) }
         : undefined,
     };
   },
@@ -289,6 +314,8 @@ export const Task: MessageFns<Task> = {
       obj.roundClosed = RoundClosed.toJSON(message.kind.value);
     } else if (message.kind?.$case === "jobEnded") {
       obj.jobEnded = JobEnded.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "manifest") {
+      obj.manifest = ManifestUpdate.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -335,7 +362,86 @@ export const Task: MessageFns<Task> = {
         }
         break;
       }
+      case "manifest": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "manifest", value: ManifestUpdate.fromPartial(object.kind.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseManifestUpdate(): ManifestUpdate {
+  return { signedManifestJson: Buffer.alloc(0) };
+}
+
+export const ManifestUpdate: MessageFns<ManifestUpdate> = {
+  encode(message: ManifestUpdate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.signedManifestJson.length !== 0) {
+      writer.uint32(10).bytes(message.signedManifestJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ManifestUpdate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseManifestUpdate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.signedManifestJson = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ManifestUpdate {
+    return {
+      signedManifestJson: isSet(object.signedManifestJson)
+        ? Buffer.from(bytesFromBase64(object.signedManifestJson))
+        : isSet(object.signed_manifest_json)
+        ? Buffer.from(bytesFromBase64(object.signed_manifest_json))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: ManifestUpdate): unknown {
+    const obj: any = {};
+    if (message.signedManifestJson.length !== 0) {
+      obj.signedManifestJson = base64FromBytes(message.signedManifestJson);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ManifestUpdate>): ManifestUpdate {
+    return ManifestUpdate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ManifestUpdate>): ManifestUpdate {
+    const message = createBaseManifestUpdate();
+    message.signedManifestJson = object.signedManifestJson ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1660,7 +1766,17 @@ export const JobStatusRequest: MessageFns<JobStatusRequest> = {
 };
 
 function createBaseRoundStatus(): RoundStatus {
-  return { round: 0, state: "", participants: [], absent: [], seconds: 0, bytesUp: 0, bytesDown: 0, reports: [] };
+  return {
+    round: 0,
+    state: "",
+    participants: [],
+    absent: [],
+    seconds: 0,
+    bytesUp: 0,
+    bytesDown: 0,
+    reports: [],
+    sections: [],
+  };
 }
 
 export const RoundStatus: MessageFns<RoundStatus> = {
@@ -1688,6 +1804,9 @@ export const RoundStatus: MessageFns<RoundStatus> = {
     }
     for (const v of message.reports) {
       SignedEnvelope.encode(v!, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.sections) {
+      SectionHeader.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1769,6 +1888,14 @@ export const RoundStatus: MessageFns<RoundStatus> = {
             message.reports.push(SignedEnvelope.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.sections.push(SectionHeader.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1803,6 +1930,9 @@ export const RoundStatus: MessageFns<RoundStatus> = {
       reports: globalThis.Array.isArray(object?.reports)
         ? object.reports.map((e: any) => SignedEnvelope.fromJSON(e))
         : [],
+      sections: globalThis.Array.isArray(object?.sections)
+        ? object.sections.map((e: any) => SectionHeader.fromJSON(e))
+        : [],
     };
   },
 
@@ -1832,6 +1962,9 @@ export const RoundStatus: MessageFns<RoundStatus> = {
     if (message.reports?.length) {
       obj.reports = message.reports.map((e) => SignedEnvelope.toJSON(e));
     }
+    if (message.sections?.length) {
+      obj.sections = message.sections.map((e) => SectionHeader.toJSON(e));
+    }
     return obj;
   },
 
@@ -1848,6 +1981,7 @@ export const RoundStatus: MessageFns<RoundStatus> = {
     message.bytesUp = object.bytesUp ?? 0;
     message.bytesDown = object.bytesDown ?? 0;
     message.reports = object.reports?.map((e) => SignedEnvelope.fromPartial(e)) || [];
+    message.sections = object.sections?.map((e) => SectionHeader.fromPartial(e)) || [];
     return message;
   },
 };

@@ -1,0 +1,42 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { startCoordinator } from '../../coordinator/start-coordinator.js';
+import { oneOf, positiveInteger } from '../cli-options.js';
+import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
+import { untilSignal } from '../daemon/until-signal.js';
+
+/** `hefl coordinator start`: the coordinator daemon (mutual TLS, JSON logs on stdout). */
+export function registerCoordinatorCommand(program: Command): void {
+  const coordinator = program
+    .command('coordinator')
+    .description('run the coordinator (adds ciphertexts; never decrypts)');
+  coordinator
+    .command('start')
+    .description('serve the federation from DIR (made by `hefl federation init`)')
+    .requiredOption('--dir <dir>', 'the coordinator folder')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 = any free port)', portNumber, 7443)
+    .option(
+      '--log-level <level>',
+      `one of ${LOG_LEVELS.join(', ')}`,
+      oneOf('--log-level', LOG_LEVELS),
+      'info',
+    )
+    .action(async (opts: { dir: string; host: string; port: number; logLevel: string }) => {
+      const { log } = createEventLogger('coordinator', opts.logLevel);
+      const running = await startCoordinator({
+        dir: resolve(opts.dir),
+        host: opts.host,
+        port: opts.port,
+        log,
+      });
+      log('coordinator.listening', { host: opts.host, port: running.port, dir: resolve(opts.dir) });
+      const signal = await untilSignal();
+      log('coordinator.stopping', { signal });
+      await running.stop();
+    });
+}
+
+function portNumber(value: string): number {
+  return value === '0' ? 0 : positiveInteger('--port', 65_535)(value);
+}

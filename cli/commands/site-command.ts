@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { startSite } from '../../client-node/start-site.js';
+import { oneOf } from '../cli-options.js';
+import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
+import { untilSignal } from '../daemon/until-signal.js';
+
+/** `hefl site start`: the site node a hospital runs next to its records. */
+export function registerSiteStartCommand(site: Command): void {
+  site
+    .command('start')
+    .description('run this site: dial out to the coordinator and train on local records (they never leave)')
+    .requiredOption('--dir <dir>', 'the site folder (keys, certificates, manifest)')
+    .requiredOption('--data <file>', 'CSV of local records (header row, or give --columns)')
+    .option('--label <column>', 'label column of the data; jobs asking for another are declined')
+    .option('--columns <names>', 'comma-separated column names for a headerless CSV')
+    .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:7443')
+    .option(
+      '--log-level <level>',
+      `one of ${LOG_LEVELS.join(', ')}`,
+      oneOf('--log-level', LOG_LEVELS),
+      'info',
+    )
+    .action(
+      async (opts: {
+        dir: string;
+        data: string;
+        label?: string;
+        columns?: string;
+        coordinator: string;
+        logLevel: string;
+      }) => {
+        const { log } = createEventLogger('site', opts.logLevel);
+        const running = await startSite({
+          dir: resolve(opts.dir),
+          coordinator: opts.coordinator,
+          data: {
+            path: resolve(opts.data),
+            ...(opts.label ? { label: opts.label } : {}),
+            ...(opts.columns ? { columns: opts.columns.split(',').map((c) => c.trim()) } : {}),
+          },
+          log,
+        });
+        log('site.started', {
+          site: running.siteId,
+          backend: running.backend,
+          coordinator: opts.coordinator,
+        });
+        const signal = await untilSignal();
+        log('site.stopping', { signal });
+        await running.stop();
+      },
+    );
+}

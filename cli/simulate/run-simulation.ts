@@ -1,0 +1,293 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bytesEqual, fromHex } from '../../common/crypto/index.js';
+import { HeflError } from '../../common/errors/index.js';
+import { channelCredentials, loadMemberIdentity } from '../../common/identity/index.js';
+import { parseJobSpec } from '../../common/job/job-spec.js';
+import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
+import { type RoundOutcome, readJobOutcome } from '../researcher/job-outcome.js';
+import { ResearcherClient } from '../researcher/researcher-client.js';
+import { HeflProcess } from './hefl-process.js';
+import { provisionFederation } from './provision-federation.js';
+import { simulationSites } from './simulation-data.js';
+
+export interface SimulationOptions {
+  readonly sites: number;
+  readonly rounds: number;
+  readonly dataDir?: string;
+  readonly label?: string;
+  readonly categorical?: string[];
+  /** A model spec (validated with the job). */
+  readonly model: unknown;
+  readonly strategy: string;
+  readonly he: boolean;
+  readonly seed: number;
+  readonly outDir?: string;
+  readonly minSites?: number;
+  readonly roundDeadlineSeconds: number;
+  readonly local: { epochs: number; learningRate: number; batchSize: number };
+  readonly timeoutSeconds: number;
+  readonly onProgress: (line: string) => void;
+  /** Fault injection for tests: called once the given round is open, with the site processes. */
+  readonly onRoundOpen?: (round: number, sites: ReadonlyMap<string, HeflProcess>) => void | Promise<void>;
+}
+
+export interface SimulationResult {
+  readonly jobId: string;
+  readonly jobHash: string;
+  readonly state: string;
+  readonly reason: string;
+  readonly sites: string[];
+  readonly rounds: {
+    round: number;
+    participants: string[];
+    absent: { siteId: string; reason: string }[];
+    metrics: { accuracy: number; auc: number; loss: number } | null;
+    bytesUp: number;
+    bytesDown: number;
+    seconds: number;
+  }[];
+  readonly final: { accuracy: number; auc: number; loss: number } | null;
+  readonly he: {
+    profile: string;
+    insecure: boolean;
+    bytesPerParam: number | null;
+    parameters: number | null;
+  };
+  readonly modelHash: string | null;
+  readonly outDir: string | null;
+  readonly seconds: number;
+}
+
+/**
+ * `hefl simulate`: a whole federation on this machine — a coordinator and one process per
+ * site on 127.0.0.1 with real gRPC, mutual TLS and node-seal — provisioned through the
+ * real enrolment steps, running one job submitted by a researcher identity.
+ */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const started = Date.now();
+  const root = options.outDir ? resolve(options.outDir) : mkdtempSync(join(tmpdir(), 'hefl-simulate-'));
+  if (options.outDir) {
+    mkdirSync(root, { recursive: true });
+    if (readdirSync(root).length > 0)
+      throw new HeflError('invalid_argument', `--out ${root} is not empty; choose a new folder`);
+  }
+  const processes: HeflProcess[] = [];
+  let researcher: ResearcherClient | undefined;
+  try {
+    const dataRoot = join(root, 'data');
+    mkdirSync(dataRoot, { recursive: true, mode: 0o700 });
+    const data = simulationSites({
+      ...(options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
+      sites: options.sites,
+      seed: options.seed,
+      root: dataRoot,
+    });
+    const label = options.label ?? data.label;
+    if (!label)
+      throw new HeflError(
+        'invalid_argument',
+        '--label is required with --data (the label column of the CSVs)',
+      );
+    options.onProgress(`provisioning a federation of ${data.sites.length} sites in ${root}`);
+    const fed = await provisionFederation(
+      root,
+      data.sites.map((s) => s.id),
+    );
+
+    const coordinator = new HeflProcess('coordinator', [
+      'coordinator',
+      'start',
+      '--dir',
+      fed.coordinatorDir,
+      '--port',
+      '0',
+    ]);
+    processes.push(coordinator);
+    const listening = await coordinator.waitFor(
+      (l) => l.event === 'coordinator.listening',
+      30_000,
+      'listening',
+    );
+    const address = `127.0.0.1:${listening.port as number}`;
+    const connected = new Set<string>();
+    coordinator.onLine((l) => {
+      if (l.event === 'site.connected') connected.add(l.site as string);
+    });
+    const siteProcesses = new Map<string, HeflProcess>();
+    for (const site of data.sites) {
+      const dir = fed.siteDirs.find((d) => d.id === site.id)!.dir;
+      const p = new HeflProcess(site.id, [
+        'site',
+        'start',
+        '--dir',
+        dir,
+        '--data',
+        site.csv,
+        '--coordinator',
+        address,
+        '--label',
+        label,
+      ]);
+      processes.push(p);
+      siteProcesses.set(site.id, p);
+    }
+    await Promise.all(
+      [...siteProcesses.values()].map((p) =>
+        p.waitFor((l) => l.event === 'site.started', 60_000, 'start-up'),
+      ),
+    );
+    await coordinator
+      .waitFor(() => connected.size >= data.sites.length, 30_000, 'all sites connected')
+      .catch((e) => {
+        if (connected.size < data.sites.length) throw e;
+        return {};
+      });
+    options.onProgress(`coordinator on ${address}; ${connected.size} sites connected over mutual TLS`);
+
+    const identity = await loadMemberIdentity(fed.researcherDir);
+    researcher = new ResearcherClient(address, channelCredentials(identity.tls), {
+      signingSecretKey: identity.signingKey.secretKey,
+      sealingPublicKey: identity.sealingKey.publicKey,
+      sealingSecretKey: identity.sealingKey.secretKey,
+    });
+    const siteKeys = identity.manifest.members
+      .filter((m) => m.role === 'site')
+      .map((m) => fromHex(m.signingPublicKey));
+    const isSite = (pk: Uint8Array) => siteKeys.some((k) => bytesEqual(k, pk));
+    const profile = options.he ? 'bgv-n2048-q54-t38/v1' : 'plaintext-insecure/v1';
+    const job = parseJobSpec({
+      name: 'simulation',
+      model: options.model,
+      rounds: options.rounds,
+      strategy: { name: options.strategy },
+      local: options.local,
+      minSites: options.minSites ?? data.sites.length,
+      roundDeadlineSeconds: options.roundDeadlineSeconds,
+      recruitSeconds: 30,
+      he: { profile },
+      data: {
+        label,
+        ...((options.categorical ?? data.categorical)
+          ? { categorical: options.categorical ?? data.categorical }
+          : {}),
+      },
+      seed: options.seed,
+    });
+    const { jobId, jobHash } = await researcher.submit(job);
+    options.onProgress(
+      `job ${jobId} submitted (hash ${jobHash.slice(0, 16)}…), ${options.rounds} rounds, ${options.strategy}, HE ${options.he ? profile : 'OFF (insecure comparison)'}`,
+    );
+    const status = await followJob(
+      researcher,
+      jobId,
+      options,
+      isSite,
+      identity.sealingKey.secretKey,
+      siteProcesses,
+    );
+    const outcome = readJobOutcome(status, identity.sealingKey.secretKey, isSite);
+    return summarise(status, outcome, {
+      jobId,
+      jobHash,
+      profile,
+      he: options.he,
+      sites: data.sites.map((s) => s.id),
+      outDir: options.outDir ? root : null,
+      started,
+    });
+  } finally {
+    researcher?.close();
+    await Promise.all(processes.map((p) => p.stop()));
+    if (!options.outDir) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function followJob(
+  researcher: ResearcherClient,
+  jobId: string,
+  options: SimulationOptions,
+  isSite: (pk: Uint8Array) => boolean,
+  sealingSecret: Uint8Array,
+  sites: ReadonlyMap<string, HeflProcess>,
+): Promise<JobStatus> {
+  const until = Date.now() + options.timeoutSeconds * 1000;
+  const announced = new Set<number>();
+  const opened = new Set<number>();
+  for (;;) {
+    const status = await researcher.status(jobId);
+    const current = status.roundStatus.at(-1);
+    if (current && !opened.has(current.round)) {
+      opened.add(current.round);
+      await options.onRoundOpen?.(current.round, sites);
+    }
+    for (const r of readJobOutcome(status, sealingSecret, isSite)) {
+      if (r.metrics && !announced.has(r.round)) {
+        announced.add(r.round);
+        options.onProgress(describeRound(r, status.rounds));
+      }
+    }
+    if (['completed', 'failed', 'cancelled'].includes(status.state)) return status;
+    if (Date.now() > until)
+      throw new HeflError(
+        'deadline_exceeded',
+        `job ${jobId} still ${status.state} after ${options.timeoutSeconds} s`,
+      );
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function describeRound(r: RoundOutcome, total: number): string {
+  const m = r.metrics!;
+  const absent =
+    r.absent.length > 0
+      ? `; not counted: ${r.absent.map((a) => `${a.siteId} (${a.reason})`).join(', ')}`
+      : '';
+  return `round ${r.round}/${total}: ${r.participants.length} sites, accuracy ${m.accuracy.toFixed(3)}, AUC ${m.auc.toFixed(3)}, loss ${m.loss.toFixed(3)}, ${(r.bytesUp / 1024).toFixed(0)} KiB up, ${r.seconds.toFixed(1)} s${absent}`;
+}
+
+function summarise(
+  status: JobStatus,
+  outcome: RoundOutcome[],
+  ctx: {
+    jobId: string;
+    jobHash: string;
+    profile: string;
+    he: boolean;
+    sites: string[];
+    outDir: string | null;
+    started: number;
+  },
+): SimulationResult {
+  const trainingRound = status.roundStatus.find((r) => r.round === 1);
+  const update = trainingRound?.sections.find((s) => s.name === 'update');
+  const pick = (m: { accuracy: number; auc: number; loss: number } | undefined) =>
+    m ? { accuracy: m.accuracy, auc: m.auc, loss: m.loss } : null;
+  return {
+    jobId: ctx.jobId,
+    jobHash: ctx.jobHash,
+    state: status.state,
+    reason: status.reason,
+    sites: ctx.sites,
+    rounds: outcome.map((r) => ({
+      round: r.round,
+      participants: r.participants,
+      absent: r.absent,
+      metrics: pick(r.metrics),
+      bytesUp: r.bytesUp,
+      bytesDown: r.bytesDown,
+      seconds: r.seconds,
+    })),
+    final: pick(outcome.at(-1)?.metrics),
+    he: {
+      profile: ctx.profile,
+      insecure: !ctx.he,
+      bytesPerParam: update ? update.byteLength / update.valueCount : null,
+      parameters: update ? update.valueCount - 1 : null,
+    },
+    modelHash: outcome.at(-1)?.modelHash ?? null,
+    outDir: ctx.outDir,
+    seconds: (Date.now() - ctx.started) / 1000,
+  };
+}

@@ -1,0 +1,72 @@
+import { HeflError } from '../common/errors/index.js';
+import { channelCredentials, loadMemberIdentity } from '../common/identity/index.js';
+import { systemClock } from '../common/time/clock.js';
+import { CoordinatorClient } from './coordinator-client.js';
+import type { SiteDataSource } from './site-dataset.js';
+import { SiteFederation } from './site-federation.js';
+import type { SiteKeys } from './site-keys.js';
+import { SiteNode } from './site-node.js';
+import { type Trainer, WorkerTrainer } from './training/index.js';
+
+export interface SiteOptions {
+  /** The site's folder, as made by `hefl site enroll` + `hefl site install-admission`. */
+  readonly dir: string;
+  /** host:port of the coordinator; the site only ever dials out. */
+  readonly coordinator: string;
+  readonly data: SiteDataSource;
+  readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly onJobEnded?: (jobId: string, state: string, reason: string) => void;
+}
+
+export interface RunningSite {
+  readonly siteId: string;
+  readonly backend: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Composition root of a site node: loads the site's own keys (refusing key files others
+ * can read), the pinned coordinator identity and manifest, mutual-TLS credentials, and a
+ * worker-thread trainer, then dials out to the coordinator.
+ */
+export async function startSite(options: SiteOptions): Promise<RunningSite> {
+  const identity = await loadMemberIdentity(options.dir);
+  if (identity.role !== 'site') {
+    throw new HeflError('invalid_config', `${options.dir} holds a ${identity.role}'s identity, not a site's`);
+  }
+  const keys: SiteKeys = {
+    siteId: identity.id,
+    signingPublicKey: identity.signingKey.publicKey,
+    signingSecretKey: identity.signingKey.secretKey,
+    sealingPublicKey: identity.sealingKey.publicKey,
+    sealingSecretKey: identity.sealingKey.secretKey,
+  };
+  const federation = new SiteFederation(identity.coordinatorSigningPublicKey, identity.manifest);
+  const trainer: Trainer = await WorkerTrainer.create();
+  options.log('site.backend', {
+    site: keys.siteId,
+    backend: trainer.backend.name,
+    reason: trainer.backend.reason,
+  });
+  const client = new CoordinatorClient(options.coordinator, channelCredentials(identity.tls));
+  const node = new SiteNode({
+    keys,
+    federation,
+    client,
+    trainer,
+    clock: systemClock,
+    data: options.data,
+    log: options.log,
+    ...(options.onJobEnded ? { onJobEnded: options.onJobEnded } : {}),
+  });
+  node.start();
+  return {
+    siteId: keys.siteId,
+    backend: trainer.backend.name,
+    async stop() {
+      node.stop();
+      client.close();
+      await trainer.close();
+    },
+  };
+}

@@ -1,0 +1,245 @@
+import { fromHex, keyId, merkleRoot, toHex } from '../crypto/index.js';
+import { AuditChainChecker, type AuditFault } from './audit-chain-checker.js';
+import {
+  roundClosedDetails,
+  siteHeadSeenDetails,
+  siteReceiptDetails,
+  updateAcceptedDetails,
+} from './audit-details.js';
+import { type AuditEntry, COORDINATOR_AUDIT_ACTIONS, SITE_AUDIT_ACTIONS } from './audit-entry.js';
+import { verifyAuditHead } from './audit-head.js';
+import { nativeVerifier } from './native-ed25519.js';
+import { parseAuditEntry } from './parse-audit-entry.js';
+import { readLogLines } from './read-log-lines.js';
+
+export interface AuditVerifyOptions {
+  /** The coordinator's Ed25519 public key, from the federation manifest (never from the log). */
+  readonly trustedSigner: Uint8Array;
+  /** Site logs to cross-check against the coordinator log (signed heads, receipts). */
+  readonly siteLogs?: readonly string[];
+  /**
+   * Site public keys (from the manifest). Each site log must be signed by one of them; when
+   * omitted, site-log signatures are not checked (reported in `warnings`). The evidence the
+   * cross-checks use is still sound: heads carry the coordinator's own signature.
+   */
+  readonly trustedSiteSigners?: readonly Uint8Array[];
+}
+
+export type AuditVerification =
+  | {
+      readonly ok: true;
+      readonly entries: number;
+      readonly lastSeq: number;
+      readonly lastHash: string;
+      readonly warnings: readonly string[];
+    }
+  | {
+      readonly ok: false;
+      readonly entries: number;
+      readonly firstBad: AuditFault;
+      readonly warnings: readonly string[];
+    };
+
+interface Evidence {
+  readonly file: string;
+  readonly line: number;
+  readonly site: string;
+}
+interface HeadSeen extends Evidence {
+  readonly hash: string;
+}
+interface Receipt extends Evidence {
+  readonly digest: string;
+}
+
+const COORDINATOR_ACTIONS = new Set(COORDINATOR_AUDIT_ACTIONS);
+const SITE_ACTIONS = new Set(SITE_AUDIT_ACTIONS);
+const roundKey = (jobId: string, round: number) => `${jobId}\u0000${round}`;
+const short = (hex: string) => `${hex.slice(0, 16)}…`;
+
+/**
+ * Verifies a coordinator audit log and, optionally, site logs against it. Streams every
+ * file (memory grows with the site logs' evidence and the rounds still open, never with the
+ * coordinator log). Reports the first fault; site logs are read first since the coordinator
+ * log is judged against them. Throws `invalid_argument` if a file cannot be read.
+ */
+export async function verifyAuditLog(path: string, options: AuditVerifyOptions): Promise<AuditVerification> {
+  const warnings: string[] = [];
+  const verifyCoordinator = nativeVerifier(options.trustedSigner);
+  const heads = new Map<number, HeadSeen>();
+  const receipts = new Map<string, Receipt[]>();
+  let highestHead: (HeadSeen & { seq: number }) | undefined;
+
+  for (const sitePath of options.siteLogs ?? []) {
+    const siteResult = await readSiteLog(
+      sitePath,
+      options.trustedSiteSigners,
+      warnings,
+      (entry, line, site) => {
+        const bad = (reason: string): AuditFault => ({ file: sitePath, line, seq: entry.seq, reason });
+        if (entry.action === 'site.head-seen') {
+          const head = siteHeadSeenDetails.safeParse(entry.details);
+          if (!head.success) return bad('malformed site.head-seen details');
+          if (!verifyAuditHead(head.data, verifyCoordinator))
+            return bad('coordinator head signature invalid');
+          const seen = { file: sitePath, line, site, hash: head.data.hash };
+          const other = heads.get(head.data.seq);
+          if (other && other.hash !== seen.hash) {
+            return bad(
+              `coordinator signed two different heads for seq ${head.data.seq} (sites ${other.site} and ${site})`,
+            );
+          }
+          heads.set(head.data.seq, seen);
+          if (!highestHead || head.data.seq > highestHead.seq) highestHead = { ...seen, seq: head.data.seq };
+        } else if (entry.action === 'site.receipt') {
+          const receipt = siteReceiptDetails.safeParse(entry.details);
+          if (!receipt.success) return bad('malformed site.receipt details');
+          const key = roundKey(receipt.data.jobId, receipt.data.round);
+          const list = receipts.get(key) ?? [];
+          list.push({ file: sitePath, line, site, digest: receipt.data.updateDigest });
+          receipts.set(key, list);
+        }
+        return undefined;
+      },
+    );
+    if (siteResult) return { ok: false, entries: 0, firstBad: siteResult, warnings };
+  }
+
+  const checker = new AuditChainChecker({
+    file: path,
+    signerId: keyId(options.trustedSigner),
+    verify: verifyCoordinator,
+    actions: COORDINATOR_ACTIONS,
+  });
+  const openRounds = new Map<string, Set<string>>();
+  let entries = 0;
+  let lines = 0;
+  for await (const { text, line } of readLogLines(path)) {
+    lines = line;
+    const step = checker.check(text, line);
+    if ('fault' in step) return { ok: false, entries, firstBad: step.fault, warnings };
+    if ('held' in step) continue;
+    entries += 1;
+    const fault = crossCheck(step.entry, line, path, heads, receipts, openRounds);
+    if (fault) return { ok: false, entries, firstBad: fault, warnings };
+  }
+  const tail = checker.finish();
+  if (tail) return { ok: false, entries, firstBad: tail, warnings };
+
+  const lastSeq = checker.lastSeq;
+  if (highestHead && highestHead.seq > lastSeq) {
+    const reason = `log truncated: site ${highestHead.site} saw head seq ${highestHead.seq} but the log ends at ${lastSeq}`;
+    return {
+      ok: false,
+      entries,
+      firstBad: { file: path, line: lines + 1, seq: lastSeq + 1, reason },
+      warnings,
+    };
+  }
+  for (const list of receipts.values()) {
+    for (const r of list) warnings.push(`${r.file}:${r.line}: receipt for a round the log never closed`);
+  }
+  return { ok: true, entries, lastSeq, lastHash: checker.lastHash, warnings };
+}
+
+/** Checks one intact coordinator entry against the site evidence and the rounds it closes. */
+function crossCheck(
+  entry: AuditEntry,
+  line: number,
+  file: string,
+  heads: ReadonlyMap<number, HeadSeen>,
+  receipts: Map<string, Receipt[]>,
+  openRounds: Map<string, Set<string>>,
+): AuditFault | undefined {
+  const bad = (reason: string): AuditFault => ({ file, line, seq: entry.seq, reason });
+  const head = heads.get(entry.seq);
+  if (head && head.hash !== entry.hash) {
+    return bad(
+      `entry differs from the signed head site ${head.site} saw (${head.file}:${head.line}): log rewritten`,
+    );
+  }
+  if (entry.action === 'update.accepted') {
+    const d = updateAcceptedDetails.safeParse(entry.details);
+    if (!d.success) return bad('malformed update.accepted details');
+    const key = roundKey(d.data.jobId, d.data.round);
+    const accepted = openRounds.get(key) ?? new Set<string>();
+    accepted.add(d.data.updateDigest);
+    openRounds.set(key, accepted);
+  } else if (entry.action === 'round.closed') {
+    const parsed = roundClosedDetails.safeParse(entry.details);
+    if (!parsed.success) return bad(`malformed round.closed details: ${parsed.error.issues[0]?.message}`);
+    const d = parsed.data;
+    const where = `round ${d.round}'s Merkle root (job ${d.jobId})`;
+    if (toHex(merkleRoot(d.updateDigests.map(fromHex))) !== d.merkleRoot) {
+      return bad(`round ${d.round} Merkle root does not match its update digests (job ${d.jobId})`);
+    }
+    const leaves = new Set(d.updateDigests);
+    const key = roundKey(d.jobId, d.round);
+    for (const digest of openRounds.get(key) ?? []) {
+      if (!leaves.has(digest)) return bad(`accepted update ${short(digest)} missing from ${where}`);
+    }
+    openRounds.delete(key);
+    for (const r of receipts.get(key) ?? []) {
+      if (!leaves.has(r.digest)) {
+        return bad(
+          `receipt for update ${short(r.digest)} (site ${r.site}, ${r.file}:${r.line}) missing from ${where}`,
+        );
+      }
+    }
+    receipts.delete(key);
+  }
+  return undefined;
+}
+
+/** Verifies one site log's own chain and hands each intact entry to `onEntry`. */
+async function readSiteLog(
+  file: string,
+  trustedSiteSigners: readonly Uint8Array[] | undefined,
+  warnings: string[],
+  onEntry: (entry: AuditEntry, line: number, site: string) => AuditFault | undefined,
+): Promise<AuditFault | undefined> {
+  let checker: AuditChainChecker | undefined;
+  for await (const { text, line } of readLogLines(file)) {
+    if (!checker) {
+      const made = siteChecker(file, text, trustedSiteSigners, warnings);
+      if (!(made instanceof AuditChainChecker)) return made;
+      checker = made;
+    }
+    const step = checker.check(text, line);
+    if ('fault' in step) return step.fault;
+    if ('held' in step) continue;
+    const fault = onEntry(step.entry, line, step.entry.signer);
+    if (fault) return fault;
+  }
+  return checker?.finish();
+}
+
+function siteChecker(
+  file: string,
+  firstLine: string,
+  trustedSiteSigners: readonly Uint8Array[] | undefined,
+  warnings: string[],
+): AuditChainChecker | AuditFault {
+  let signerId = '';
+  try {
+    signerId = parseAuditEntry(firstLine).signer;
+  } catch {
+    // The checker reports the malformed line itself.
+  }
+  const base = { file, signerId, actions: SITE_ACTIONS };
+  if (!trustedSiteSigners) {
+    warnings.push(`${file}: site signatures not checked (no site keys given)`);
+    return new AuditChainChecker({ ...base, verify: undefined });
+  }
+  const key = trustedSiteSigners.find((k) => keyId(k) === signerId);
+  if (!key) {
+    if (signerId === '') return new AuditChainChecker({ ...base, verify: () => false });
+    return {
+      file,
+      line: 1,
+      seq: 1,
+      reason: `signed by an unknown key (${signerId} is not a trusted site key)`,
+    };
+  }
+  return new AuditChainChecker({ ...base, verify: nativeVerifier(key) });
+}
