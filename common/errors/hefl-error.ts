@@ -18,7 +18,18 @@ export class HeflError extends Error {
     this.publicDetail = options.publicDetail;
   }
 
+  /**
+   * Structural check, so an error made by another copy of this module (a worker thread
+   * running the built code, say) is still recognised.
+   */
   static is(value: unknown, code?: ErrorCode): value is HeflError {
-    return value instanceof HeflError && (code === undefined || value.code === code);
+    if (
+      !(value instanceof Error) ||
+      value.name !== 'HeflError' ||
+      typeof (value as HeflError).code !== 'string'
+    ) {
+      return false;
+    }
+    return code === undefined || (value as HeflError).code === code;
   }
 }
