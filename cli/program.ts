@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit-command.js';
 import { registerBenchCommand } from './commands/bench-command.js';
 import { registerCoordinatorCommand } from './commands/coordinator-command.js';
 import { registerFederationCommands, registerSiteEnrolCommands } from './commands/federation-command.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerSiteEnrolCommands(site);
   registerSiteStartCommand(site);
   registerCoordinatorCommand(program);
+  registerAuditCommand(program);
   registerBenchCommand(program);
   return program;
 }

@@ -35,6 +35,8 @@ const BACKOFF_MAX_MS = 15_000;
  */
 export class SiteNode {
   private readonly sessions = new Map<string, JobSession>();
+  /** Final global models of finished jobs (site-local plaintext; for release under policy). */
+  private readonly finalModels = new Map<string, Float32Array>();
   private readonly queues = new Map<string, Promise<void>>();
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
@@ -199,8 +201,15 @@ export class SiteNode {
     }
   }
 
+  /** The final global model of a finished job this site took part in (never sent anywhere). */
+  finalModel(jobId: string): Float32Array | undefined {
+    return this.finalModels.get(jobId);
+  }
+
   private onJobEnded(jobId: string, state: string, reason: string): void {
     this.deps.log('job.ended', { job: jobId, state, reason });
+    const weights = this.sessions.get(jobId)?.globalWeights();
+    if (weights && state === 'completed') this.finalModels.set(jobId, weights);
     this.sessions.get(jobId)?.close();
     this.sessions.delete(jobId);
     this.deps.onJobEnded?.(jobId, state, reason);

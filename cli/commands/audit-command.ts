@@ -1,12 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { AuditEntry } from '../../common/audit/audit-entry.js';
 import { renderAuditReport } from '../../common/audit/audit-html-report.js';
 import { verifyAuditLog } from '../../common/audit/audit-log-verifier.js';
 import { formatEntry, readTimeline } from '../../common/audit/audit-timeline.js';
 import { fromHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
-import { positiveInteger } from '../cli-options.js';
 
 interface VerifyOptions {
   siteLog?: string[];
@@ -57,7 +56,7 @@ export function registerAuditCommand(program: Command): void {
     .description('print a readable timeline, optionally filtered')
     .argument('<log>', 'audit log (coordinator or site)')
     .option('--job <id>', 'only entries of this job')
-    .option('--round <n>', 'only entries of this round', positiveInteger('--round'))
+    .option('--round <n>', 'only entries of this round', roundNumber)
     .option('--site <keyId>', 'only entries by or about this site (key id)')
     .action(async (log: string, opts: { job?: string; round?: number; site?: string }) => {
       // `hefl audit show LOG | head` closes the pipe early: stop reading instead of crashing.
@@ -131,4 +130,13 @@ function publicKey(hex: unknown, what: string): Uint8Array {
     throw new HeflError('invalid_argument', `${what} must be 64 hex characters (an Ed25519 public key)`);
   }
   return fromHex(hex);
+}
+
+/** commander parser for `--round`: rounds are numbered from 0. */
+function roundNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError('--round must be a round number (0, 1, 2, ...)');
+  }
+  return n;
 }

@@ -29,6 +29,8 @@ export interface SimulationOptions {
   readonly local: { epochs: number; learningRate: number; batchSize: number };
   readonly timeoutSeconds: number;
   readonly onProgress: (line: string) => void;
+  /** CLI script for the child processes (default: the running one). */
+  readonly cliEntry?: string;
   /** Fault injection for tests: called once the given round is open, with the site processes. */
   readonly onRoundOpen?: (round: number, sites: ReadonlyMap<string, HeflProcess>) => void | Promise<void>;
 }

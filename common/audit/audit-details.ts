@@ -8,7 +8,8 @@ import { z } from 'zod';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex SHA-256 digest');
 const id = z.string().min(1).max(128);
-const round = z.number().int().min(1);
+/** Rounds are numbered as the coordinator numbers them (from 0). */
+const round = z.number().int().min(0);
 
 /** `update.accepted`: the coordinator stored a site's update and returned a receipt. */
 export const updateAcceptedDetails = z.object({
@@ -33,10 +34,10 @@ export const roundClosedDetails = z
     participants: z.array(id),
     updateDigests: z.array(hex64),
     merkleRoot: hex64,
-    /** SHA-256 of the encrypted sum handed back to the sites. */
-    aggregateDigest: hex64.optional(),
-    /** Site key id -> hash of the global model that site computed (all must agree). */
-    modelHashes: z.record(z.string(), hex64).optional(),
+    /** Digest of the encrypted sum handed back to the sites (not cross-checked here). */
+    aggregateDigest: z.string().optional(),
+    /** Site -> hash of the global model that site computed (not cross-checked here). */
+    modelHashes: z.record(z.string(), z.string()).optional(),
   })
   .refine((d) => d.participants.length === d.updateDigests.length, {
     message: 'participants and updateDigests must have the same length',

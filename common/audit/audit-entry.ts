@@ -1,5 +1,5 @@
 import { sha256 } from '../crypto/index.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../encoding/canonical-json.js';
 
 /** What the coordinator records, one action per event it decided or observed. */
 export const COORDINATOR_AUDIT_ACTIONS = [

@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../encoding/canonical-json.js';
 
 /**
  * A signed head of a log: "my log had reached `seq` with entry hash `hash`", signed by the

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, keyId, toHex } from '../crypto/index.js';
+import { nativeSigner } from '../crypto/native-ed25519.js';
 import { HeflError } from '../errors/index.js';
 import { type AuditEntry, auditEntryHash } from './audit-entry.js';
 import { type AuditVerification, verifyAuditLog } from './audit-log-verifier.js';
-import { nativeSigner } from './native-ed25519.js';
 import { type SampleFederation, writeSampleFederationLog } from './write-sample-federation-log.js';
 
 let dir: string;

@@ -1,4 +1,5 @@
 import { fromHex, keyId, merkleRoot, toHex } from '../crypto/index.js';
+import { nativeVerifier } from '../crypto/native-ed25519.js';
 import { AuditChainChecker, type AuditFault } from './audit-chain-checker.js';
 import {
   roundClosedDetails,
@@ -8,7 +9,6 @@ import {
 } from './audit-details.js';
 import { type AuditEntry, COORDINATOR_AUDIT_ACTIONS, SITE_AUDIT_ACTIONS } from './audit-entry.js';
 import { verifyAuditHead } from './audit-head.js';
-import { nativeVerifier } from './native-ed25519.js';
 import { parseAuditEntry } from './parse-audit-entry.js';
 import { readLogLines } from './read-log-lines.js';
 

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, keyId } from '../crypto/index.js';
+import { nativeVerifier } from '../crypto/native-ed25519.js';
 import { HeflError } from '../errors/index.js';
 import { GENESIS_PREV } from './audit-entry.js';
 import { verifyAuditHead } from './audit-head.js';
 import { verifyAuditLog } from './audit-log-verifier.js';
 import { type AuditFs, AuditLogWriter } from './audit-log-writer.js';
-import { nativeVerifier } from './native-ed25519.js';
 
 let dir: string;
 let path: string;
@@ -142,6 +142,27 @@ describe('AuditLogWriter', () => {
     ).toThrow(/numeric vectors/);
     expect(() => writer.append({ ...record(1), cause: 1 })).toThrow(/not an earlier entry/);
     writer.close();
+  });
+
+  it('hashes details exactly as written (Date, undefined) so the log verifies, and refuses raw bytes', async () => {
+    const key = generateSigningKeyPair();
+    const writer = AuditLogWriter.open(path, key, clock);
+    const loose = { jobId: 'j1', round: 0, deadline: new Date(0), absent: undefined } as unknown as Record<
+      string,
+      never
+    >;
+
+    const entry = writer.append({ ...record(0), details: loose });
+
+    expect(entry.details).toEqual({ jobId: 'j1', round: 0, deadline: '1970-01-01T00:00:00.000Z' });
+    expect(() => writer.append({ ...record(1), details: { digest: new Uint8Array(32) } as never })).toThrow(
+      /raw bytes/,
+    );
+    writer.close();
+    expect(await verifyAuditLog(path, { trustedSigner: key.publicKey })).toMatchObject({
+      ok: true,
+      lastSeq: 1,
+    });
   });
 
   it('reports an unopenable path as invalid_argument', () => {

@@ -1,5 +1,6 @@
 import * as nodeFs from 'node:fs';
 import { keyId, toHex } from '../crypto/index.js';
+import { nativeSigner, nativeVerifier } from '../crypto/native-ed25519.js';
 import { HeflError } from '../errors/index.js';
 import type { Clock } from '../time/clock.js';
 import {
@@ -11,7 +12,6 @@ import {
   type UnsignedAuditEntry,
 } from './audit-entry.js';
 import { type AuditHead, auditHeadMessage } from './audit-head.js';
-import { nativeSigner, nativeVerifier } from './native-ed25519.js';
 import { parseAuditEntry } from './parse-audit-entry.js';
 
 /** The file operations the writer needs; tests inject a spy to see the fsync. */
@@ -115,13 +115,16 @@ export class AuditLogWriter {
       );
     }
     checkDetails(record.details, 'details');
+    // Hash exactly what the line will hold: JSON drops undefined and turns a Date into a
+    // string, and the verifier recomputes the hash from the parsed line.
+    const details = JSON.parse(JSON.stringify(record.details)) as AuditDetails;
     const unsigned: UnsignedAuditEntry = {
       seq,
       time: new Date(this.#clock.now()).toISOString(),
       actor: record.actor,
       action: record.action,
       cause: record.cause,
-      details: record.details,
+      details,
       prev: this.#lastHash,
       signer: this.#signerId,
     };
@@ -202,6 +205,12 @@ function checkLastEntry(line: string, signer: AuditSigner, path: string): AuditE
 
 /** Refuses detail names and shapes that look like protected data (defence in depth). */
 function checkDetails(value: unknown, path: string): void {
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    throw new HeflError(
+      'invalid_argument',
+      `${path}: audit details must not hold raw bytes (log a digest instead)`,
+    );
+  }
   if (Array.isArray(value)) {
     if (value.length > MAX_NUMERIC_ARRAY && value.every((v) => typeof v === 'number')) {
       throw new HeflError('invalid_argument', `${path}: audit details must not hold numeric vectors`);

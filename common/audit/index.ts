@@ -1,3 +1,5 @@
+export { nativeSigner, nativeVerifier } from '../crypto/native-ed25519.js';
+export { canonicalJson } from '../encoding/canonical-json.js';
 export type { AuditFault } from './audit-chain-checker.js';
 export {
   type RoundClosedDetails,
@@ -31,6 +33,4 @@ export { renderAuditReport } from './audit-html-report.js';
 export { type AuditVerification, type AuditVerifyOptions, verifyAuditLog } from './audit-log-verifier.js';
 export { type AuditFs, AuditLogWriter, type AuditRecord, type AuditSigner } from './audit-log-writer.js';
 export { formatEntry, readTimeline, type TimelineFilter } from './audit-timeline.js';
-export { canonicalJson } from './canonical-json.js';
-export { nativeSigner, nativeVerifier } from './native-ed25519.js';
 export { parseAuditEntry } from './parse-audit-entry.js';

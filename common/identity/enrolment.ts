@@ -10,8 +10,8 @@ import {
   signEnvelope,
   toHex,
 } from '../crypto/index.js';
+import { canonicalJson } from '../encoding/canonical-json.js';
 import { HeflError } from '../errors/index.js';
-import { canonicalJson } from './canonical-json.js';
 import type { CertificateAuthority } from './certificate-authority.js';
 import { certificateFingerprint } from './certificate-fingerprint.js';
 import {

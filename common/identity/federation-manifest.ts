@@ -7,8 +7,8 @@ import {
   signEnvelope,
   toHex,
 } from '../crypto/index.js';
+import { canonicalJson } from '../encoding/canonical-json.js';
 import { HeflError } from '../errors/index.js';
-import { canonicalJson } from './canonical-json.js';
 import {
   deepFreeze,
   describeIssues,

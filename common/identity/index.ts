@@ -1,5 +1,5 @@
+export { canonicalJson } from '../encoding/canonical-json.js';
 export { requireAdmittedPeer } from './admitted-peer.js';
-export { canonicalJson } from './canonical-json.js';
 export {
   CertificateAuthority,
   type ClientCertificateOptions,

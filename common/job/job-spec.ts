@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalJson } from '../encoding/canonical-json.js';
 import { HeflError } from '../errors/index.js';
 import { DEFAULT_PROFILE_ID, listProfiles } from '../he/he-profile.js';
 import { PLAINTEXT_PROFILE_ID } from '../he/plaintext-insecure.js';
-import { canonicalJson } from './canonical-json.js';
 import { modelSpecSchema } from './model-spec.js';
 import { strategyConfigSchema } from './strategy-config.js';
 

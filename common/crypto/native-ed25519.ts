@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES, SIGNING_SECRET_KEY_BYTES } from '../crypto/index.js';
 import { HeflError } from '../errors/index.js';
+import { SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES, SIGNING_SECRET_KEY_BYTES } from './signing-keys.js';
 
 /*
  * Ed25519 through node:crypto (OpenSSL) for the audit log's hot paths. Signatures are
