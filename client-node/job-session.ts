@@ -3,7 +3,7 @@ import { bytesEqual, fromHex, merkleRoot, sha256 } from '../common/crypto/index.
 import { HeflError } from '../common/errors/index.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
-import { type ParsedJob, totalRounds } from '../common/job/job-spec.js';
+import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
 import {
   frameSection,
   layoutFromProto,
@@ -24,6 +24,7 @@ import type { SiteDataset } from './site-dataset.js';
 import type { FederationView, SiteKeys } from './site-keys.js';
 import { createStrategy, modelHash, type ServerStrategy, type StrategyState } from './strategy/index.js';
 import { fromVector, initialWeights, metricsFromSums, type Trainer, toVector } from './training/index.js';
+import { trainingConfigFor } from './training-config-for.js';
 
 const BINS = 100;
 
@@ -101,7 +102,7 @@ export class JobSession {
     const last = totalRounds(this.spec) - 1;
     const sections: Section[] = [];
     if (round === 0) {
-      const stats = computeLocalStats(this.dataset.train, this.schema, { salt: this.job.hash });
+      const stats = computeLocalStats(this.dataset.train, this.schema, { salt: featureSalt(this.spec) });
       sections.push(exactSection(cipher, 'stats', stats));
     } else {
       const global = this.requireGlobal();
@@ -120,7 +121,7 @@ export class JobSession {
           inputDim: train.cols,
           globalWeights: global,
           ...train,
-          config: this.trainingConfig(round),
+          config: trainingConfigFor(this.spec, round),
         });
         this.lastLocalLoss = result.meanLoss;
         const delta = new Float32Array(global.length);
@@ -173,7 +174,7 @@ export class JobSession {
     let sealed: { nonce: Uint8Array; sealed: Uint8Array } | undefined;
     if (summary.round === 0) {
       const stats = decodeExactSection(cipher, findSection(sections, 'stats'), contributors);
-      const pipeline = FeaturePipeline.fromGlobalStats(this.schema, stats, { salt: this.job.hash });
+      const pipeline = FeaturePipeline.fromGlobalStats(this.schema, stats, { salt: featureSalt(this.spec) });
       this.train = pipeline.transform(this.dataset.train);
       this.test = pipeline.transform(this.dataset.test);
       this.global = initialWeights(this.spec.model, pipeline.cols, this.spec.seed);
@@ -297,18 +298,6 @@ export class JobSession {
         `round ${summary.round}: this site's accepted update is missing from the round's Merkle root`,
       );
     }
-  }
-
-  private trainingConfig(round: number) {
-    const { local, strategy, seed } = this.spec;
-    return {
-      ...(local.steps !== undefined ? { steps: local.steps } : { epochs: local.epochs ?? 1 }),
-      batchSize: local.batchSize,
-      learningRate: local.learningRate,
-      optimizer: local.optimizer,
-      ...(strategy.name === 'fedprox' ? { proximalMu: strategy.proximalMu ?? 0.01 } : {}),
-      seed: (seed + round * 7919) >>> 0,
-    };
   }
 
   private requireCipher(): SiteVectorCipher {

@@ -228,7 +228,7 @@ export class JobController {
 
   report(siteId: string, report: RoundReport, envelope: SignedEnvelope): void {
     const round = this.rounds[report.round];
-    if (!round || round.state !== 'closed' || !round.uploads.has(siteId)) {
+    if (round?.state !== 'closed' || !round.uploads.has(siteId)) {
       throw new HeflError('failed_precondition', `no closed round ${report.round} with ${siteId} in it`, {
         publicDetail: 'nothing to report for that round',
       });

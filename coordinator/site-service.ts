@@ -143,7 +143,7 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
   ): Promise<void> {
     const job = d.jobs.get(request.jobId);
     const round = job.rounds[request.round];
-    if (!round || round.state !== 'closed' || !round.summary || !round.aggregateDigest) {
+    if (round?.state !== 'closed' || !round.summary || !round.aggregateDigest) {
       throw new HeflError('failed_precondition', `round ${request.round} has no aggregate yet`, {
         publicDetail: 'the round has not closed',
       });

@@ -18,10 +18,14 @@ export class HeflProcess {
   private stderrTail = '';
   private exited: Promise<number | null>;
 
-  constructor(name: string, args: readonly string[]) {
+  /**
+   * `entry` defaults to this process's own CLI script with its Node flags (so a `tsx`
+   * run spawns `tsx` children); tests pass the built `dist/cli/main.js`.
+   */
+  constructor(name: string, args: readonly string[], entry?: string) {
     this.name = name;
-    const entry = process.argv[1]!;
-    this.child = spawn(process.execPath, [...process.execArgv, entry, ...args], {
+    const command = entry ? [entry] : [...process.execArgv, process.argv[1]!];
+    this.child = spawn(process.execPath, [...command, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     createInterface({ input: this.child.stdout! }).on('line', (text) => {

@@ -98,14 +98,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       data.sites.map((s) => s.id),
     );
 
-    const coordinator = new HeflProcess('coordinator', [
+    const coordinator = new HeflProcess(
       'coordinator',
-      'start',
-      '--dir',
-      fed.coordinatorDir,
-      '--port',
-      '0',
-    ]);
+      ['coordinator', 'start', '--dir', fed.coordinatorDir, '--port', '0'],
+      options.cliEntry,
+    );
     processes.push(coordinator);
     const listening = await coordinator.waitFor(
       (l) => l.event === 'coordinator.listening',
@@ -120,18 +117,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const siteProcesses = new Map<string, HeflProcess>();
     for (const site of data.sites) {
       const dir = fed.siteDirs.find((d) => d.id === site.id)!.dir;
-      const p = new HeflProcess(site.id, [
-        'site',
-        'start',
-        '--dir',
-        dir,
-        '--data',
-        site.csv,
-        '--coordinator',
-        address,
-        '--label',
-        label,
-      ]);
+      const p = new HeflProcess(
+        site.id,
+        ['site', 'start', '--dir', dir, '--data', site.csv, '--coordinator', address, '--label', label],
+        options.cliEntry,
+      );
       processes.push(p);
       siteProcesses.set(site.id, p);
     }

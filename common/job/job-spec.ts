@@ -120,6 +120,17 @@ export function parseJobBytes(bytes: Uint8Array): ParsedJob {
   return parseJobSpec(value);
 }
 
+/**
+ * Salt of the keyed category hash (feature vocabularies): derived from the data section
+ * and the seed only, so two jobs over the same data and seed (say, with and without HE)
+ * build identical features.
+ */
+export function featureSalt(spec: JobSpec): string {
+  return createHash('sha256')
+    .update(canonicalJson({ data: spec.data, seed: spec.seed }))
+    .digest('hex');
+}
+
 /** Rounds the coordinator runs: 0 = encrypted feature statistics, 1..R training, R+1 final evaluation. */
 export function totalRounds(spec: JobSpec): number {
   return spec.rounds + 2;

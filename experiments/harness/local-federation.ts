@@ -37,6 +37,8 @@ export async function startTestFederation(options: {
   sites: number;
   seed?: number;
   dataFiles?: string[];
+  /** Lets a test route one site through a proxy (e.g. to record every byte it sends). */
+  siteAddress?: (siteIndex: number, coordinatorAddress: string) => string;
 }): Promise<TestFederation> {
   const dir = mkdtempSync(join(tmpdir(), 'hefl-fed-'));
   const coordinatorSigning = generateSigningKeyPair();
@@ -113,7 +115,10 @@ export async function startTestFederation(options: {
     const node = new SiteNode({
       keys,
       federation,
-      client: new CoordinatorClient(address, credentials.createInsecure()),
+      client: new CoordinatorClient(
+        options.siteAddress?.(i, address) ?? address,
+        credentials.createInsecure(),
+      ),
       trainer,
       clock: systemClock,
       data: { path: dataFiles[i]! },
@@ -154,6 +159,21 @@ export async function waitForJob(researcher: ResearcherClient, jobId: string, ti
         `job ${jobId} still ${status.state} after ${timeoutMs} ms (round ${status.currentRound})`,
       );
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until every site has processed the end of `jobId` and returns their final models. */
+export async function finalModels(
+  fed: TestFederation,
+  jobId: string,
+  timeoutMs = 10_000,
+): Promise<Float32Array[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const models = fed.sites.map((s) => s.finalModel(jobId));
+    if (models.every((m) => m !== undefined)) return models as Float32Array[];
+    if (Date.now() > until) throw new Error(`sites did not finish job ${jobId}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
