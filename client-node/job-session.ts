@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { bytesEqual, fromHex, merkleRoot, sha256 } from '../common/crypto/index.js';
+import { bytesEqual, fromHex, merkleRoot, sha256, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
@@ -20,6 +20,7 @@ import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTa
 import { receiveKeys } from './key-ceremony.js';
 import { sealMetrics } from './metrics-sealing.js';
 import { decodeExactSection, exactSection, findSection } from './round-sections.js';
+import type { SiteAudit } from './site-audit.js';
 import type { SiteDataset } from './site-dataset.js';
 import type { FederationView, SiteKeys } from './site-keys.js';
 import { createStrategy, modelHash, type ServerStrategy, type StrategyState } from './strategy/index.js';
@@ -35,6 +36,7 @@ export interface JobSessionDeps {
   readonly trainer: Trainer;
   readonly clock: Clock;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly audit: SiteAudit;
 }
 
 /**
@@ -155,7 +157,22 @@ export class JobSession {
       (pk) => bytesEqual(pk, coordinatorSigningKey),
     );
     if (summary.jobId !== this.jobId) throw new HeflError('integrity', 'round summary names another job');
-    this.checkInclusion(summary);
+    try {
+      this.checkInclusion(summary);
+    } catch (error) {
+      this.deps.audit.record('site.proof-failed', {
+        jobId: this.jobId,
+        round: summary.round,
+        reason: (error as Error).message,
+      });
+      throw error;
+    }
+    this.deps.audit.record('site.proof-verified', {
+      jobId: this.jobId,
+      round: summary.round,
+      merkleRoot: Buffer.from(summary.merkleRoot).toString('hex'),
+    });
+    this.deps.audit.recordHead(summary.auditHeadJson, coordinatorSigningKey);
     const { data } = await this.deps.client.downloadAggregate(
       this.jobId,
       summary.round,
@@ -258,6 +275,13 @@ export class JobSession {
       },
       this.deps.keys.signingSecretKey,
     );
+    const bytes = framed.reduce((a, f) => a + f.layout.byteLength, 0);
+    this.deps.audit.record('site.sent', {
+      jobId: this.jobId,
+      round,
+      updateDigest: toHex(sha256(header.payload)),
+      bytes,
+    });
     const receiptEnvelope = await this.deps.client.upload(
       header,
       framed.flatMap((f) => f.bytes),
@@ -274,7 +298,10 @@ export class JobSession {
     ) {
       throw new HeflError('integrity', `receipt for round ${round} does not match the update sent`);
     }
-    this.receipts.set(round, Buffer.from(expected).toString('hex'));
+    const updateDigest = Buffer.from(expected).toString('hex');
+    this.receipts.set(round, updateDigest);
+    this.deps.audit.record('site.receipt', { jobId: this.jobId, round, updateDigest });
+    this.deps.audit.recordHead(receipt.auditHeadJson, coordinatorSigningKey);
     this.deps.log('update.sent', {
       job: this.jobId,
       round,

@@ -9,6 +9,7 @@ import type { JobOffer, KeyCeremony, Task } from '../proto/gen/hefl/v1/services.
 import type { CoordinatorClient } from './coordinator-client.js';
 import { JobSession } from './job-session.js';
 import { dealKeys } from './key-ceremony.js';
+import type { SiteAudit } from './site-audit.js';
 import { loadSiteDataset, type SiteDataSource } from './site-dataset.js';
 import type { FederationView, SiteKeys } from './site-keys.js';
 import type { Trainer } from './training/index.js';
@@ -21,6 +22,7 @@ export interface SiteNodeDeps {
   readonly clock: Clock;
   readonly data: SiteDataSource;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly audit: SiteAudit;
   /** Called when a job ends (for `hefl simulate` and tests). */
   readonly onJobEnded?: (jobId: string, state: string, reason: string) => void;
 }
@@ -172,6 +174,11 @@ export class SiteNode {
       },
       keys.signingSecretKey,
     );
+    this.deps.audit.record(accept ? 'site.accepted' : 'site.declined', {
+      jobId: offer.jobId,
+      jobHash: offer.jobHash,
+      reason,
+    });
     await client.decide(decision);
     this.deps.log(accept ? 'job.accepted' : 'job.declined', { job: offer.jobId, reason });
   }

@@ -1,7 +1,10 @@
+import { join } from 'node:path';
+import { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { HeflError } from '../common/errors/index.js';
 import { channelCredentials, loadMemberIdentity } from '../common/identity/index.js';
 import { systemClock } from '../common/time/clock.js';
 import { CoordinatorClient } from './coordinator-client.js';
+import { FileSiteAudit } from './site-audit.js';
 import type { SiteDataSource } from './site-dataset.js';
 import { SiteFederation } from './site-federation.js';
 import type { SiteKeys } from './site-keys.js';
@@ -49,6 +52,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     reason: trainer.backend.reason,
   });
   const client = new CoordinatorClient(options.coordinator, channelCredentials(identity.tls));
+  const auditWriter = AuditLogWriter.open(join(options.dir, 'audit.jsonl'), identity.signingKey, systemClock);
   const node = new SiteNode({
     keys,
     federation,
@@ -57,6 +61,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     clock: systemClock,
     data: options.data,
     log: options.log,
+    audit: new FileSiteAudit(auditWriter, identity.signingKey.publicKey),
     ...(options.onJobEnded ? { onJobEnded: options.onJobEnded } : {}),
   });
   node.start();
@@ -67,6 +72,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
       node.stop();
       client.close();
       await trainer.close();
+      auditWriter.close();
     },
   };
 }

@@ -8,6 +8,8 @@ export interface AuditSink {
   append(entry: { actor: string; action: string; cause?: number | null; details: Record<string, unknown> }): {
     seq: number;
   };
+  /** The log's signed head (JSON of {seq, hash, sig}) — handed to sites so truncation is provable later. */
+  headJson?(): Uint8Array;
 }
 
 /** Keeps entries in memory; for tests and for `--no-audit` style tools, never for deployments. */

@@ -29,4 +29,8 @@ export class FileAuditSink implements AuditSink {
     });
     return { seq: written.seq };
   }
+
+  headJson(): Uint8Array {
+    return new TextEncoder().encode(JSON.stringify(this.writer.head()));
+  }
 }

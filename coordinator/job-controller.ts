@@ -379,6 +379,13 @@ export class JobController {
     for (const p of prepared) round.sums.get(p.name)!.commit(p.contribution);
     round.layout ??= layout;
     round.usedNonces.add(Buffer.from(header.nonce).toString('hex'));
+    // Durable audit entry first: the receipt (and the head it carries) must never
+    // acknowledge something the log could lose.
+    this.deps.audit.append({
+      actor: siteId,
+      action: 'update.accepted',
+      details: { jobId: this.id, round: round.round, site: siteId, updateDigest, bytes: blob.size },
+    });
     const receipt = signMessage(
       SigningContext.receipt,
       Receipt,
@@ -389,6 +396,7 @@ export class JobController {
         updateDigest: Buffer.from(fromHex(updateDigest)),
         acceptedAtMs: this.deps.clock.now(),
         byteLength: blob.size,
+        auditHeadJson: Buffer.from(this.deps.audit.headJson?.() ?? new Uint8Array()),
       },
       this.deps.keys.signingSecretKey,
     );
@@ -399,11 +407,6 @@ export class JobController {
       byteLength: blob.size,
       receipt,
     };
-    this.deps.audit.append({
-      actor: siteId,
-      action: 'update.accepted',
-      details: { jobId: this.id, round: round.round, site: siteId, updateDigest, bytes: blob.size },
-    });
     round.uploads.set(siteId, accepted);
     if (round.allUploaded()) await this.closeRound(round);
     return receipt;
@@ -479,22 +482,6 @@ export class JobController {
     round.closedAt = this.deps.clock.now();
     round.aggregateDigest = blob.digest;
     round.aggregateBytes = blob.size;
-    round.summary = signMessage(
-      SigningContext.roundSummary,
-      RoundSummary,
-      {
-        jobId: this.id,
-        round: round.round,
-        participants: contributors,
-        updateDigests: digests.map((d) => Buffer.from(d)),
-        merkleRoot: Buffer.from(root),
-        sections,
-        aggregateDigest: Buffer.from(fromHex(blob.digest)),
-        closedAtMs: round.closedAt,
-        absent: round.absent.map((a) => ({ siteId: a.siteId, reason: a.reason })),
-      },
-      this.deps.keys.signingSecretKey,
-    );
     this.deps.audit.append({
       actor: 'coordinator',
       action: 'round.closed',
@@ -508,6 +495,23 @@ export class JobController {
         absent: round.absent,
       },
     });
+    round.summary = signMessage(
+      SigningContext.roundSummary,
+      RoundSummary,
+      {
+        jobId: this.id,
+        round: round.round,
+        participants: contributors,
+        updateDigests: digests.map((d) => Buffer.from(d)),
+        merkleRoot: Buffer.from(root),
+        sections,
+        aggregateDigest: Buffer.from(fromHex(blob.digest)),
+        closedAtMs: round.closedAt,
+        absent: round.absent.map((a) => ({ siteId: a.siteId, reason: a.reason })),
+        auditHeadJson: Buffer.from(this.deps.audit.headJson?.() ?? new Uint8Array()),
+      },
+      this.deps.keys.signingSecretKey,
+    );
     round.state = 'closed';
     round.timer = this.deps.clock.schedule(this.spec.roundDeadlineSeconds * 1000, () =>
       this.onDeadline(round),

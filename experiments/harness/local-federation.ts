@@ -5,6 +5,7 @@ import { credentials, ServerCredentials } from '@grpc/grpc-js';
 import { ResearcherClient, type ResearcherKeys } from '../../cli/researcher/researcher-client.js';
 import { CoordinatorClient } from '../../client-node/coordinator-client.js';
 import { generateSyntheticHospitals } from '../../client-node/data/index.js';
+import { noSiteAudit } from '../../client-node/site-audit.js';
 import type { FederationView, SiteKeys } from '../../client-node/site-keys.js';
 import { SiteNode } from '../../client-node/site-node.js';
 import { InProcessTrainer } from '../../client-node/training/index.js';
@@ -122,6 +123,7 @@ export async function startTestFederation(options: {
       trainer,
       clock: systemClock,
       data: { path: dataFiles[i]! },
+      audit: noSiteAudit,
       log: (event, fields) => logs.push({ site: keys.siteId, event, fields }),
     });
     node.start();

@@ -93,6 +93,8 @@ export interface Receipt {
   updateDigest: Buffer;
   acceptedAtMs: number;
   byteLength: number;
+  /** The coordinator's signed audit-log head after recording this update (JSON {seq, hash, sig}). */
+  auditHeadJson: Buffer;
 }
 
 /**
@@ -110,6 +112,8 @@ export interface RoundSummary {
   closedAtMs: number;
   /** Sites that were expected but not counted, with the reason (e.g. "missed deadline"). */
   absent: Absence[];
+  /** The coordinator's signed audit-log head after recording the close (JSON {seq, hash, sig}). */
+  auditHeadJson: Buffer;
 }
 
 export interface Absence {
@@ -1291,7 +1295,15 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
 };
 
 function createBaseReceipt(): Receipt {
-  return { jobId: "", round: 0, siteId: "", updateDigest: Buffer.alloc(0), acceptedAtMs: 0, byteLength: 0 };
+  return {
+    jobId: "",
+    round: 0,
+    siteId: "",
+    updateDigest: Buffer.alloc(0),
+    acceptedAtMs: 0,
+    byteLength: 0,
+    auditHeadJson: Buffer.alloc(0),
+  };
 }
 
 export const Receipt: MessageFns<Receipt> = {
@@ -1313,6 +1325,9 @@ export const Receipt: MessageFns<Receipt> = {
     }
     if (message.byteLength !== 0) {
       writer.uint32(48).uint32(message.byteLength);
+    }
+    if (message.auditHeadJson.length !== 0) {
+      writer.uint32(58).bytes(message.auditHeadJson);
     }
     return writer;
   },
@@ -1378,6 +1393,14 @@ export const Receipt: MessageFns<Receipt> = {
             message.byteLength = reader.uint32();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.auditHeadJson = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1418,6 +1441,11 @@ export const Receipt: MessageFns<Receipt> = {
         : isSet(object.byte_length)
         ? globalThis.Number(object.byte_length)
         : 0,
+      auditHeadJson: isSet(object.auditHeadJson)
+        ? Buffer.from(bytesFromBase64(object.auditHeadJson))
+        : isSet(object.audit_head_json)
+        ? Buffer.from(bytesFromBase64(object.audit_head_json))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1441,6 +1469,9 @@ export const Receipt: MessageFns<Receipt> = {
     if (message.byteLength !== 0) {
       obj.byteLength = Math.round(message.byteLength);
     }
+    if (message.auditHeadJson.length !== 0) {
+      obj.auditHeadJson = base64FromBytes(message.auditHeadJson);
+    }
     return obj;
   },
 
@@ -1455,6 +1486,7 @@ export const Receipt: MessageFns<Receipt> = {
     message.updateDigest = object.updateDigest ?? Buffer.alloc(0);
     message.acceptedAtMs = object.acceptedAtMs ?? 0;
     message.byteLength = object.byteLength ?? 0;
+    message.auditHeadJson = object.auditHeadJson ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1470,6 +1502,7 @@ function createBaseRoundSummary(): RoundSummary {
     aggregateDigest: Buffer.alloc(0),
     closedAtMs: 0,
     absent: [],
+    auditHeadJson: Buffer.alloc(0),
   };
 }
 
@@ -1501,6 +1534,9 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     }
     for (const v of message.absent) {
       Absence.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.auditHeadJson.length !== 0) {
+      writer.uint32(82).bytes(message.auditHeadJson);
     }
     return writer;
   },
@@ -1590,6 +1626,14 @@ export const RoundSummary: MessageFns<RoundSummary> = {
             message.absent.push(Absence.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.auditHeadJson = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1639,6 +1683,11 @@ export const RoundSummary: MessageFns<RoundSummary> = {
       absent: globalThis.Array.isArray(object?.absent)
         ? object.absent.map((e: any) => Absence.fromJSON(e))
         : [],
+      auditHeadJson: isSet(object.auditHeadJson)
+        ? Buffer.from(bytesFromBase64(object.auditHeadJson))
+        : isSet(object.audit_head_json)
+        ? Buffer.from(bytesFromBase64(object.audit_head_json))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1671,6 +1720,9 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     if (message.absent?.length) {
       obj.absent = message.absent.map((e) => Absence.toJSON(e));
     }
+    if (message.auditHeadJson.length !== 0) {
+      obj.auditHeadJson = base64FromBytes(message.auditHeadJson);
+    }
     return obj;
   },
 
@@ -1688,6 +1740,7 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     message.aggregateDigest = object.aggregateDigest ?? Buffer.alloc(0);
     message.closedAtMs = object.closedAtMs ?? 0;
     message.absent = object.absent?.map((e) => Absence.fromPartial(e)) || [];
+    message.auditHeadJson = object.auditHeadJson ?? Buffer.alloc(0);
     return message;
   },
 };

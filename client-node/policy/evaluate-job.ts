@@ -1,0 +1,159 @@
+import { canAfford, type DpBudget, remaining } from '../../common/dp/dp-budget.js';
+import { HeflError } from '../../common/errors/index.js';
+import type { JobSpec } from '../../common/job/job-spec.js';
+import { parameterCount } from '../../common/job/model-spec.js';
+import type { DpFilterSettings } from '../privacy/dp-update-filter.js';
+import { noiseMultiplierFor } from '../privacy/noise-multiplier-for.js';
+import type { SitePolicy } from './site-policy.js';
+
+export interface JobEvaluationInput {
+  readonly policy: SitePolicy;
+  readonly spec: JobSpec;
+  /** The job's hash (hex SHA-256 of its canonical spec): what `hefl site approve` names. */
+  readonly jobHash: string;
+  /**
+   * Model input width, if known. The exact width is only known after round 0 (global
+   * feature vocabularies); a lower bound may be passed before. Unset: the size check uses
+   * width 1, the smallest model the spec can be.
+   */
+  readonly inputDim?: number | undefined;
+  /** The site's ledger now (`BudgetStore.current()`). */
+  readonly budget: DpBudget;
+  /** Job hashes approved at this site (`ApprovalStore.approved()`). */
+  readonly approvals: ReadonlySet<string>;
+  /**
+   * Sites the DP noise is shared between (K); capped at the job's minSites, the fewest
+   * sites a round can close with. 1 = this site adds the whole noise itself.
+   */
+  readonly sitesExpected: number;
+}
+
+export type JobEvaluation =
+  | {
+      readonly accept: true;
+      /** Epsilon to record against the budget: the job's stated dp.epsilon; 0 for a job without DP. */
+      readonly epsilonThisJob: number;
+      /** sigma the job's updates need for its epsilon; 0 for a job without DP. */
+      readonly noiseMultiplier: number;
+      /** Settings for `DpUpdateFilter`; null for a job without DP (no formal guarantee). */
+      readonly dp: DpFilterSettings | null;
+    }
+  | {
+      readonly accept: false;
+      /** Every reason, joined with '; ': what the researcher sees in `hefl job status`. */
+      readonly reason: string;
+      readonly reasons: readonly string[];
+    };
+
+/**
+ * Decides whether this site takes part in a job, from its policy, its privacy ledger and
+ * its approvals. Pure: spending the budget is the caller's next step (`BudgetStore.spend`).
+ * A decline lists every policy problem at once, in words a researcher can act on; "waiting
+ * for explicit approval" only appears for a job that is otherwise inside the policy.
+ *
+ * DP accounting: a job states its epsilon (at its delta) up front. Every accepted site
+ * sends an update each of the `spec.rounds` training rounds, so the accountant runs with
+ * sampling rate 1 and steps = rounds, and the noise multiplier is the smallest sigma that
+ * reaches the stated epsilon. Throws `invalid_argument` only for caller mistakes
+ * (a bad inputDim or sitesExpected).
+ */
+export function evaluateJob(input: JobEvaluationInput): JobEvaluation {
+  const { policy, spec, jobHash, budget } = input;
+  checkCallerInput(input);
+  const reasons: string[] = [];
+  const kind = spec.model.kind;
+  if (!policy.allowedModels.includes(kind)) {
+    reasons.push(
+      `model kind ${kind} is not allowed by this site's policy (allowed: ${policy.allowedModels.join(', ')})`,
+    );
+  }
+  if (policy.maxParameters !== undefined) {
+    const parameters = parameterCount(spec.model, input.inputDim ?? 1);
+    if (parameters > policy.maxParameters) {
+      const atLeast = input.inputDim === undefined ? 'at least ' : '';
+      reasons.push(
+        `model has ${atLeast}${count(parameters)} parameters but this site allows at most ${count(policy.maxParameters)}`,
+      );
+    }
+  }
+  if (policy.maxRounds !== undefined && spec.rounds > policy.maxRounds) {
+    reasons.push(`job runs ${spec.rounds} rounds but this site allows at most ${policy.maxRounds}`);
+  }
+  if (spec.release.toResearcher && !policy.allowRelease) {
+    reasons.push("job releases the final model to the researcher, which this site's policy does not allow");
+  }
+  let noiseMultiplier = 0;
+  if (spec.dp === undefined) {
+    if (policy.requireDp) reasons.push('this site requires differential privacy: set dp.epsilon in the job');
+  } else {
+    const { epsilon, delta } = spec.dp;
+    if (delta > policy.budget.delta) {
+      reasons.push(
+        `job runs at delta ${num(delta)} but this site allows at most ${num(policy.budget.delta)} per job`,
+      );
+    }
+    if (!canAfford(budget, epsilon)) {
+      reasons.push(
+        `job asks epsilon ${num(epsilon)} but this site has ${num(remaining(budget))} of ${num(budget.epsilonTotal)} left`,
+      );
+    }
+    noiseMultiplier = sigmaFor(epsilon, delta, spec.rounds, reasons);
+    if (
+      noiseMultiplier > 0 &&
+      policy.minNoiseMultiplier !== undefined &&
+      noiseMultiplier < policy.minNoiseMultiplier
+    ) {
+      reasons.push(
+        `job's epsilon ${num(epsilon)} over ${spec.rounds} rounds needs noise multiplier ${num(noiseMultiplier, 3)}, ` +
+          `below this site's minimum of ${num(policy.minNoiseMultiplier)}`,
+      );
+    }
+  }
+  if (reasons.length === 0 && policy.approval === 'explicit' && !input.approvals.has(jobHash)) {
+    reasons.push(`waiting for explicit approval: run \`hefl site approve ${jobHash}\` at this site`);
+  }
+  if (reasons.length > 0) {
+    return Object.freeze({ accept: false, reason: reasons.join('; '), reasons: Object.freeze(reasons) });
+  }
+  const dp =
+    spec.dp === undefined
+      ? null
+      : Object.freeze({
+          clipNorm: spec.dp.clipNorm,
+          noiseMultiplier,
+          noiseShares: Math.min(input.sitesExpected, spec.minSites),
+        });
+  return Object.freeze({ accept: true, epsilonThisJob: spec.dp?.epsilon ?? 0, noiseMultiplier, dp });
+}
+
+/** sigma for the job's epsilon, or 0 with a reason when the accountant cannot reach it. */
+function sigmaFor(epsilon: number, delta: number, rounds: number, reasons: string[]): number {
+  try {
+    return noiseMultiplierFor({ epsilon, delta, steps: rounds, samplingRate: 1 });
+  } catch (error) {
+    if (!HeflError.is(error, 'invalid_argument')) throw error;
+    reasons.push(`job's epsilon ${num(epsilon)} over ${rounds} rounds is too small to reach with any noise`);
+    return 0;
+  }
+}
+
+function checkCallerInput(input: JobEvaluationInput): void {
+  if (input.inputDim !== undefined && !(Number.isSafeInteger(input.inputDim) && input.inputDim >= 1)) {
+    throw new HeflError('invalid_argument', `inputDim must be a positive integer, got ${input.inputDim}`);
+  }
+  if (!(Number.isSafeInteger(input.sitesExpected) && input.sitesExpected >= 1)) {
+    throw new HeflError(
+      'invalid_argument',
+      `sitesExpected must be a positive integer, got ${input.sitesExpected}`,
+    );
+  }
+}
+
+/** 4 significant digits without trailing zeros: 1.2, 5, 0.00001, 0.7235. */
+function num(value: number, digits = 4): string {
+  return String(Number(value.toPrecision(digits)));
+}
+
+function count(value: number): string {
+  return value.toLocaleString('en-US');
+}

@@ -1,0 +1,44 @@
+/**
+ * The commented policy file `hefl site policy init` writes. Its values are exactly
+ * `defaultSitePolicy()` (a test holds them together); the comments are for hospital IT.
+ */
+export function sitePolicyTemplate(): string {
+  return `# hefl site policy: which training jobs this site takes part in.
+# Checked when the site starts and against every job offered to it; a job outside the
+# policy is declined, and the researcher sees why. Check your edits with:
+#   hefl site policy check --dir <site dir>
+version: 1
+
+# Model kinds this site trains: logreg, mlp.
+allowedModels: [logreg, mlp]
+
+# Largest model, in parameters (weights incl. biases). Unset = no limit.
+# maxParameters: 100000
+
+# Most training rounds one job may run (each round sends one encrypted update). Unset = no limit.
+# maxRounds: 100
+
+# Decline every job that does not use differential privacy (dp.epsilon in the job).
+# Recommended for production: true.
+requireDp: false
+
+# Smallest noise multiplier (noise stddev / clip norm of the aggregate) accepted for a DP
+# job, whatever epsilon it states. Unset = no floor.
+# minNoiseMultiplier: 0.8
+
+# Total privacy budget over all DP jobs at this site. Each job spends the epsilon it states
+# up front (epsilons add up); delta is the largest delta a single job may run at.
+# Spending is recorded in privacy-budget.json; see it with: hefl site budget --dir <site dir>
+budget:
+  epsilon: 10
+  delta: 0.00001
+
+# Whether a job may hand its final model to the researcher at the end.
+allowRelease: true
+
+# auto: accept every job inside this policy.
+# explicit: also require approving the job's hash first: hefl site approve <hash> --dir <site dir>
+# Recommended for production: explicit.
+approval: auto
+`;
+}

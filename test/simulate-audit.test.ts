@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const CHROMIUM = '/usr/bin/chromium';
+
+function hefl(args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 150_000 });
+}
+
+describe.runIf(existsSync(CLI))('the logs of a `hefl simulate --out` run', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hefl-sim-audit-'));
+  const out = join(root, 'federation');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('verify with `hefl audit verify` (coordinator log against every site log), and tampering is caught', () => {
+    const sim = hefl(['simulate', '--sites', '2', '--rounds', '2', '--out', out, '--json']);
+    expect(sim.status, sim.stderr).toBe(0);
+    expect(JSON.parse(sim.stdout).outDir).toBe(out);
+    const siteLogs = readdirSync(join(out, 'sites')).flatMap((site) => [
+      '--site-log',
+      join(out, 'sites', site, 'audit.jsonl'),
+    ]);
+    const manifest = join(out, 'coordinator', 'manifest.json');
+    const log = join(out, 'coordinator', 'audit.jsonl');
+
+    const verified = hefl(['audit', 'verify', log, '--manifest', manifest, ...siteLogs, '--json']);
+    expect(verified.status, verified.stderr).toBe(0);
+    expect(JSON.parse(verified.stdout).ok).toBe(true);
+
+    const wrongKey = hefl(['audit', 'verify', log, '--coordinator-key', '00'.repeat(32)]);
+    expect(wrongKey.status, 'a log checked against another key is refused').toBe(1);
+  }, 180_000);
+
+  it.runIf(existsSync(CHROMIUM))(
+    'export to an HTML report that Chromium shows with rounds and participants, without console errors',
+    async () => {
+      const html = join(root, 'report.html');
+      const exported = hefl(['audit', 'export', join(out, 'coordinator', 'audit.jsonl'), '--html', html]);
+      expect(exported.status, exported.stderr).toBe(0);
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      });
+      const errors: string[] = [];
+      try {
+        const page = await browser.newPage();
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(pathToFileURL(html).href);
+        const text = await page.locator('body').innerText();
+        expect(text).toContain('hospital-a');
+        expect(text).toContain('hospital-b');
+        expect(text).toMatch(/round/i);
+        const rounds = await page.locator('#rounds + table tbody tr').count();
+        expect(rounds).toBeGreaterThanOrEqual(4); // stats round, 2 training rounds, final evaluation
+      } finally {
+        await browser.close();
+      }
+      expect(errors).toEqual([]);
+    },
+    60_000,
+  );
+});
