@@ -5,6 +5,7 @@ import { registerCoordinatorCommand } from './commands/coordinator-command.js';
 import { registerFederationCommands, registerSiteEnrolCommands } from './commands/federation-command.js';
 import { registerSimulateCommand } from './commands/simulate-command.js';
 import { registerSiteStartCommand } from './commands/site-command.js';
+import { registerSitePolicyCommands } from './commands/site-policy-command.js';
 
 /** Builds the `hefl` command tree; every subcommand registers itself from its own file. */
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .description('what hospital IT runs: enrol, install the admission, start the node');
   registerSiteEnrolCommands(site);
   registerSiteStartCommand(site);
+  registerSitePolicyCommands(site);
   registerCoordinatorCommand(program);
   registerAuditCommand(program);
   registerBenchCommand(program);

@@ -4,6 +4,7 @@ import { HeflError } from '../common/errors/index.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
+import { sealMetrics } from '../common/protocol/sealed-metrics.js';
 import {
   frameSection,
   layoutFromProto,
@@ -18,7 +19,8 @@ import { Receipt, RoundReport, RoundSummary, UpdateHeader } from '../proto/gen/h
 import type { CoordinatorClient } from './coordinator-client.js';
 import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
 import { receiveKeys } from './key-ceremony.js';
-import { sealMetrics } from './metrics-sealing.js';
+import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
+import { applyUpdateFilters, type UpdateFilter } from './privacy/update-filter.js';
 import { decodeExactSection, exactSection, findSection } from './round-sections.js';
 import type { SiteAudit } from './site-audit.js';
 import type { SiteDataset } from './site-dataset.js';
@@ -51,6 +53,8 @@ export class JobSession {
   private readonly researcherKey: Uint8Array;
   private readonly dataset: SiteDataset;
   private readonly strategy: ServerStrategy;
+  /** Privacy filters on the way out, in order (clip + Gaussian noise under DP). */
+  private readonly filters: UpdateFilter[];
   private cipher: SiteVectorCipher | undefined;
   private schema: ColumnSpec[];
   private train: TransformedTable | undefined;
@@ -62,13 +66,21 @@ export class JobSession {
 
   constructor(
     private readonly deps: JobSessionDeps,
-    init: { jobId: string; job: ParsedJob; researcherKey: Uint8Array; dataset: SiteDataset },
+    init: {
+      jobId: string;
+      job: ParsedJob;
+      researcherKey: Uint8Array;
+      dataset: SiteDataset;
+      /** Differential-privacy settings agreed at acceptance; null = no DP filter. */
+      dp?: DpFilterSettings | null;
+    },
   ) {
     this.jobId = init.jobId;
     this.job = init.job;
     this.researcherKey = init.researcherKey;
     this.dataset = init.dataset;
     this.strategy = createStrategy(init.job.spec.strategy);
+    this.filters = init.dp ? [new DpUpdateFilter(init.dp)] : [];
     this.schema = [...init.dataset.train.featureColumns].sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     );
@@ -128,9 +140,16 @@ export class JobSession {
         this.lastLocalLoss = result.meanLoss;
         const delta = new Float32Array(global.length);
         for (let i = 0; i < delta.length; i++) delta[i] = result.weights[i]! - global[i]!;
+        // Filters run before weighting and encryption. Under DP every site weighs the same
+        // (noise added before weighting must not shrink with a small site's weight, and
+        // sample counts would leak), so the weight is the cap: w = 1.
+        const { update, records } = applyUpdateFilters(this.filters, delta);
+        if (records.length > 0)
+          this.deps.log('update.filtered', { job: this.jobId, round, filters: records.map((r) => r.filter) });
+        const weightSamples = this.filters.length > 0 ? this.spec.weightCap : result.samples;
         const values = encodeWeightedUpdate(
-          delta,
-          result.samples,
+          update,
+          weightSamples,
           this.spec.weightCap,
           this.spec.he.clipRange,
         );
@@ -138,7 +157,10 @@ export class JobSession {
         if (clipped > 0) this.deps.log('update.clipped', { job: this.jobId, round, values: clipped });
         sections.push({ name: 'update', batch });
       }
-      sections.push(exactSection(cipher, 'metrics', toVector(sums)));
+      // Evaluation sums, plus this site's own accuracy in one more slot: its sum over the
+      // sites gives the unweighted mean of per-site accuracies without revealing any one.
+      const ownAccuracy = sums.count > 0 ? sums.correct / sums.count : 0;
+      sections.push(exactSection(cipher, 'metrics', [...toVector(sums), ownAccuracy]));
     }
     await this.upload(round, sections);
   }
@@ -202,15 +224,15 @@ export class JobSession {
         testRows: this.test.rows,
       });
     } else {
-      const metricsSums = fromVector(
-        decodeExactSection(cipher, findSection(sections, 'metrics'), contributors),
-        BINS,
-      );
+      const metricsVector = decodeExactSection(cipher, findSection(sections, 'metrics'), contributors);
+      const metricsSums = fromVector(metricsVector.subarray(0, metricsVector.length - 1), BINS);
       const metrics = metricsFromSums(metricsSums);
+      const meanSiteAccuracy = metricsVector[metricsVector.length - 1]! / contributors;
       sealed = sealMetrics(
         {
           modelRound: summary.round - 1,
           accuracy: metrics.accuracy,
+          meanSiteAccuracy,
           auc: metrics.auc,
           loss: metrics.loss,
           examples: metricsSums.count,

@@ -9,6 +9,8 @@ import type { JobOffer, KeyCeremony, Task } from '../proto/gen/hefl/v1/services.
 import type { CoordinatorClient } from './coordinator-client.js';
 import { JobSession } from './job-session.js';
 import { dealKeys } from './key-ceremony.js';
+import { evaluateJob } from './policy/evaluate-job.js';
+import { defaultPolicyContext, type SitePolicyContext } from './policy/site-policy-context.js';
 import type { SiteAudit } from './site-audit.js';
 import { loadSiteDataset, type SiteDataSource } from './site-dataset.js';
 import type { FederationView, SiteKeys } from './site-keys.js';
@@ -23,6 +25,8 @@ export interface SiteNodeDeps {
   readonly data: SiteDataSource;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
   readonly audit: SiteAudit;
+  /** The hospital's rules for which jobs this site takes part in, and its privacy budget. */
+  readonly policy?: SitePolicyContext;
   /** Called when a job ends (for `hefl simulate` and tests). */
   readonly onJobEnded?: (jobId: string, state: string, reason: string) => void;
 }
@@ -132,6 +136,7 @@ export class SiteNode {
     let accept = false;
     let reason = '';
     let session: JobSession | undefined;
+    let privacy: Record<string, number> | undefined;
     try {
       const { message: submission } = openMessage(
         SigningContext.jobSubmission,
@@ -142,6 +147,18 @@ export class SiteNode {
       const job = parseJobBytes(submission.specJson);
       if (job.hash !== offer.jobHash)
         throw new HeflError('integrity', 'offered job hash does not match the researcher’s spec');
+      const policy = this.deps.policy ?? defaultPolicyContext();
+      const evaluation = evaluateJob({
+        policy: policy.policy,
+        spec: job.spec,
+        jobHash: job.hash,
+        budget: policy.budget.current(),
+        approvals: await policy.approvals.approved(),
+        sitesExpected: job.spec.minSites,
+      });
+      if (!evaluation.accept) {
+        throw new HeflError('failed_precondition', evaluation.reason, { publicDetail: evaluation.reason });
+      }
       const dataset = await loadSiteDataset(this.deps.data, job.spec);
       this.deps.log('data.loaded', {
         job: offer.jobId,
@@ -154,7 +171,18 @@ export class SiteNode {
         job,
         researcherKey: new Uint8Array(submission.researcherSealingKey),
         dataset,
+        dp: evaluation.dp,
       });
+      if (evaluation.epsilonThisJob > 0) {
+        // The whole job's epsilon is reserved up front: concurrent jobs cannot over-commit the budget.
+        const after = await policy.budget.spend(job.hash, evaluation.epsilonThisJob);
+        privacy = {
+          epsilon: evaluation.epsilonThisJob,
+          delta: job.spec.dp?.delta ?? 0,
+          noiseMultiplier: evaluation.noiseMultiplier,
+          epsilonRemaining: after.epsilonTotal - after.spent.reduce((a, s) => a + s.epsilon, 0),
+        };
+      }
       accept = true;
     } catch (error) {
       reason =
@@ -175,6 +203,7 @@ export class SiteNode {
       keys.signingSecretKey,
     );
     this.deps.audit.record(accept ? 'site.accepted' : 'site.declined', {
+      ...(privacy ? { privacy } : {}),
       jobId: offer.jobId,
       jobHash: offer.jobHash,
       reason,

@@ -4,6 +4,9 @@ import { HeflError } from '../common/errors/index.js';
 import { channelCredentials, loadMemberIdentity } from '../common/identity/index.js';
 import { systemClock } from '../common/time/clock.js';
 import { CoordinatorClient } from './coordinator-client.js';
+import { ApprovalStore } from './policy/approval-store.js';
+import { BudgetStore } from './policy/budget-store.js';
+import { resolveSitePolicy } from './policy/resolve-site-policy.js';
 import { FileSiteAudit } from './site-audit.js';
 import type { SiteDataSource } from './site-dataset.js';
 import { SiteFederation } from './site-federation.js';
@@ -17,6 +20,8 @@ export interface SiteOptions {
   /** host:port of the coordinator; the site only ever dials out. */
   readonly coordinator: string;
   readonly data: SiteDataSource;
+  /** A policy file; default: site-policy.yaml/json in the site folder, else the built-in defaults. */
+  readonly policyPath?: string;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
   readonly onJobEnded?: (jobId: string, state: string, reason: string) => void;
 }
@@ -45,6 +50,17 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     sealingSecretKey: identity.sealingKey.secretKey,
   };
   const federation = new SiteFederation(identity.coordinatorSigningPublicKey, identity.manifest);
+  const resolved = await resolveSitePolicy({ dir: options.dir, policyPath: options.policyPath });
+  options.log('site.policy', {
+    source: resolved.path ?? 'built-in defaults (no site-policy.yaml in the site folder)',
+    approval: resolved.policy.approval,
+    requireDp: resolved.policy.requireDp,
+  });
+  const policy = {
+    policy: resolved.policy,
+    budget: await BudgetStore.open(options.dir, resolved.policy.budget),
+    approvals: new ApprovalStore(options.dir),
+  };
   const trainer: Trainer = await WorkerTrainer.create();
   options.log('site.backend', {
     site: keys.siteId,
@@ -62,6 +78,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     data: options.data,
     log: options.log,
     audit: new FileSiteAudit(auditWriter, identity.signingKey.publicKey),
+    policy,
     ...(options.onJobEnded ? { onJobEnded: options.onJobEnded } : {}),
   });
   node.start();

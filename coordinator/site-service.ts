@@ -6,6 +6,7 @@ import type {
 } from '@grpc/grpc-js';
 import { sha256, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
+import type { CallWithAuthContext } from '../common/identity/index.js';
 import { layoutFromProto } from '../common/protocol/section-framing.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
 import type { Clock } from '../common/time/clock.js';
@@ -65,6 +66,7 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
           SiteHello,
           call.request,
           'site',
+          call,
         );
         if (hello.siteId !== member.id)
           throw new HeflError('permission_denied', 'hello names another site', {
@@ -84,7 +86,8 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
         call.on('error', detach);
         jobs.onSiteConnected(member.id);
       } catch (error) {
-        call.destroy(toServiceError(error) as Error);
+        // emit, not destroy: grpc-js sends the status only this way, so the site sees why
+        call.emit('error', toServiceError(error));
       }
     },
 
@@ -121,7 +124,7 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
         .then(() => sendAggregate(deps, call.request, (chunk) => call.write(chunk)))
         .then(
           () => call.end(),
-          (error) => call.destroy(toServiceError(error) as Error),
+          (error) => call.emit('error', toServiceError(error)),
         );
     },
 
@@ -158,7 +161,7 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
 
 async function receiveUpload(
   deps: SiteServiceDeps,
-  call: AsyncIterable<UploadChunk>,
+  call: AsyncIterable<UploadChunk> & CallWithAuthContext,
 ): Promise<SignedEnvelope> {
   const { guard, jobs, blobs } = deps;
   let writer: BlobWriter | undefined;
@@ -178,6 +181,7 @@ async function receiveUpload(
           UpdateHeader,
           kind.value,
           'site',
+          call,
         );
         if (header.siteId !== member.id)
           throw new HeflError('permission_denied', 'header names another site', {

@@ -13,6 +13,7 @@ interface SimulateOptions {
   categorical?: string;
   model: string;
   strategy: string;
+  serverLearningRate?: number;
   he: 'on' | 'off';
   dpEpsilon?: number;
   seed: number;
@@ -46,6 +47,11 @@ export function registerSimulateCommand(program: Command): void {
     .option('--model <kind>', 'logreg, mlp, or a JSON model spec file', 'logreg')
     .option('--strategy <name>', STRATEGY_NAMES.join(', '), oneOf('--strategy', STRATEGY_NAMES), 'fedavg')
     .option(
+      '--server-learning-rate <eta>',
+      'server step size of the strategy (default: the strategy’s own)',
+      positiveNumber('--server-learning-rate'),
+    )
+    .option(
       '--he <on|off>',
       'off runs the identical path without encryption (insecure; for comparisons)',
       oneOf('--he', ['on', 'off'] as const),
@@ -76,12 +82,6 @@ export function registerSimulateCommand(program: Command): void {
     .option('--out <dir>', 'keep the federation folder here (coordinator/, sites/<site>/, researcher/)')
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: SimulateOptions) => {
-      if (opts.dpEpsilon !== undefined) {
-        throw new HeflError(
-          'invalid_argument',
-          '--dp-epsilon is not available yet: differential privacy is not wired into site training',
-        );
-      }
       const result = await runSimulation({
         sites: opts.sites,
         rounds: opts.rounds,
@@ -90,7 +90,9 @@ export function registerSimulateCommand(program: Command): void {
         ...(opts.categorical ? { categorical: opts.categorical.split(',').map((c) => c.trim()) } : {}),
         model: readModel(opts.model),
         strategy: opts.strategy,
+        ...(opts.serverLearningRate ? { serverLearningRate: opts.serverLearningRate } : {}),
         he: opts.he === 'on',
+        ...(opts.dpEpsilon !== undefined ? { dpEpsilon: opts.dpEpsilon } : {}),
         seed: opts.seed,
         ...(opts.out ? { outDir: opts.out } : {}),
         ...(opts.minSites ? { minSites: opts.minSites } : {}),
@@ -129,7 +131,7 @@ function formatSummary(r: SimulationResult): string {
   ];
   if (r.final)
     lines.push(
-      `final model: accuracy ${r.final.accuracy.toFixed(3)}, AUC ${r.final.auc.toFixed(3)} (mean over the sites' held-out records)`,
+      `final model: accuracy ${r.final.accuracy.toFixed(3)} (mean over the sites' held-out sets; pooled ${r.final.pooledAccuracy.toFixed(3)}), AUC ${r.final.auc.toFixed(3)}`,
     );
   if (r.outDir)
     lines.push(`federation folder kept at ${r.outDir} (audit log: ${r.outDir}/coordinator/audit.jsonl)`);

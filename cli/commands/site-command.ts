@@ -14,6 +14,7 @@ export function registerSiteStartCommand(site: Command): void {
     .requiredOption('--data <file>', 'CSV of local records (header row, or give --columns)')
     .option('--label <column>', 'label column of the data; jobs asking for another are declined')
     .option('--columns <names>', 'comma-separated column names for a headerless CSV')
+    .option('--policy <file>', 'site policy (default: site-policy.yaml in --dir, else built-in defaults)')
     .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:7443')
     .option(
       '--log-level <level>',
@@ -27,6 +28,7 @@ export function registerSiteStartCommand(site: Command): void {
         data: string;
         label?: string;
         columns?: string;
+        policy?: string;
         coordinator: string;
         logLevel: string;
       }) => {
@@ -39,6 +41,7 @@ export function registerSiteStartCommand(site: Command): void {
             ...(opts.label ? { label: opts.label } : {}),
             ...(opts.columns ? { columns: opts.columns.split(',').map((c) => c.trim()) } : {}),
           },
+          ...(opts.policy ? { policyPath: resolve(opts.policy) } : {}),
           log,
         });
         log('site.started', {

@@ -1,6 +1,6 @@
-import { type AggregateMetrics, openMetrics } from '../../client-node/metrics-sealing.js';
 import { keyId } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
+import { type AggregateMetrics, openMetrics } from '../../common/protocol/sealed-metrics.js';
 import { openMessage } from '../../common/protocol/signed-message.js';
 import { SigningContext } from '../../common/protocol/signing-context.js';
 import { RoundReport } from '../../proto/gen/hefl/v1/messages.js';

@@ -1,10 +1,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { noiseMultiplierFor } from '../../client-node/privacy/noise-multiplier-for.js';
 import { bytesEqual, fromHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { channelCredentials, loadMemberIdentity } from '../../common/identity/index.js';
 import { parseJobSpec } from '../../common/job/job-spec.js';
+import type { AggregateMetrics } from '../../common/protocol/sealed-metrics.js';
 import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
 import { type RoundOutcome, readJobOutcome } from '../researcher/job-outcome.js';
 import { ResearcherClient } from '../researcher/researcher-client.js';
@@ -21,7 +23,10 @@ export interface SimulationOptions {
   /** A model spec (validated with the job). */
   readonly model: unknown;
   readonly strategy: string;
+  readonly serverLearningRate?: number;
   readonly he: boolean;
+  /** Differential privacy: the job's total epsilon (delta 1e-5, update clip norm 1). */
+  readonly dpEpsilon?: number;
   readonly seed: number;
   readonly outDir?: string;
   readonly minSites?: number;
@@ -35,6 +40,13 @@ export interface SimulationOptions {
   readonly onRoundOpen?: (round: number, sites: ReadonlyMap<string, HeflProcess>) => void | Promise<void>;
 }
 
+export interface RoundMetrics {
+  readonly accuracy: number;
+  readonly pooledAccuracy: number;
+  readonly auc: number;
+  readonly loss: number;
+}
+
 export interface SimulationResult {
   readonly jobId: string;
   readonly jobHash: string;
@@ -45,12 +57,13 @@ export interface SimulationResult {
     round: number;
     participants: string[];
     absent: { siteId: string; reason: string }[];
-    metrics: { accuracy: number; auc: number; loss: number } | null;
+    /** accuracy: mean of the sites' held-out accuracies; pooledAccuracy: over all held-out records. */
+    metrics: RoundMetrics | null;
     bytesUp: number;
     bytesDown: number;
     seconds: number;
   }[];
-  readonly final: { accuracy: number; auc: number; loss: number } | null;
+  readonly final: RoundMetrics | null;
   readonly he: {
     profile: string;
     insecure: boolean;
@@ -149,16 +162,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       .map((m) => fromHex(m.signingPublicKey));
     const isSite = (pk: Uint8Array) => siteKeys.some((k) => bytesEqual(k, pk));
     const profile = options.he ? 'bgv-n2048-q54-t38/v1' : 'plaintext-insecure/v1';
+    const minSites = options.minSites ?? data.sites.length;
+    const dp =
+      options.dpEpsilon === undefined ? undefined : dpSettings(options.dpEpsilon, options.rounds, minSites);
     const job = parseJobSpec({
       name: 'simulation',
       model: options.model,
       rounds: options.rounds,
-      strategy: { name: options.strategy },
+      strategy: {
+        name: options.strategy,
+        ...(options.serverLearningRate ? { serverLearningRate: options.serverLearningRate } : {}),
+      },
       local: options.local,
-      minSites: options.minSites ?? data.sites.length,
+      minSites,
       roundDeadlineSeconds: options.roundDeadlineSeconds,
       recruitSeconds: 30,
-      he: { profile },
+      he: { profile, clipRange: dp ? dp.clipRange : 1 },
+      ...(dp ? { dp: { epsilon: dp.epsilon, delta: dp.delta, clipNorm: dp.clipNorm } } : {}),
       data: {
         label,
         ...((options.categorical ?? data.categorical)
@@ -236,7 +256,7 @@ function describeRound(r: RoundOutcome, total: number): string {
     r.absent.length > 0
       ? `; not counted: ${r.absent.map((a) => `${a.siteId} (${a.reason})`).join(', ')}`
       : '';
-  return `round ${r.round}/${total}: ${r.participants.length} sites, accuracy ${m.accuracy.toFixed(3)}, AUC ${m.auc.toFixed(3)}, loss ${m.loss.toFixed(3)}, ${(r.bytesUp / 1024).toFixed(0)} KiB up, ${r.seconds.toFixed(1)} s${absent}`;
+  return `round ${r.round}/${total}: ${r.participants.length} sites, accuracy ${m.meanSiteAccuracy.toFixed(3)} (mean of sites; pooled ${m.accuracy.toFixed(3)}), AUC ${m.auc.toFixed(3)}, loss ${m.loss.toFixed(3)}, ${(r.bytesUp / 1024).toFixed(0)} KiB up, ${r.seconds.toFixed(1)} s${absent}`;
 }
 
 function summarise(
@@ -254,8 +274,8 @@ function summarise(
 ): SimulationResult {
   const trainingRound = status.roundStatus.find((r) => r.round === 1);
   const update = trainingRound?.sections.find((s) => s.name === 'update');
-  const pick = (m: { accuracy: number; auc: number; loss: number } | undefined) =>
-    m ? { accuracy: m.accuracy, auc: m.auc, loss: m.loss } : null;
+  const pick = (m: AggregateMetrics | undefined): RoundMetrics | null =>
+    m ? { accuracy: m.meanSiteAccuracy, pooledAccuracy: m.accuracy, auc: m.auc, loss: m.loss } : null;
   return {
     jobId: ctx.jobId,
     jobHash: ctx.jobHash,
@@ -282,4 +302,17 @@ function summarise(
     outDir: ctx.outDir,
     seconds: (Date.now() - ctx.started) / 1000,
   };
+}
+
+/**
+ * The DP settings `--dp-epsilon` gives a job: delta 1e-5, update L2 clip norm 1, and an
+ * HE clip range wide enough for clipped update plus each site's noise share (6 standard
+ * deviations), so the quantiser does not cut the noise off.
+ */
+function dpSettings(epsilon: number, rounds: number, sites: number) {
+  const delta = 1e-5;
+  const clipNorm = 1;
+  const noiseMultiplier = noiseMultiplierFor({ epsilon, delta, steps: rounds });
+  const siteStddev = (noiseMultiplier * clipNorm) / Math.sqrt(sites);
+  return { epsilon, delta, clipNorm, noiseMultiplier, clipRange: clipNorm + 6 * siteStddev };
 }

@@ -1,9 +1,9 @@
 import { canAfford, type DpBudget, remaining } from '../../common/dp/dp-budget.js';
 import { HeflError } from '../../common/errors/index.js';
 import type { JobSpec } from '../../common/job/job-spec.js';
-import { parameterCount } from '../../common/job/model-spec.js';
 import type { DpFilterSettings } from '../privacy/dp-update-filter.js';
 import { noiseMultiplierFor } from '../privacy/noise-multiplier-for.js';
+import { modelSizeProblem } from './model-size-problem.js';
 import type { SitePolicy } from './site-policy.js';
 
 export interface JobEvaluationInput {
@@ -67,15 +67,8 @@ export function evaluateJob(input: JobEvaluationInput): JobEvaluation {
       `model kind ${kind} is not allowed by this site's policy (allowed: ${policy.allowedModels.join(', ')})`,
     );
   }
-  if (policy.maxParameters !== undefined) {
-    const parameters = parameterCount(spec.model, input.inputDim ?? 1);
-    if (parameters > policy.maxParameters) {
-      const atLeast = input.inputDim === undefined ? 'at least ' : '';
-      reasons.push(
-        `model has ${atLeast}${count(parameters)} parameters but this site allows at most ${count(policy.maxParameters)}`,
-      );
-    }
-  }
+  const tooBig = modelSizeProblem(policy, spec, input.inputDim);
+  if (tooBig !== undefined) reasons.push(tooBig);
   if (policy.maxRounds !== undefined && spec.rounds > policy.maxRounds) {
     reasons.push(`job runs ${spec.rounds} rounds but this site allows at most ${policy.maxRounds}`);
   }
@@ -152,8 +145,4 @@ function checkCallerInput(input: JobEvaluationInput): void {
 /** 4 significant digits without trailing zeros: 1.2, 5, 0.00001, 0.7235. */
 function num(value: number, digits = 4): string {
   return String(Number(value.toPrecision(digits)));
-}
-
-function count(value: number): string {
-  return value.toLocaleString('en-US');
 }

@@ -66,7 +66,7 @@ export function defaultSitePolicy(): SitePolicy {
 const DEFAULTS = defaultSitePolicy();
 
 export const sitePolicySchema = z.strictObject({
-  version: z.literal(1, { error: 'must be 1 (the only policy format so far)' }),
+  version: z.literal(1, { error: 'must be 1 (the only policy format so far; write version: 1)' }),
   allowedModels: z
     .array(z.enum(MODEL_KINDS, { error: `must be one of ${MODEL_KINDS.join(', ')}` }))
     .min(1, 'list at least one model kind')
@@ -98,7 +98,7 @@ export function parseSitePolicy(value: unknown, source = 'site policy'): SitePol
     const problems = result.error.issues.map(
       (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
     );
-    throw new HeflError('invalid_config', `invalid site policy ${source}:\n  ${problems.join('\n  ')}`, {
+    throw new HeflError('invalid_config', `invalid ${source}:\n  ${problems.join('\n  ')}`, {
       cause: result.error,
     });
   }
@@ -131,7 +131,7 @@ export async function loadSitePolicy(path: string): Promise<SitePolicy> {
       cause: error,
     });
   }
-  return parseSitePolicy(value, path);
+  return parseSitePolicy(value, `site policy ${path}`);
 }
 
 /** Normalised, frozen copy: model kinds deduplicated in canonical order, optional limits only if set. */

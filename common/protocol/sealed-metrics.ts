@@ -1,11 +1,14 @@
-import { generateBoxKeyPair, openSealed, sealTo } from '../common/crypto/index.js';
-import { HeflError } from '../common/errors/index.js';
+import { generateBoxKeyPair, openSealed, sealTo } from '../crypto/index.js';
+import { HeflError } from '../errors/index.js';
 
 /** Aggregate metrics of one global model, as a researcher reads them. */
 export interface AggregateMetrics {
   /** The training round after which the evaluated model was produced (0 = initial model). */
   readonly modelRound: number;
+  /** Correct / examples over all sites' held-out records together (pooled). */
   readonly accuracy: number;
+  /** Unweighted mean of the sites' own held-out accuracies (FLamby's metric); summed under encryption. */
+  readonly meanSiteAccuracy: number;
   readonly auc: number;
   readonly loss: number;
   /** Held-out examples summed over the sites. */

@@ -1,0 +1,126 @@
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { stringify as toYaml } from 'yaml';
+import { ApprovalStore, normaliseJobHash } from '../../client-node/policy/approval-store.js';
+import { BudgetStore } from '../../client-node/policy/budget-store.js';
+import { resolveSitePolicy, SITE_POLICY_FILES } from '../../client-node/policy/resolve-site-policy.js';
+import { sitePolicyTemplate } from '../../client-node/policy/site-policy-template.js';
+import { remaining, spentEpsilon } from '../../common/dp/dp-budget.js';
+import { writePublicFile } from '../../common/identity/key-files.js';
+
+interface DirOptions {
+  dir: string;
+  policy?: string;
+  json?: boolean;
+}
+
+/**
+ * `hefl site policy check | init`, `hefl site approve JOB_HASH`, `hefl site budget`: what
+ * hospital IT runs to decide, and see, which jobs their site takes part in and what privacy
+ * budget they have spent. Failures throw HeflError (cli/main.ts maps them to exit codes).
+ */
+export function registerSitePolicyCommands(site: Command): void {
+  const policy = site.command('policy').description("check or create this site's job policy");
+
+  policy
+    .command('check')
+    .description('validate the policy file and print it normalised (every problem at once)')
+    .requiredOption('--dir <dir>', 'the site folder')
+    .option('--policy <file>', `policy file (default: ${SITE_POLICY_FILES.join(' or ')} in --dir)`)
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (opts: DirOptions) => {
+      const { policy: normalised, path } = await resolveSitePolicy(policyLocation(opts));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ path: path ?? null, policy: normalised })}\n`);
+        return;
+      }
+      process.stdout.write(
+        path === undefined
+          ? `no policy file in ${resolve(opts.dir)}; this site runs on the defaults ` +
+              '(write them with: hefl site policy init):\n'
+          : `policy ok: ${path}\n`,
+      );
+      process.stdout.write(toYaml(normalised));
+    });
+
+  policy
+    .command('init')
+    .description(`write a commented default policy (${SITE_POLICY_FILES[0]}) into the site folder`)
+    .requiredOption('--dir <dir>', 'the site folder')
+    .option('--force', 'replace an existing policy file')
+    .action(async (opts: { dir: string; force?: boolean }) => {
+      const path = join(resolve(opts.dir), SITE_POLICY_FILES[0]);
+      await writePublicFile(path, sitePolicyTemplate(), { overwrite: opts.force === true });
+      process.stdout.write(`wrote ${path}; edit it, then run: hefl site policy check --dir ${opts.dir}\n`);
+    });
+
+  site
+    .command('approve')
+    .description('approve a job by its hash, for a policy with approval: explicit')
+    .argument('<jobHash>', "the job's hash (64 hex characters)")
+    .requiredOption('--dir <dir>', 'the site folder')
+    .action(async (jobHash: string, opts: { dir: string }) => {
+      const hash = normaliseJobHash(jobHash);
+      const store = new ApprovalStore(resolve(opts.dir));
+      const added = await store.approve(hash, localUser());
+      process.stdout.write(
+        added ? `approved job ${hash} (${store.path})\n` : `job ${hash} was already approved\n`,
+      );
+      const note = await resolveSitePolicy({ dir: resolve(opts.dir) }).then(
+        ({ policy: current }) =>
+          current.approval === 'auto'
+            ? "note: this site's policy says approval: auto, so approvals are not needed (nor checked)"
+            : undefined,
+        () => `note: this site's policy cannot be read; run: hefl site policy check --dir ${opts.dir}`,
+      );
+      if (note !== undefined) process.stdout.write(`${note}\n`);
+    });
+
+  site
+    .command('budget')
+    .description('show the privacy budget: total, spent per job, remaining')
+    .requiredOption('--dir <dir>', 'the site folder')
+    .option('--policy <file>', `policy file (default: ${SITE_POLICY_FILES.join(' or ')} in --dir)`)
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (opts: DirOptions) => {
+      const location = policyLocation(opts);
+      const { policy: current } = await resolveSitePolicy(location);
+      const ledger = (await BudgetStore.open(location.dir, current.budget)).current();
+      const report = {
+        epsilonTotal: ledger.epsilonTotal,
+        delta: ledger.delta,
+        epsilonSpent: spentEpsilon(ledger),
+        epsilonRemaining: remaining(ledger),
+        spent: ledger.spent.map((entry) => ({ jobHash: entry.jobHash, epsilon: entry.epsilon })),
+      };
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      const lines = [
+        `privacy budget: epsilon ${fmt(report.epsilonTotal)} in total, delta ${fmt(report.delta)} per job`,
+        `spent: ${fmt(report.epsilonSpent)}${report.spent.length === 0 ? ' (no DP job yet)' : ''}`,
+        ...report.spent.map((entry) => `  ${entry.jobHash}  ${fmt(entry.epsilon)}`),
+        `remaining: ${fmt(report.epsilonRemaining)}`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}
+
+function policyLocation(opts: DirOptions): { dir: string; policyPath?: string } {
+  const dir = resolve(opts.dir);
+  return opts.policy === undefined ? { dir } : { dir, policyPath: resolve(opts.policy) };
+}
+
+function localUser(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown'; // no passwd entry (some containers)
+  }
+}
+
+function fmt(value: number): string {
+  return String(Number(value.toPrecision(6)));
+}

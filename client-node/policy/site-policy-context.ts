@@ -1,0 +1,29 @@
+import type { DpBudget } from '../../common/dp/dp-budget.js';
+import { defaultSitePolicy, type SitePolicy } from './site-policy.js';
+
+/** What the site consults when a job is offered: its policy, its budget ledger and its approvals. */
+export interface SitePolicyContext {
+  readonly policy: SitePolicy;
+  readonly budget: { current(): DpBudget; spend(jobHash: string, epsilon: number): Promise<DpBudget> };
+  readonly approvals: { approved(): Promise<ReadonlySet<string>> };
+}
+
+/**
+ * The default policy with an in-memory budget and no approvals — for in-process test
+ * harnesses only. `hefl site start` always uses the site folder's policy and files.
+ */
+export function defaultPolicyContext(): SitePolicyContext {
+  const policy = defaultSitePolicy();
+  let budget: DpBudget = { epsilonTotal: policy.budget.epsilon, delta: policy.budget.delta, spent: [] };
+  return {
+    policy,
+    budget: {
+      current: () => budget,
+      spend: async (jobHash, epsilon) => {
+        budget = { ...budget, spent: [...budget.spent, { jobHash, epsilon }] };
+        return budget;
+      },
+    },
+    approvals: { approved: async () => new Set<string>() },
+  };
+}
