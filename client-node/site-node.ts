@@ -48,7 +48,11 @@ export class SiteNode {
   private stopped = false;
   private attempt = 0;
 
-  constructor(private readonly deps: SiteNodeDeps) {}
+  private readonly policy: SitePolicyContext;
+
+  constructor(private readonly deps: SiteNodeDeps) {
+    this.policy = deps.policy ?? defaultPolicyContext();
+  }
 
   start(): void {
     this.connect();
@@ -147,7 +151,7 @@ export class SiteNode {
       const job = parseJobBytes(submission.specJson);
       if (job.hash !== offer.jobHash)
         throw new HeflError('integrity', 'offered job hash does not match the researcher’s spec');
-      const policy = this.deps.policy ?? defaultPolicyContext();
+      const { policy } = this;
       const evaluation = evaluateJob({
         policy: policy.policy,
         spec: job.spec,

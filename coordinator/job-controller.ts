@@ -270,9 +270,16 @@ export class JobController {
       .map(([s]) => s)
       .sort();
     if (this.accepted.length < this.spec.minSites) {
+      const declined = [...this.decisions]
+        .filter(([, d]) => !d.accept)
+        .map(([site, d]) => `${site}: ${d.reason}`);
+      const silent = [...this.offeredTo]
+        .filter((site) => !this.decisions.has(site))
+        .map((site) => `${site}: no answer`);
+      const why = [...declined, ...silent].join('; ');
       this.finish(
         'failed',
-        `only ${this.accepted.length} site(s) accepted; the job needs minSites = ${this.spec.minSites}`,
+        `only ${this.accepted.length} site(s) accepted; the job needs minSites = ${this.spec.minSites}${why ? ` (${why})` : ''}`,
       );
       return;
     }

@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { BudgetStore } from '../../client-node/policy/budget-store.js';
 import { noiseMultiplierFor } from '../../client-node/privacy/noise-multiplier-for.js';
 import { bytesEqual, fromHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
@@ -64,6 +66,13 @@ export interface SimulationResult {
     seconds: number;
   }[];
   readonly final: RoundMetrics | null;
+  /** Present for DP jobs: the largest epsilon any site recorded against its budget for this job. */
+  readonly dp?: {
+    epsilonSpent: number;
+    delta: number;
+    noiseMultiplier: number;
+    spentBySite: Record<string, number>;
+  };
   readonly he: {
     profile: string;
     insecure: boolean;
@@ -208,6 +217,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       sites: data.sites.map((s) => s.id),
       outDir: options.outDir ? root : null,
       started,
+      dp: dp
+        ? {
+            ...(await largestSpend(
+              fed.siteDirs.map((s) => s.dir),
+              jobHash,
+            )),
+            delta: dp.delta,
+            noiseMultiplier: dp.noiseMultiplier,
+          }
+        : undefined,
     });
   } finally {
     researcher?.close();
@@ -270,6 +289,7 @@ function summarise(
     sites: string[];
     outDir: string | null;
     started: number;
+    dp: SimulationResult['dp'];
   },
 ): SimulationResult {
   const trainingRound = status.roundStatus.find((r) => r.round === 1);
@@ -299,6 +319,7 @@ function summarise(
       parameters: update ? update.valueCount - 1 : null,
     },
     modelHash: outcome.at(-1)?.modelHash ?? null,
+    ...(ctx.dp ? { dp: ctx.dp } : {}),
     outDir: ctx.outDir,
     seconds: (Date.now() - ctx.started) / 1000,
   };
@@ -315,4 +336,27 @@ function dpSettings(epsilon: number, rounds: number, sites: number) {
   const noiseMultiplier = noiseMultiplierFor({ epsilon, delta, steps: rounds });
   const siteStddev = (noiseMultiplier * clipNorm) / Math.sqrt(sites);
   return { epsilon, delta, clipNorm, noiseMultiplier, clipRange: clipNorm + 6 * siteStddev };
+}
+
+/** Reads each site's privacy-budget ledger and returns what the job cost (the largest site spend). */
+async function largestSpend(siteDirs: readonly string[], jobHash: string) {
+  const spentBySite: Record<string, number> = {};
+  for (const dir of siteDirs) {
+    const ledger = await readBudgetFile(join(dir, BudgetStore.FILE));
+    spentBySite[basename(dir)] = ledger.spent
+      .filter((s) => s.jobHash === jobHash)
+      .reduce((a, s) => a + s.epsilon, 0);
+  }
+  return { epsilonSpent: Math.max(0, ...Object.values(spentBySite)), spentBySite };
+}
+
+async function readBudgetFile(path: string): Promise<{ spent: { jobHash: string; epsilon: number }[] }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { spent: [] }; // the site spent nothing
+    throw error;
+  }
+  return JSON.parse(text) as { spent: { jobHash: string; epsilon: number }[] };
 }

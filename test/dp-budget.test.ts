@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJobSpec } from '../common/job/job-spec.js';
+import {
+  startTestFederation,
+  type TestFederation,
+  waitForJob,
+  waitForSites,
+} from '../experiments/harness/local-federation.js';
+
+function dpJob(epsilon: number, name: string) {
+  return parseJobSpec({
+    name,
+    model: { kind: 'logreg' },
+    rounds: 2,
+    minSites: 2,
+    data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
+    he: { clipRange: 20 },
+    dp: { epsilon, clipNorm: 1 },
+    recruitSeconds: 10,
+    roundDeadlineSeconds: 30,
+  });
+}
+
+describe('a site privacy budget (default policy: epsilon 10)', () => {
+  let fed: TestFederation;
+  beforeAll(async () => {
+    fed = await startTestFederation({ sites: 2 });
+    await waitForSites(fed);
+  });
+  afterAll(async () => {
+    await fed?.stop();
+  });
+
+  it('pays for a DP job, then declines a job that would exceed what is left, saying why in the status and the audit log', async () => {
+    const first = await fed.researcher.submit(dpJob(8, 'first'));
+    expect((await waitForJob(fed.researcher, first.jobId, 60_000)).state).toBe('completed');
+
+    const second = await fed.researcher.submit(dpJob(5, 'second'));
+    const status = await waitForJob(fed.researcher, second.jobId, 60_000);
+    expect(status.state).toBe('failed');
+    expect(status.decisions).toHaveLength(2);
+    for (const decision of status.decisions) {
+      expect(decision.accept).toBe(false);
+      expect(decision.reason).toMatch(/job asks epsilon 5 but this site has 2 of 10 left/);
+    }
+    expect(status.reason).toMatch(/only 0 site\(s\) accepted.*epsilon 5 but this site has 2 of 10 left/);
+    const declined = fed.audit.entries.filter(
+      (e) => e.action === 'job.declined' && e.details.jobId === second.jobId,
+    );
+    expect(declined).toHaveLength(2);
+    expect(String(declined[0]!.details.reason)).toMatch(/epsilon 5/);
+  }, 120_000);
+});
