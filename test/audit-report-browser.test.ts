@@ -2,14 +2,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../common/audit/audit-entry.js';
 import { renderAuditReport } from '../common/audit/audit-html-report.js';
 import { readTimeline } from '../common/audit/audit-timeline.js';
 import { writeSampleFederationLog } from '../common/audit/write-sample-federation-log.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, launchChromium } from './support/launch-chromium.js';
 
 describe.runIf(existsSync(CHROMIUM))('audit HTML report in headless Chromium', () => {
   let dir: string;
@@ -28,18 +26,7 @@ describe.runIf(existsSync(CHROMIUM))('audit HTML report in headless Chromium', (
     writeFileSync(file, renderAuditReport(entries));
     const url = pathToFileURL(file).href;
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     const consoleErrors: string[] = [];
     const requests: string[] = [];
     try {

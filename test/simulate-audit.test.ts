@@ -3,11 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium } from './support/launch-chromium.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
-const CHROMIUM = '/usr/bin/chromium';
 
 function hefl(args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 150_000 });
@@ -43,18 +42,7 @@ describe.runIf(existsSync(CLI))('the logs of a `hefl simulate --out` run', () =>
       const html = join(root, 'report.html');
       const exported = hefl(['audit', 'export', join(out, 'coordinator', 'audit.jsonl'), '--html', html]);
       expect(exported.status, exported.stderr).toBe(0);
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      const browser = await launchChromium();
       const errors: string[] = [];
       try {
         const page = await browser.newPage();

@@ -1,43 +1,15 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HeflError } from '../../common/errors/index.js';
 import { loadMemberIdentity } from '../../common/identity/index.js';
-import { registerFederationCommands, registerSiteEnrolCommands } from './federation-command.js';
+import { runCli, runCliError } from '../../test/support/run-cli.js';
+import { buildProgram } from '../program.js';
 
-function buildCli(): Command {
-  const program = new Command('hefl')
-    .exitOverride()
-    .configureOutput({ writeOut: () => {}, writeErr: () => {} });
-  registerFederationCommands(program);
-  registerSiteEnrolCommands(program.command('site'));
-  return program;
-}
-
-async function hefl(...args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out.push(String(chunk));
-    return true;
-  });
-  try {
-    await buildCli().parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return out.join('');
-}
-
-async function heflError(...args: string[]): Promise<HeflError> {
-  const error = await hefl(...args).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HeflError);
-  return error as HeflError;
-}
+const hefl = runCli;
+const heflError = runCliError;
 
 describe('hefl federation / site enrolment commands', () => {
   let root: string;
@@ -109,7 +81,7 @@ describe('hefl federation / site enrolment commands', () => {
   });
 
   it('documents every command in --help', () => {
-    const program = buildCli();
+    const program = buildProgram();
     const help = (path: string[]) => {
       let command: Command = program;
       for (const name of path) command = command.commands.find((c) => c.name() === name)!;

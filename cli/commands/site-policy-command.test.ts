@@ -7,40 +7,13 @@ import { ApprovalStore } from '../../client-node/policy/approval-store.js';
 import { BudgetStore } from '../../client-node/policy/budget-store.js';
 import { defaultSitePolicy } from '../../client-node/policy/site-policy.js';
 import { HeflError } from '../../common/errors/index.js';
+import { runCli, runCliError } from '../../test/support/run-cli.js';
 import { registerSitePolicyCommands } from './site-policy-command.js';
 
 const HASH = 'c3'.repeat(32);
 
-function buildCli(): Command {
-  const program = new Command('hefl')
-    .exitOverride()
-    .configureOutput({ writeOut: () => {}, writeErr: () => {} });
-  registerSitePolicyCommands(program.command('site'));
-  return program;
-}
-
-async function hefl(...args: string[]): Promise<string> {
-  const out: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out.push(String(chunk));
-    return true;
-  });
-  try {
-    await buildCli().parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return out.join('');
-}
-
-async function heflError(...args: string[]): Promise<HeflError> {
-  const error = await hefl(...args).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(HeflError.is(error)).toBe(true);
-  return error as HeflError;
-}
+const hefl = runCli;
+const heflError = runCliError;
 
 describe('hefl site policy / approve / budget', () => {
   let dir: string;

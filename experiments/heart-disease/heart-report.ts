@@ -41,11 +41,15 @@ export function heartMarkdown(input: {
   methods: readonly HeartMethodSummary[];
   command: string;
   machine: MachineInfo;
+  runtimeSeconds: number;
+  seeds: number;
+  /** One-line findings shown under the provenance. */
+  headline: string[];
   settings: string[];
   notes: string[];
 }): string {
   const main = markdownTable(
-    ['method', 'HE', 'DP epsilon', 'mean accuracy', 'std (5 seeds)', 'FLamby published'],
+    ['method', 'HE', 'DP epsilon', 'mean accuracy', `std (${input.seeds} seeds)`, 'FLamby published'],
     input.methods.map((m) => [
       m.name,
       m.he ? 'yes' : 'no',
@@ -62,7 +66,7 @@ export function heartMarkdown(input: {
       'hungary',
       'switzerland',
       'va',
-      'pooled (federation-reported)',
+      'pooled (federation-reported; verified seeds only)',
       'model hash = replay',
     ],
     input.methods.map((m) => [
@@ -76,6 +80,10 @@ export function heartMarkdown(input: {
     '# Fed-Heart-Disease: hefl next to FLamby',
     '',
     provenanceMarkdown(input.command, input.machine),
+    '',
+    `Runtime: ${input.runtimeSeconds} s wall clock for the whole command, including any concurrent load on the machine.`,
+    '',
+    ...input.headline.map((s) => `- ${s}`),
     '',
     "Metric (as FLamby): accuracy averaged over the four centers' test sets (unweighted mean of",
     'per-center accuracies), mean and sample standard deviation over seeds.',

@@ -14,7 +14,7 @@ import type { CiphertextBatch } from '../../common/he/ciphertext-batch.js';
 import { createAdder } from '../../common/he/create-adder.js';
 import { generateSiteCipher } from '../../common/he/create-cipher.js';
 import type { SiteVectorCipher, VectorAdder } from '../../common/he/vector-cipher.js';
-import type { ParsedJob } from '../../common/job/job-spec.js';
+import { featureSalt, type ParsedJob } from '../../common/job/job-spec.js';
 import type { HeartCenter } from './load-heart-centers.js';
 
 /**
@@ -55,6 +55,9 @@ export async function replayFederation(
   dp?: ReplayDp,
 ): Promise<ReplayResult> {
   const { spec } = job;
+  // The sites' salt for hashed categorical features (data section + seed only), so the HE
+  // and plaintext twins of a job see identical features.
+  const salt = featureSalt(spec);
   const cipher = await generateSiteCipher(spec.he.profile, {
     clipRange: spec.he.clipRange,
     maxSites: spec.maxSites,
@@ -64,14 +67,12 @@ export async function replayFederation(
     const sumOf = (batches: CiphertextBatch[]) => addAll(adder, batches);
     const statsSum = sumOf(
       centers.map(
-        (c) =>
-          exactSection(cipher, 'stats', computeLocalStats(c.dataset.train, c.schema, { salt: job.hash }))
-            .batch,
+        (c) => exactSection(cipher, 'stats', computeLocalStats(c.dataset.train, c.schema, { salt })).batch,
       ),
     );
     const globalStats = decodeExactSection(cipher, statsSum, centers.length);
     const schema = centers[0]!.schema;
-    const pipeline = FeaturePipeline.fromGlobalStats(schema, globalStats, { salt: job.hash });
+    const pipeline = FeaturePipeline.fromGlobalStats(schema, globalStats, { salt });
     const train = centers.map((c) => pipeline.transform(c.dataset.train));
     const test = centers.map((c) => pipeline.transform(c.dataset.test));
     const strategy = createStrategy(spec.strategy);

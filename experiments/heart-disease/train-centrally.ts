@@ -5,7 +5,7 @@ import {
   type TrainingConfig,
   trainLocally,
 } from '../../client-node/training/index.js';
-import type { ParsedJob } from '../../common/job/job-spec.js';
+import { featureSalt, type ParsedJob } from '../../common/job/job-spec.js';
 import type { HeartCenter } from './load-heart-centers.js';
 
 /**
@@ -43,13 +43,14 @@ export async function trainCentrally(
 
 function pipelineFor(job: ParsedJob, centers: readonly HeartCenter[]): FeaturePipeline {
   const schema = centers[0]!.schema;
+  const salt = featureSalt(job.spec);
   let sum: Float64Array | undefined;
   for (const c of centers) {
-    const stats = computeLocalStats(c.dataset.train, schema, { salt: job.hash });
+    const stats = computeLocalStats(c.dataset.train, schema, { salt });
     if (!sum) sum = stats;
     else for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + stats[i]!;
   }
-  return FeaturePipeline.fromGlobalStats(schema, sum!, { salt: job.hash });
+  return FeaturePipeline.fromGlobalStats(schema, sum!, { salt });
 }
 
 async function fitModel(

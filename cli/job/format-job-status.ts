@@ -1,0 +1,161 @@
+import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
+import { readJobOutcome } from '../researcher/job-outcome.js';
+
+/** Metrics of the global model after one training round, opened with the researcher's key. */
+export interface RoundMetricsView {
+  /** Unweighted mean of the sites' held-out accuracies. */
+  readonly accuracy: number;
+  /** Correct / examples over all sites' held-out records together. */
+  readonly pooledAccuracy: number;
+  readonly auc: number;
+  readonly loss: number;
+  readonly examples: number;
+}
+
+export type RoundPhase = 'statistics' | 'training' | 'evaluation';
+
+export interface RoundView {
+  /** Coordinator round: 0 feature statistics, 1..R training, R+1 final evaluation. */
+  readonly round: number;
+  readonly phase: RoundPhase;
+  /** collecting | aggregating | closed */
+  readonly state: string;
+  readonly participants: string[];
+  readonly absent: { siteId: string; reason: string }[];
+  readonly seconds: number;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+  /** Training rounds only, once the sites have evaluated the round's model. */
+  readonly metrics: RoundMetricsView | null;
+  readonly modelHash: string | null;
+}
+
+/** What `hefl job status --json` prints: one job as the researcher sees it. */
+export interface JobStatusView {
+  readonly jobId: string;
+  readonly jobHash: string;
+  readonly state: string;
+  readonly reason: string;
+  readonly currentRound: number;
+  readonly trainingRounds: number;
+  readonly decisions: { siteId: string; accept: boolean; reason: string }[];
+  readonly rounds: RoundView[];
+  /** Metrics of the last training round's model, once reported. */
+  readonly final: RoundMetricsView | null;
+}
+
+export const FINAL_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * Builds the researcher's view of a job: verifies the sites' signed reports and opens the
+ * metrics sealed to the researcher (`readJobOutcome`; throws `integrity` if sites disagree).
+ */
+export function jobStatusView(
+  status: JobStatus,
+  sealingSecretKey: Uint8Array,
+  isSite: (signingKey: Uint8Array) => boolean,
+): JobStatusView {
+  const outcome = new Map(readJobOutcome(status, sealingSecretKey, isSite).map((r) => [r.round, r]));
+  const rounds = status.roundStatus.map((r): RoundView => {
+    const opened = outcome.get(r.round);
+    const m = opened?.metrics;
+    return {
+      round: r.round,
+      phase: phaseOf(r.round, status.rounds),
+      state: r.state,
+      participants: [...r.participants],
+      absent: r.absent.map((a) => ({ siteId: a.siteId, reason: a.reason })),
+      seconds: r.seconds,
+      bytesUp: r.bytesUp,
+      bytesDown: r.bytesDown,
+      metrics: m
+        ? {
+            accuracy: m.meanSiteAccuracy,
+            pooledAccuracy: m.accuracy,
+            auc: m.auc,
+            loss: m.loss,
+            examples: m.examples,
+          }
+        : null,
+      modelHash: opened?.modelHash ?? null,
+    };
+  });
+  return {
+    jobId: status.jobId,
+    jobHash: status.jobHash,
+    state: status.state,
+    reason: status.reason,
+    currentRound: status.currentRound,
+    trainingRounds: status.rounds,
+    decisions: status.decisions.map((d) => ({ siteId: d.siteId, accept: d.accept, reason: d.reason })),
+    rounds,
+    final: rounds.find((r) => r.round === status.rounds)?.metrics ?? null,
+  };
+}
+
+export function phaseOf(round: number, trainingRounds: number): RoundPhase {
+  if (round === 0) return 'statistics';
+  return round > trainingRounds ? 'evaluation' : 'training';
+}
+
+/** `round 2/5 (training)`, `round 0 (feature statistics)`, `round 6 (final evaluation)`. */
+export function roundLabel(round: number, trainingRounds: number): string {
+  const phase = phaseOf(round, trainingRounds);
+  if (phase === 'training') return `round ${round}/${trainingRounds}`;
+  return `round ${round} (${phase === 'statistics' ? 'feature statistics' : 'final evaluation'})`;
+}
+
+/** `accuracy 0.712 (mean of sites; pooled 0.705), AUC 0.781, loss 0.563`. */
+export function formatMetrics(m: RoundMetricsView): string {
+  return `accuracy ${m.accuracy.toFixed(3)} (mean of sites; pooled ${m.pooledAccuracy.toFixed(3)}), AUC ${m.auc.toFixed(3)}, loss ${m.loss.toFixed(3)}`;
+}
+
+export function formatDecision(d: { siteId: string; accept: boolean; reason: string }): string {
+  return d.accept ? `${d.siteId} accepted` : `${d.siteId} declined (${d.reason || 'no reason given'})`;
+}
+
+/** One round as one line, e.g. `round 1/3 closed: 2 sites (a, b), 1.2 s, 14 KiB up, 28 KiB down; accuracy …`. */
+export function formatRound(r: RoundView, trainingRounds: number): string {
+  const sites = r.participants.length === 1 ? '1 site' : `${r.participants.length} sites`;
+  const who = r.participants.length > 0 ? ` (${r.participants.join(', ')})` : '';
+  const sizes = `${r.seconds.toFixed(1)} s, ${kib(r.bytesUp)} up, ${kib(r.bytesDown)} down`;
+  const metrics = r.metrics ? `; ${formatMetrics(r.metrics)}` : '';
+  return `${roundLabel(r.round, trainingRounds)} ${r.state}: ${sites}${who}, ${sizes}${metrics}`;
+}
+
+export function formatAbsence(a: { siteId: string; reason: string }): string {
+  return `not counted: ${a.siteId} (${a.reason || 'no reason given'})`;
+}
+
+/** The human-readable `hefl job status ID`. */
+export function formatJobStatus(view: JobStatusView): string {
+  const lines = [
+    `job ${view.jobId}`,
+    `hash: ${view.jobHash}`,
+    `state: ${view.state}${view.reason ? ` (${view.reason})` : ''}`,
+    `training rounds: ${view.trainingRounds}; current round: ${view.currentRound}`,
+  ];
+  lines.push(
+    view.decisions.length > 0
+      ? `decisions: ${view.decisions.map(formatDecision).join('; ')}`
+      : 'decisions: none yet',
+  );
+  for (const r of view.rounds) {
+    lines.push(formatRound(r, view.trainingRounds));
+    for (const a of r.absent) lines.push(`  ${formatAbsence(a)}`);
+  }
+  if (view.final) lines.push(`final model: ${formatMetrics(view.final)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line per job for `hefl job list`: id, state, round, hash prefix. */
+export function formatJobListLine(status: JobStatus): string {
+  const round =
+    status.state === 'recruiting' || status.state === 'keying' ? '-' : String(status.currentRound);
+  const reason = status.reason ? `  ${status.reason}` : '';
+  return `${status.jobId}  ${status.state.padEnd(10)}  round ${round}/${status.rounds + 1}  hash ${status.jobHash.slice(0, 16)}${reason}`;
+}
+
+function kib(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(0)} KiB`;
+}

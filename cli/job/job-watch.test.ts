@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { HeflError } from '../../common/errors/index.js';
+import type { JobStatusView, RoundView } from './format-job-status.js';
+import { watchJob } from './job-watch.js';
+
+function round(n: number, state: string, participants: string[], extra: Partial<RoundView> = {}): RoundView {
+  return {
+    round: n,
+    phase: n === 0 ? 'statistics' : n > 1 ? 'evaluation' : 'training',
+    state,
+    participants,
+    absent: [],
+    seconds: 1,
+    bytesUp: 2048,
+    bytesDown: 4096,
+    metrics: null,
+    modelHash: null,
+    ...extra,
+  };
+}
+
+function snapshot(state: string, rounds: RoundView[], reason = ''): JobStatusView {
+  return {
+    jobId: 'job-1',
+    jobHash: 'ab'.repeat(32),
+    state,
+    reason,
+    currentRound: rounds.at(-1)?.round ?? 0,
+    trainingRounds: 1,
+    decisions: state === 'recruiting' ? [] : [{ siteId: 'a', accept: true, reason: '' }],
+    rounds,
+    final: null,
+  };
+}
+
+const METRICS = { accuracy: 0.7, pooledAccuracy: 0.69, auc: 0.75, loss: 0.6, examples: 50 };
+
+async function watch(snapshots: (JobStatusView | Error)[]) {
+  const lines: string[] = [];
+  let polls = 0;
+  const result = await watchJob({
+    poll: async () => {
+      const next = snapshots[Math.min(polls++, snapshots.length - 1)]!;
+      if (next instanceof Error) throw next;
+      return next;
+    },
+    write: (line) => lines.push(line),
+    sleep: async () => {},
+    intervalMs: 10,
+    unreachableMs: 1000,
+  });
+  return { lines, result, polls };
+}
+
+describe('watchJob', () => {
+  it('prints each change once, a line per closed round, and ends with the final state', async () => {
+    const { lines, result } = await watch([
+      snapshot('recruiting', []),
+      snapshot('running', [round(0, 'collecting', ['a'])]),
+      snapshot('running', [round(0, 'collecting', ['a'])]),
+      snapshot('running', [round(0, 'closed', ['a', 'b']), round(1, 'collecting', [])]),
+      snapshot('running', [
+        round(0, 'closed', ['a', 'b']),
+        round(1, 'closed', ['a'], { absent: [{ siteId: 'b', reason: 'missed the round deadline' }] }),
+        round(2, 'collecting', []),
+      ]),
+      snapshot('completed', [
+        round(0, 'closed', ['a', 'b']),
+        round(1, 'closed', ['a'], { metrics: METRICS }),
+        round(2, 'closed', ['a']),
+      ]),
+    ]);
+
+    expect(result.state).toBe('completed');
+    expect(lines).toEqual([
+      'job job-1 recruiting',
+      'job job-1 running',
+      'decision: a accepted',
+      'round 0 (feature statistics) open',
+      'round 0 (feature statistics): update from a',
+      'round 0 (feature statistics) closed: 2 sites (a, b), 1.0 s, 2 KiB up, 4 KiB down',
+      'round 1/1 open',
+      'round 1/1 closed: 1 site (a), 1.0 s, 2 KiB up, 4 KiB down',
+      'round 1/1 not counted: b (missed the round deadline)',
+      'round 2 (final evaluation) open',
+      'round 1/1 model: accuracy 0.700 (mean of sites; pooled 0.690), AUC 0.750, loss 0.600',
+      'round 2 (final evaluation) closed: 1 site (a), 1.0 s, 2 KiB up, 4 KiB down',
+      'job job-1 completed',
+    ]);
+  });
+
+  it('reports a failed job with its reason and returns it', async () => {
+    const { lines, result } = await watch([snapshot('failed', [], 'fewer than minSites accepted')]);
+
+    expect(result.state).toBe('failed');
+    expect(lines.at(-1)).toBe('job job-1 failed: fewer than minSites accepted');
+  });
+
+  it('rides out a coordinator restart', async () => {
+    const down = new HeflError('unavailable', 'cannot reach the coordinator');
+
+    const { lines, result } = await watch([down, down, snapshot('cancelled', [], 'by researcher')]);
+
+    expect(result.state).toBe('cancelled');
+    expect(lines).toEqual([
+      'coordinator unreachable; retrying',
+      'coordinator reachable again',
+      'job job-1 cancelled: by researcher',
+    ]);
+  });
+
+  it('gives up when the coordinator stays unreachable', async () => {
+    let t = 0;
+    const error = await watchJob({
+      poll: async () => {
+        throw new HeflError('unavailable', 'cannot reach the coordinator');
+      },
+      write: () => {},
+      sleep: async (ms) => {
+        t += ms;
+      },
+      now: () => t,
+      intervalMs: 400,
+      unreachableMs: 1000,
+    }).catch((e: unknown) => e);
+
+    expect(HeflError.is(error, 'unavailable')).toBe(true);
+  });
+});

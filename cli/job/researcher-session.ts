@@ -1,0 +1,76 @@
+import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { bytesEqual, fromHex } from '../../common/crypto/index.js';
+import { type ErrorCode, HeflError } from '../../common/errors/index.js';
+import { channelCredentials, loadMemberIdentity } from '../../common/identity/index.js';
+import { ResearcherClient } from '../researcher/researcher-client.js';
+
+/**
+ * What the job commands need from a researcher folder: a client to the coordinator, the
+ * X25519 secret that opens metrics sealed to this researcher, and the manifest's site keys
+ * that site reports must be signed with. The secret stays in this process.
+ */
+export interface ResearcherSession {
+  readonly client: ResearcherClient;
+  readonly sealingSecretKey: Uint8Array;
+  readonly isSite: (signingKey: Uint8Array) => boolean;
+  /** Runs one coordinator call, turning a gRPC failure into a HeflError that names the address. */
+  call<T>(what: string, run: (client: ResearcherClient) => Promise<T>): Promise<T>;
+  close(): void;
+}
+
+/** Loads the researcher identity in `dir` (made by `hefl site enroll --role researcher`). */
+export async function openResearcherSession(dir: string, address: string): Promise<ResearcherSession> {
+  const identity = await loadMemberIdentity(dir);
+  if (identity.member.role !== 'researcher') {
+    throw new HeflError(
+      'invalid_argument',
+      `${dir} holds the identity of ${identity.member.role} ${identity.member.id}, not a researcher`,
+    );
+  }
+  const client = new ResearcherClient(address, channelCredentials(identity.tls), {
+    signingSecretKey: identity.signingKey.secretKey,
+    sealingPublicKey: identity.sealingKey.publicKey,
+    sealingSecretKey: identity.sealingKey.secretKey,
+  });
+  const siteKeys = identity.manifest.members
+    .filter((m) => m.role === 'site')
+    .map((m) => fromHex(m.signingPublicKey));
+  return {
+    client,
+    sealingSecretKey: identity.sealingKey.secretKey,
+    isSite: (pk) => siteKeys.some((k) => bytesEqual(k, pk)),
+    call: async (what, run) => {
+      try {
+        return await run(client);
+      } catch (error) {
+        throw fromGrpcError(error, what, address);
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+const CODES: Partial<Record<grpcStatus, ErrorCode>> = {
+  [grpcStatus.NOT_FOUND]: 'not_found',
+  [grpcStatus.UNAVAILABLE]: 'unavailable',
+  [grpcStatus.DEADLINE_EXCEEDED]: 'deadline_exceeded',
+  [grpcStatus.PERMISSION_DENIED]: 'permission_denied',
+  [grpcStatus.UNAUTHENTICATED]: 'unauthenticated',
+  [grpcStatus.INVALID_ARGUMENT]: 'invalid_argument',
+  [grpcStatus.FAILED_PRECONDITION]: 'failed_precondition',
+  [grpcStatus.ALREADY_EXISTS]: 'already_exists',
+};
+
+/** A coordinator's refusal (or no coordinator at all) as one line a person can act on. */
+export function fromGrpcError(error: unknown, what: string, address: string): unknown {
+  if (HeflError.is(error)) return error;
+  const e = error as Partial<ServiceError>;
+  if (typeof e?.code !== 'number') return error;
+  const code = CODES[e.code as grpcStatus] ?? 'internal';
+  const detail = e.details || e.message || 'no detail';
+  const message =
+    code === 'unavailable'
+      ? `${what}: cannot reach the coordinator at ${address} (${detail})`
+      : `${what}: the coordinator at ${address} refused: ${detail}`;
+  return new HeflError(code, message, { cause: error });
+}
