@@ -14,6 +14,7 @@ export class ManifestMemberDirectory implements MemberDirectory {
   readonly requiresPeerCertificate = true;
   private current: StaticMemberDirectory;
   private currentJson: Uint8Array = new Uint8Array();
+  private currentMembers: Member[] = [];
   private lastMtime = 0;
   private readonly listeners: (() => void)[] = [];
 
@@ -61,12 +62,18 @@ export class ManifestMemberDirectory implements MemberDirectory {
     }
   }
 
+  /** The current members (revoked ones included, flagged). */
+  members(): Member[] {
+    return this.currentMembers;
+  }
+
   private load(): StaticMemberDirectory {
     this.lastMtime = statSync(this.path).mtimeMs;
     const text = readFileSync(this.path, 'utf8');
     const manifest = verifySignedManifest(JSON.parse(text), this.coordinatorKey);
     this.currentJson = new TextEncoder().encode(text);
-    return new StaticMemberDirectory(membersOf(manifest), { requiresPeerCertificate: true });
+    this.currentMembers = membersOf(manifest);
+    return new StaticMemberDirectory(this.currentMembers, { requiresPeerCertificate: true });
   }
 }
 

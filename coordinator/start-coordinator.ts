@@ -4,6 +4,7 @@ import { COORDINATOR_FILES, loadCoordinatorIdentity, serverCredentials } from '.
 import { systemClock } from '../common/time/clock.js';
 import { FileBlobStore } from './blob-store.js';
 import { type RunningCoordinator, startCoordinatorServer } from './coordinator-server.js';
+import { FederationChangeRecorder } from './federation-change-recorder.js';
 import { FileAuditSink } from './file-audit-sink.js';
 import { ManifestMemberDirectory } from './manifest-member-directory.js';
 
@@ -28,11 +29,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     (message) => options.log('manifest.reload-failed', { error: message }),
   );
   const writer = AuditLogWriter.open(join(options.dir, 'audit.jsonl'), identity.signingKey, systemClock);
+  const audit = new FileAuditSink(writer, members);
+  const federationChanges = new FederationChangeRecorder(options.dir, audit);
+  federationChanges.record(members.members());
+  members.onChange(() => federationChanges.record(members.members()));
   const running = await startCoordinatorServer(
     {
       clock: systemClock,
       blobs: await FileBlobStore.open(join(options.dir, 'blobs')),
-      audit: new FileAuditSink(writer, members),
+      audit,
       members,
       keys: {
         signingPublicKey: identity.signingKey.publicKey,
