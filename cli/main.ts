@@ -4,6 +4,20 @@ import { ERROR_CODES, HeflError } from '../common/errors/index.js';
 import { buildProgram } from './program.js';
 
 /**
+ * grpc-js puts the dialled IP address (e.g. 127.0.0.1) in the TLS SNI field, which Node
+ * flags as DEP0123. The coordinator's certificate is checked against its IP SAN and pinned
+ * by fingerprint, so the warning is noise on every site's terminal; only it is dropped.
+ */
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const options = rest[0];
+  const code =
+    typeof options === 'object' && options !== null ? (options as { code?: string }).code : rest[1];
+  if (code === 'DEP0123') return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
+/**
  * The only place in hefl that turns errors into exit codes: 0 success, 1 the thing
  * checked is bad, 2 usage or unreadable input. Failures print one line to stderr.
  */

@@ -3,6 +3,8 @@ import { registerAuditCommand } from './commands/audit-command.js';
 import { registerBenchCommand } from './commands/bench-command.js';
 import { registerCoordinatorCommand } from './commands/coordinator-command.js';
 import { registerFederationCommands, registerSiteEnrolCommands } from './commands/federation-command.js';
+import { registerJobCommands } from './commands/job-command.js';
+import { registerModelCommands } from './commands/model-command.js';
 import { registerSimulateCommand } from './commands/simulate-command.js';
 import { registerSiteStartCommand } from './commands/site-command.js';
 import { registerSitePolicyCommands } from './commands/site-policy-command.js';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerSiteStartCommand(site);
   registerSitePolicyCommands(site);
   registerCoordinatorCommand(program);
+  registerJobCommands(program);
+  registerModelCommands(program);
   registerAuditCommand(program);
   registerBenchCommand(program);
   return program;

@@ -51,6 +51,10 @@ export class CoordinatorClient {
     return this.unary((cb) => this.client.report(envelope, cb));
   }
 
+  postModelRelease(envelope: SignedEnvelope): Promise<void> {
+    return this.unary((cb) => this.client.postModelRelease(envelope, cb));
+  }
+
   /** Streams a signed header then the data in 1 MiB chunks; resolves with the signed receipt. */
   upload(header: SignedEnvelope, parts: readonly Uint8Array[]): Promise<SignedEnvelope> {
     return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@ import { HeflError } from '../common/errors/index.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
-import { sealMetrics } from '../common/protocol/sealed-metrics.js';
+import { sealForResearcher, sealMetrics } from '../common/protocol/sealed-metrics.js';
 import {
   frameSection,
   layoutFromProto,
@@ -15,10 +15,17 @@ import { openMessage, signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
 import type { Clock } from '../common/time/clock.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
-import { Receipt, RoundReport, RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
+import {
+  ModelRelease,
+  Receipt,
+  RoundReport,
+  RoundSummary,
+  UpdateHeader,
+} from '../proto/gen/hefl/v1/messages.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
 import { receiveKeys } from './key-ceremony.js';
+import { buildReleasePackage, type ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
 import { applyUpdateFilters, type UpdateFilter } from './privacy/update-filter.js';
 import { decodeExactSection, exactSection, findSection } from './round-sections.js';
@@ -63,6 +70,10 @@ export class JobSession {
   private strategyState: StrategyState | null = null;
   private readonly receipts = new Map<number, string>();
   private lastLocalLoss = Number.NaN;
+  private pipeline: FeaturePipeline | undefined;
+  private lastMetrics: ModelCard['metrics'] | undefined;
+  /** Whether this site releases the final model, and the privacy it spent (from acceptance). */
+  private readonly release: { allowed: boolean; privacy: ModelCard['privacy'] };
 
   constructor(
     private readonly deps: JobSessionDeps,
@@ -73,6 +84,8 @@ export class JobSession {
       dataset: SiteDataset;
       /** Differential-privacy settings agreed at acceptance; null = no DP filter. */
       dp?: DpFilterSettings | null;
+      /** This site's policy on model release, and the privacy spent for this job. */
+      release?: { allowed: boolean; privacy: ModelCard['privacy'] };
     },
   ) {
     this.jobId = init.jobId;
@@ -81,6 +94,7 @@ export class JobSession {
     this.dataset = init.dataset;
     this.strategy = createStrategy(init.job.spec.strategy);
     this.filters = init.dp ? [new DpUpdateFilter(init.dp)] : [];
+    this.release = init.release ?? { allowed: true, privacy: null };
     this.schema = [...init.dataset.train.featureColumns].sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     );
@@ -214,6 +228,7 @@ export class JobSession {
     if (summary.round === 0) {
       const stats = decodeExactSection(cipher, findSection(sections, 'stats'), contributors);
       const pipeline = FeaturePipeline.fromGlobalStats(this.schema, stats, { salt: featureSalt(this.spec) });
+      this.pipeline = pipeline;
       this.train = pipeline.transform(this.dataset.train);
       this.test = pipeline.transform(this.dataset.test);
       this.global = initialWeights(this.spec.model, pipeline.cols, this.spec.seed);
@@ -228,6 +243,13 @@ export class JobSession {
       const metricsSums = fromVector(metricsVector.subarray(0, metricsVector.length - 1), BINS);
       const metrics = metricsFromSums(metricsSums);
       const meanSiteAccuracy = metricsVector[metricsVector.length - 1]! / contributors;
+      this.lastMetrics = {
+        accuracy: meanSiteAccuracy,
+        pooledAccuracy: metrics.accuracy,
+        auc: metrics.auc,
+        loss: metrics.loss,
+        examples: metricsSums.count,
+      };
       sealed = sealMetrics(
         {
           modelRound: summary.round - 1,
@@ -268,6 +290,66 @@ export class JobSession {
       this.deps.keys.signingSecretKey,
     );
     await this.deps.client.report(report);
+    if (summary.round === totalRounds(this.spec) - 1 && this.spec.release.toResearcher) {
+      await this.postRelease(summary.participants);
+    }
+  }
+
+  /**
+   * After the final round: the model, sealed to the researcher who submitted the job, if
+   * this site's policy allows release — otherwise a signed refusal with the reason.
+   */
+  private async postRelease(participants: readonly string[]): Promise<void> {
+    const weights = this.requireGlobal();
+    const hash = modelHash(weights);
+    const release = this.release;
+    let sealed: { nonce: Uint8Array; sealed: Uint8Array } | undefined;
+    if (release.allowed && this.pipeline && this.lastMetrics) {
+      const card: ModelCard = {
+        jobId: this.jobId,
+        jobHash: this.job.hash,
+        modelHash: hash,
+        model: this.spec.model,
+        trainingRounds: this.spec.rounds,
+        participatingSites: [...participants],
+        metrics: this.lastMetrics,
+        privacy: release.privacy,
+        features: {
+          names: [...this.pipeline.featureNames],
+          numeric: this.pipeline.numeric.map((n) => ({ name: n.name, mean: n.mean, std: n.std })),
+          categorical: this.pipeline.categorical.map((c) => ({ name: c.name, buckets: [...c.buckets] })),
+          categoryHash: 'HMAC-SHA256(key = featureSalt(job spec), column NUL value), first 4 bytes mod 64',
+        },
+        createdAt: new Date(this.deps.clock.now()).toISOString(),
+      };
+      const bytes = await buildReleasePackage(this.spec.model, this.pipeline.cols, weights, card);
+      sealed = sealForResearcher(bytes, this.researcherKey);
+    }
+    const envelope = signMessage(
+      SigningContext.modelRelease,
+      ModelRelease,
+      {
+        jobId: this.jobId,
+        siteId: this.deps.keys.siteId,
+        allowed: sealed !== undefined,
+        reason: sealed
+          ? ''
+          : release.allowed
+            ? 'the final model is not available at this site'
+            : 'this site’s policy does not allow model release',
+        modelHash: hash,
+        sealedNonce: Buffer.from(sealed?.nonce ?? new Uint8Array()),
+        sealedModel: Buffer.from(sealed?.sealed ?? new Uint8Array()),
+        nonce: randomBytes(16),
+      },
+      this.deps.keys.signingSecretKey,
+    );
+    await this.deps.client.postModelRelease(envelope);
+    this.deps.log('model.release', {
+      job: this.jobId,
+      allowed: sealed !== undefined,
+      modelHash: hash.slice(0, 16),
+    });
   }
 
   /** The final global model's weights (site side only; for release under the sites' policy). */

@@ -176,6 +176,17 @@ export class SiteNode {
         researcherKey: new Uint8Array(submission.researcherSealingKey),
         dataset,
         dp: evaluation.dp,
+        release: {
+          allowed: policy.policy.allowRelease,
+          privacy:
+            evaluation.epsilonThisJob > 0
+              ? {
+                  epsilon: evaluation.epsilonThisJob,
+                  delta: job.spec.dp?.delta ?? 0,
+                  noiseMultiplier: evaluation.noiseMultiplier,
+                }
+              : null,
+        },
       });
       if (evaluation.epsilonThisJob > 0) {
         // The whole job's epsilon is reserved up front: concurrent jobs cannot over-commit the budget.

@@ -10,6 +10,7 @@ import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import {
   type JobDecision,
   type KeyBundle,
+  type ModelRelease,
   Receipt,
   type RoundReport,
   RoundSummary,
@@ -56,6 +57,7 @@ export class JobController {
   dealer: string | undefined;
   keyBundle: SignedEnvelope | undefined;
   readonly rounds: RoundRecord[] = [];
+  private readonly releases = new Map<string, SignedEnvelope>();
   private timer: { cancel(): void } | undefined;
   private queue: Promise<void> = Promise.resolve();
 
@@ -224,6 +226,63 @@ export class JobController {
       () => {},
     );
     return run;
+  }
+
+  /**
+   * Stores a site's signed answer on releasing the final model (sealed to the researcher,
+   * or a refusal). Only sites of the final round answer; the coordinator cannot open it.
+   */
+  acceptRelease(siteId: string, release: ModelRelease, envelope: SignedEnvelope): void {
+    const last = this.rounds[totalRounds(this.spec) - 1];
+    if (!last || last.state !== 'closed' || !last.uploads.has(siteId)) {
+      throw new HeflError('failed_precondition', `${siteId} is not in the final round of ${this.id}`, {
+        publicDetail: 'only sites of the final round release the model',
+      });
+    }
+    if (this.releases.has(siteId)) return;
+    this.releases.set(siteId, envelope);
+    this.deps.audit.append({
+      actor: siteId,
+      action: 'model.released',
+      details: {
+        jobId: this.id,
+        allowed: release.allowed,
+        reason: release.reason,
+        modelHash: release.modelHash,
+        to: this.submittedBy,
+        stage: 'sealed by site',
+      },
+    });
+  }
+
+  /** The releases for the researcher who submitted the job, and the final-round sites still to answer. */
+  releasesFor(researcherId: string | undefined): { releases: SignedEnvelope[]; pending: string[] } {
+    if (researcherId !== undefined && researcherId !== this.submittedBy) {
+      throw new HeflError('permission_denied', `${researcherId} did not submit ${this.id}`, {
+        publicDetail: 'only the researcher who submitted the job can fetch its model',
+      });
+    }
+    if (!this.spec.release.toResearcher) {
+      throw new HeflError('failed_precondition', `${this.id} does not release its model`, {
+        publicDetail: 'the job spec says the model is not released (release.toResearcher = false)',
+      });
+    }
+    if (this.state !== 'completed') {
+      throw new HeflError('failed_precondition', `${this.id} is ${this.state}`, {
+        publicDetail: `the job is ${this.state}, not completed`,
+      });
+    }
+    const last = this.rounds[totalRounds(this.spec) - 1]!;
+    const sites = last.contributors;
+    const pending = sites.filter((s) => !this.releases.has(s));
+    if (pending.length === 0) {
+      this.deps.audit.append({
+        actor: researcherId ?? this.submittedBy,
+        action: 'model.released',
+        details: { jobId: this.id, to: this.submittedBy, sites, stage: 'fetched by researcher' },
+      });
+    }
+    return { releases: sites.flatMap((s) => (this.releases.has(s) ? [this.releases.get(s)!] : [])), pending };
   }
 
   report(siteId: string, report: RoundReport, envelope: SignedEnvelope): void {

@@ -6,6 +6,8 @@ import type { Clock } from '../common/time/clock.js';
 import type { Ack, SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { JobCancellation, JobSubmission } from '../proto/gen/hefl/v1/messages.js';
 import type {
+  FetchModelReply,
+  FetchModelRequest,
   JobStatus,
   JobStatusRequest,
   ListJobsReply,
@@ -82,6 +84,18 @@ export function createResearcherService(deps: {
       try {
         guard.requirePeer(call, ['researcher', 'auditor'], 'list-jobs');
         callback(null, { jobs: jobs.all().map(jobStatusOf) });
+      } catch (error) {
+        callback(toServiceError(error));
+      }
+    },
+
+    fetchModel(
+      call: ServerUnaryCall<FetchModelRequest, FetchModelReply>,
+      callback: sendUnaryData<FetchModelReply>,
+    ) {
+      try {
+        const peer = guard.requirePeer(call, ['researcher'], 'fetch-model');
+        callback(null, jobs.get(call.request.jobId).releasesFor(peer?.id));
       } catch (error) {
         callback(toServiceError(error));
       }

@@ -14,6 +14,7 @@ import type { Ack, SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import {
   JobDecision,
   KeyBundle,
+  ModelRelease,
   RoundReport,
   SiteHello,
   UpdateHeader,
@@ -127,6 +128,23 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
           (error) => call.emit('error', toServiceError(error)),
         );
     },
+
+    postModelRelease: unary<SignedEnvelope>((envelope, call) => {
+      const { message, member } = guard.open(
+        SigningContext.modelRelease,
+        ModelRelease,
+        envelope,
+        'site',
+        call,
+      );
+      if (message.siteId !== member.id) {
+        throw new HeflError('permission_denied', 'release names another site', {
+          publicDetail: 'site id does not match the signing key',
+        });
+      }
+      jobs.get(message.jobId).acceptRelease(member.id, message, envelope);
+      return 'release recorded';
+    }),
 
     report: unary<SignedEnvelope>((envelope, call) => {
       const { message, member } = guard.open(SigningContext.roundReport, RoundReport, envelope, 'site', call);

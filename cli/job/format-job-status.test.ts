@@ -101,7 +101,7 @@ describe('formatJobStatus', () => {
       'round 0 (feature statistics) closed: 2 sites (hospital-a, hospital-b), 1.3 s, 4 KiB up, 8 KiB down',
     );
     expect(text).toContain('  not counted: hospital-c (missed the round deadline)');
-    expect(text).toContain('round 2/2 closed: 2 sites');
+    expect(text).toContain('round 2/2 closed: 1 site (hospital-a)');
     expect(text).toContain(
       'final model: accuracy 0.712 (mean of sites; pooled 0.700), AUC 0.800, loss 0.550',
     );

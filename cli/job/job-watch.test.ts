@@ -105,6 +105,7 @@ describe('watchJob', () => {
     expect(lines).toEqual([
       'coordinator unreachable; retrying',
       'coordinator reachable again',
+      'decision: a accepted',
       'job job-1 cancelled: by researcher',
     ]);
   });

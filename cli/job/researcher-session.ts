@@ -13,6 +13,8 @@ export interface ResearcherSession {
   readonly client: ResearcherClient;
   readonly sealingSecretKey: Uint8Array;
   readonly isSite: (signingKey: Uint8Array) => boolean;
+  /** The id of the (unrevoked) site that owns a signing key, per the researcher's manifest. */
+  readonly siteIdOf: (signingKey: Uint8Array) => string | undefined;
   /** Runs one coordinator call, turning a gRPC failure into a HeflError that names the address. */
   call<T>(what: string, run: (client: ResearcherClient) => Promise<T>): Promise<T>;
   close(): void;
@@ -32,13 +34,15 @@ export async function openResearcherSession(dir: string, address: string): Promi
     sealingPublicKey: identity.sealingKey.publicKey,
     sealingSecretKey: identity.sealingKey.secretKey,
   });
-  const siteKeys = identity.manifest.members
-    .filter((m) => m.role === 'site')
-    .map((m) => fromHex(m.signingPublicKey));
+  const sites = identity.manifest.members
+    .filter((m) => m.role === 'site' && m.revokedAt === undefined)
+    .map((m) => ({ id: m.id, key: fromHex(m.signingPublicKey) }));
+  const siteIdOf = (pk: Uint8Array) => sites.find((s) => bytesEqual(s.key, pk))?.id;
   return {
     client,
     sealingSecretKey: identity.sealingKey.secretKey,
-    isSite: (pk) => siteKeys.some((k) => bytesEqual(k, pk)),
+    isSite: (pk) => siteIdOf(pk) !== undefined,
+    siteIdOf,
     call: async (what, run) => {
       try {
         return await run(client);

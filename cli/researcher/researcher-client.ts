@@ -4,7 +4,11 @@ import type { ParsedJob } from '../../common/job/job-spec.js';
 import { signMessage } from '../../common/protocol/signed-message.js';
 import { SigningContext } from '../../common/protocol/signing-context.js';
 import { JobCancellation, JobSubmission } from '../../proto/gen/hefl/v1/messages.js';
-import { type JobStatus, ResearcherServiceClient } from '../../proto/gen/hefl/v1/services.js';
+import {
+  type FetchModelReply,
+  type JobStatus,
+  ResearcherServiceClient,
+} from '../../proto/gen/hefl/v1/services.js';
 
 /** A researcher's keys: Ed25519 signs jobs; X25519 opens metrics and models sealed to it. */
 export interface ResearcherKeys {
@@ -61,6 +65,13 @@ export class ResearcherClient {
   status(jobId: string): Promise<JobStatus> {
     return new Promise((resolve, reject) => {
       this.client.getJobStatus({ jobId }, (error, reply) => (error ? reject(error) : resolve(reply!)));
+    });
+  }
+
+  /** The sites' signed release answers for a completed job (only for the submitting researcher). */
+  fetchModel(jobId: string): Promise<FetchModelReply> {
+    return new Promise((resolve, reject) => {
+      this.client.fetchModel({ jobId }, (error, reply) => (error ? reject(error) : resolve(reply!)));
     });
   }
 

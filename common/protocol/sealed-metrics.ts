@@ -16,16 +16,16 @@ export interface AggregateMetrics {
 }
 
 /**
- * Seals aggregate metrics to the researcher's X25519 key with a one-time sender key:
- * the coordinator relays the bytes and cannot read them. Output: ephemeral public key
- * (32 bytes) || ciphertext, and the nonce.
+ * Seals bytes to the researcher's X25519 key with a one-time sender key: the coordinator
+ * relays them and cannot read them. Output: ephemeral public key (32 bytes) || ciphertext,
+ * and the nonce. Used for aggregate metrics and for released models.
  */
-export function sealMetrics(
-  metrics: AggregateMetrics,
+export function sealForResearcher(
+  plain: Uint8Array,
   researcherKey: Uint8Array,
 ): { nonce: Uint8Array; sealed: Uint8Array } {
   const ephemeral = generateBoxKeyPair();
-  const box = sealTo(researcherKey, ephemeral.secretKey, new TextEncoder().encode(JSON.stringify(metrics)));
+  const box = sealTo(researcherKey, ephemeral.secretKey, plain);
   ephemeral.secretKey.fill(0);
   const sealed = new Uint8Array(32 + box.ciphertext.length);
   sealed.set(ephemeral.publicKey, 0);
@@ -33,17 +33,29 @@ export function sealMetrics(
   return { nonce: box.nonce, sealed };
 }
 
-/** The researcher's side: opens sealed metrics with its X25519 secret key. */
+/** The researcher's side of {@link sealForResearcher}; 'integrity' if the bytes were altered. */
+export function openAsResearcher(
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  researcherSecretKey: Uint8Array,
+): Uint8Array {
+  if (sealed.length < 33) throw new HeflError('integrity', 'sealed bytes are truncated');
+  return openSealed({ nonce, ciphertext: sealed.subarray(32) }, sealed.subarray(0, 32), researcherSecretKey);
+}
+
+export function sealMetrics(
+  metrics: AggregateMetrics,
+  researcherKey: Uint8Array,
+): { nonce: Uint8Array; sealed: Uint8Array } {
+  return sealForResearcher(new TextEncoder().encode(JSON.stringify(metrics)), researcherKey);
+}
+
 export function openMetrics(
   nonce: Uint8Array,
   sealed: Uint8Array,
   researcherSecretKey: Uint8Array,
 ): AggregateMetrics {
-  if (sealed.length < 33) throw new HeflError('integrity', 'sealed metrics are truncated');
-  const plain = openSealed(
-    { nonce, ciphertext: sealed.subarray(32) },
-    sealed.subarray(0, 32),
-    researcherSecretKey,
-  );
-  return JSON.parse(new TextDecoder().decode(plain)) as AggregateMetrics;
+  return JSON.parse(
+    new TextDecoder().decode(openAsResearcher(nonce, sealed, researcherSecretKey)),
+  ) as AggregateMetrics;
 }

@@ -13,6 +13,7 @@ export const SigningContext = Object.freeze({
   roundSummary: 'hefl.v1/round-summary',
   roundReport: 'hefl.v1/round-report',
   sealedMetrics: 'hefl.v1/sealed-metrics',
+  modelRelease: 'hefl.v1/model-release',
 } as const);
 
 export type SigningContextName = (typeof SigningContext)[keyof typeof SigningContext];

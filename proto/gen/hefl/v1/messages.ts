@@ -135,6 +135,22 @@ export interface RoundReport {
   nonce: Buffer;
 }
 
+/**
+ * A site's answer on releasing the final model of a job to its researcher: either the
+ * model (TensorFlow.js layers format plus a model card) sealed to the researcher's X25519
+ * key, or a refusal with the site's policy reason. The coordinator relays it unread.
+ */
+export interface ModelRelease {
+  jobId: string;
+  siteId: string;
+  allowed: boolean;
+  reason: string;
+  modelHash: string;
+  sealedNonce: Buffer;
+  sealedModel: Buffer;
+  nonce: Buffer;
+}
+
 function createBaseSiteHello(): SiteHello {
   return { siteId: "", nonce: Buffer.alloc(0), sentAtMs: 0, sealingPublicKey: Buffer.alloc(0) };
 }
@@ -2022,6 +2038,216 @@ export const RoundReport: MessageFns<RoundReport> = {
     message.modelHash = object.modelHash ?? "";
     message.sealedMetricsNonce = object.sealedMetricsNonce ?? Buffer.alloc(0);
     message.sealedMetrics = object.sealedMetrics ?? Buffer.alloc(0);
+    message.nonce = object.nonce ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseModelRelease(): ModelRelease {
+  return {
+    jobId: "",
+    siteId: "",
+    allowed: false,
+    reason: "",
+    modelHash: "",
+    sealedNonce: Buffer.alloc(0),
+    sealedModel: Buffer.alloc(0),
+    nonce: Buffer.alloc(0),
+  };
+}
+
+export const ModelRelease: MessageFns<ModelRelease> = {
+  encode(message: ModelRelease, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.siteId !== "") {
+      writer.uint32(18).string(message.siteId);
+    }
+    if (message.allowed !== false) {
+      writer.uint32(24).bool(message.allowed);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.modelHash !== "") {
+      writer.uint32(42).string(message.modelHash);
+    }
+    if (message.sealedNonce.length !== 0) {
+      writer.uint32(50).bytes(message.sealedNonce);
+    }
+    if (message.sealedModel.length !== 0) {
+      writer.uint32(58).bytes(message.sealedModel);
+    }
+    if (message.nonce.length !== 0) {
+      writer.uint32(66).bytes(message.nonce);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModelRelease {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModelRelease();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.siteId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.allowed = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.modelHash = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.sealedNonce = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.sealedModel = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.nonce = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ModelRelease {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      siteId: isSet(object.siteId)
+        ? globalThis.String(object.siteId)
+        : isSet(object.site_id)
+        ? globalThis.String(object.site_id)
+        : "",
+      allowed: isSet(object.allowed) ? globalThis.Boolean(object.allowed) : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      modelHash: isSet(object.modelHash)
+        ? globalThis.String(object.modelHash)
+        : isSet(object.model_hash)
+        ? globalThis.String(object.model_hash)
+        : "",
+      sealedNonce: isSet(object.sealedNonce)
+        ? Buffer.from(bytesFromBase64(object.sealedNonce))
+        : isSet(object.sealed_nonce)
+        ? Buffer.from(bytesFromBase64(object.sealed_nonce))
+        : Buffer.alloc(0),
+      sealedModel: isSet(object.sealedModel)
+        ? Buffer.from(bytesFromBase64(object.sealedModel))
+        : isSet(object.sealed_model)
+        ? Buffer.from(bytesFromBase64(object.sealed_model))
+        : Buffer.alloc(0),
+      nonce: isSet(object.nonce) ? Buffer.from(bytesFromBase64(object.nonce)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: ModelRelease): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.siteId !== "") {
+      obj.siteId = message.siteId;
+    }
+    if (message.allowed !== false) {
+      obj.allowed = message.allowed;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.modelHash !== "") {
+      obj.modelHash = message.modelHash;
+    }
+    if (message.sealedNonce.length !== 0) {
+      obj.sealedNonce = base64FromBytes(message.sealedNonce);
+    }
+    if (message.sealedModel.length !== 0) {
+      obj.sealedModel = base64FromBytes(message.sealedModel);
+    }
+    if (message.nonce.length !== 0) {
+      obj.nonce = base64FromBytes(message.nonce);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ModelRelease>): ModelRelease {
+    return ModelRelease.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ModelRelease>): ModelRelease {
+    const message = createBaseModelRelease();
+    message.jobId = object.jobId ?? "";
+    message.siteId = object.siteId ?? "";
+    message.allowed = object.allowed ?? false;
+    message.reason = object.reason ?? "";
+    message.modelHash = object.modelHash ?? "";
+    message.sealedNonce = object.sealedNonce ?? Buffer.alloc(0);
+    message.sealedModel = object.sealedModel ?? Buffer.alloc(0);
     message.nonce = object.nonce ?? Buffer.alloc(0);
     return message;
   },

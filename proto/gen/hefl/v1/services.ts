@@ -29,6 +29,16 @@ export const protobufPackage = "hefl.v1";
 
 export const protobufFileName = "hefl/v1/services.proto";
 
+export interface FetchModelRequest {
+  jobId: string;
+}
+
+export interface FetchModelReply {
+  releases: SignedEnvelope[];
+  /** Sites of the final round that have not answered yet. */
+  pending: string[];
+}
+
 export interface Task {
   kind:
     | { $case: "jobOffer"; value: JobOffer }
@@ -154,6 +164,166 @@ export interface JobDecisionSummary {
   accept: boolean;
   reason: string;
 }
+
+function createBaseFetchModelRequest(): FetchModelRequest {
+  return { jobId: "" };
+}
+
+export const FetchModelRequest: MessageFns<FetchModelRequest> = {
+  encode(message: FetchModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FetchModelRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFetchModelRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FetchModelRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+    };
+  },
+
+  toJSON(message: FetchModelRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FetchModelRequest>): FetchModelRequest {
+    return FetchModelRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FetchModelRequest>): FetchModelRequest {
+    const message = createBaseFetchModelRequest();
+    message.jobId = object.jobId ?? "";
+    return message;
+  },
+};
+
+function createBaseFetchModelReply(): FetchModelReply {
+  return { releases: [], pending: [] };
+}
+
+export const FetchModelReply: MessageFns<FetchModelReply> = {
+  encode(message: FetchModelReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.releases) {
+      SignedEnvelope.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.pending) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FetchModelReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFetchModelReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.releases.push(SignedEnvelope.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pending.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FetchModelReply {
+    return {
+      releases: globalThis.Array.isArray(object?.releases)
+        ? object.releases.map((e: any) => SignedEnvelope.fromJSON(e))
+        : [],
+      pending: globalThis.Array.isArray(object?.pending) ? object.pending.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: FetchModelReply): unknown {
+    const obj: any = {};
+    if (message.releases?.length) {
+      obj.releases = message.releases.map((e) => SignedEnvelope.toJSON(e));
+    }
+    if (message.pending?.length) {
+      obj.pending = message.pending;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FetchModelReply>): FetchModelReply {
+    return FetchModelReply.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FetchModelReply>): FetchModelReply {
+    const message = createBaseFetchModelReply();
+    message.releases = object.releases?.map((e) => SignedEnvelope.fromPartial(e)) || [];
+    message.pending = object.pending?.map((e) => e) || [];
+    return message;
+  },
+};
 
 function createBaseTask(): Task {
   return { kind: undefined };
@@ -2350,6 +2520,16 @@ export const SiteServiceService = {
     responseSerialize: (value: Ack): Buffer => Buffer.from(Ack.encode(value).finish()),
     responseDeserialize: (value: Buffer): Ack => Ack.decode(value),
   },
+  /** After the final round: the signed ModelRelease (sealed model, or a refusal). */
+  postModelRelease: {
+    path: "/hefl.v1.SiteService/PostModelRelease" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SignedEnvelope): Buffer => Buffer.from(SignedEnvelope.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SignedEnvelope => SignedEnvelope.decode(value),
+    responseSerialize: (value: Ack): Buffer => Buffer.from(Ack.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Ack => Ack.decode(value),
+  },
 } as const;
 
 export interface SiteServiceServer extends UntypedServiceImplementation {
@@ -2362,6 +2542,8 @@ export interface SiteServiceServer extends UntypedServiceImplementation {
   /** Server streaming: first chunk the signed RoundSummary, then the aggregate bytes. */
   downloadAggregate: handleServerStreamingCall<AggregateRequest, AggregateChunk>;
   report: handleUnaryCall<SignedEnvelope, Ack>;
+  /** After the final round: the signed ModelRelease (sealed model, or a refusal). */
+  postModelRelease: handleUnaryCall<SignedEnvelope, Ack>;
 }
 
 export interface SiteServiceClient extends Client {
@@ -2429,6 +2611,22 @@ export interface SiteServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Ack) => void,
   ): ClientUnaryCall;
+  /** After the final round: the signed ModelRelease (sealed model, or a refusal). */
+  postModelRelease(
+    request: SignedEnvelope,
+    callback: (error: ServiceError | null, response: Ack) => void,
+  ): ClientUnaryCall;
+  postModelRelease(
+    request: SignedEnvelope,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Ack) => void,
+  ): ClientUnaryCall;
+  postModelRelease(
+    request: SignedEnvelope,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Ack) => void,
+  ): ClientUnaryCall;
 }
 
 export const SiteServiceClient = makeGenericClientConstructor(SiteServiceService, "hefl.v1.SiteService") as unknown as {
@@ -2476,6 +2674,16 @@ export const ResearcherServiceService = {
     responseSerialize: (value: JobStatus): Buffer => Buffer.from(JobStatus.encode(value).finish()),
     responseDeserialize: (value: Buffer): JobStatus => JobStatus.decode(value),
   },
+  /** The sites' signed ModelRelease messages for a completed job (only to the researcher who submitted it). */
+  fetchModel: {
+    path: "/hefl.v1.ResearcherService/FetchModel" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FetchModelRequest): Buffer => Buffer.from(FetchModelRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FetchModelRequest => FetchModelRequest.decode(value),
+    responseSerialize: (value: FetchModelReply): Buffer => Buffer.from(FetchModelReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FetchModelReply => FetchModelReply.decode(value),
+  },
 } as const;
 
 export interface ResearcherServiceServer extends UntypedServiceImplementation {
@@ -2483,6 +2691,8 @@ export interface ResearcherServiceServer extends UntypedServiceImplementation {
   cancelJob: handleUnaryCall<SignedEnvelope, Ack>;
   listJobs: handleUnaryCall<ListJobsRequest, ListJobsReply>;
   getJobStatus: handleUnaryCall<JobStatusRequest, JobStatus>;
+  /** The sites' signed ModelRelease messages for a completed job (only to the researcher who submitted it). */
+  fetchModel: handleUnaryCall<FetchModelRequest, FetchModelReply>;
 }
 
 export interface ResearcherServiceClient extends Client {
@@ -2542,6 +2752,22 @@ export interface ResearcherServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: JobStatus) => void,
+  ): ClientUnaryCall;
+  /** The sites' signed ModelRelease messages for a completed job (only to the researcher who submitted it). */
+  fetchModel(
+    request: FetchModelRequest,
+    callback: (error: ServiceError | null, response: FetchModelReply) => void,
+  ): ClientUnaryCall;
+  fetchModel(
+    request: FetchModelRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FetchModelReply) => void,
+  ): ClientUnaryCall;
+  fetchModel(
+    request: FetchModelRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FetchModelReply) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,64 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { HeflError } from '../../common/errors/index.js';
+import { openResearcherSession } from '../job/researcher-session.js';
+import { openModelRelease } from '../researcher/open-model-release.js';
+
+/** `hefl model fetch`: the final model, sealed to this researcher by the sites, if every site allows it. */
+export function registerModelCommands(program: Command): void {
+  const model = program.command('model').description('receive a trained model (researcher)');
+  model
+    .command('fetch <jobId>')
+    .description(
+      'write the final model (TensorFlow.js layers format: model.json + weights.bin, loadable with tf.loadLayersModel) and model-card.json to --out',
+    )
+    .requiredOption(
+      '--out <dir>',
+      'folder to write the model into (created; existing model files are not overwritten)',
+    )
+    .requiredOption('--dir <dir>', 'your researcher folder (keys, certificates, manifest)')
+    .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:7443')
+    .option('--json', 'print one JSON document (the model card and the files written) on stdout')
+    .action(
+      async (jobId: string, opts: { out: string; dir: string; coordinator: string; json?: boolean }) => {
+        const session = await openResearcherSession(resolve(opts.dir), opts.coordinator);
+        try {
+          const reply = await session.call('fetch the model', (client) => client.fetchModel(jobId));
+          const released = openModelRelease(reply, session.sealingSecretKey, session.siteIdOf);
+          const out = resolve(opts.out);
+          await mkdir(out, { recursive: true });
+          const files = {
+            model: join(out, 'model.json'),
+            weights: join(out, 'weights.bin'),
+            card: join(out, 'model-card.json'),
+          };
+          try {
+            await writeFile(files.model, released.modelJson, { flag: 'wx' });
+            await writeFile(files.weights, released.weights, { flag: 'wx' });
+            await writeFile(files.card, `${JSON.stringify(released.card, null, 2)}\n`, { flag: 'wx' });
+          } catch (cause) {
+            if ((cause as NodeJS.ErrnoException).code === 'EEXIST') {
+              throw new HeflError(
+                'already_exists',
+                `${out} already holds a model; choose an empty --out folder`,
+                { cause },
+              );
+            }
+            throw cause;
+          }
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify({ files, card: released.card }, null, 2)}\n`);
+          } else {
+            const m = released.card.metrics;
+            process.stdout.write(
+              `model of ${jobId} written to ${out} (model.json, weights.bin, model-card.json)\n` +
+                `sites: ${released.card.participatingSites.join(', ')}; accuracy ${m.accuracy.toFixed(3)} (mean of sites), AUC ${m.auc.toFixed(3)}\n`,
+            );
+          }
+        } finally {
+          session.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from '../common/job/model-spec.js';
+import { buildModel, setFlatWeights } from './training/model-builder.js';
+
+/** What the researcher receives about a released model (no record values, no per-site figures). */
+export interface ModelCard {
+  readonly jobId: string;
+  readonly jobHash: string;
+  readonly modelHash: string;
+  readonly model: ModelSpec;
+  readonly trainingRounds: number;
+  readonly participatingSites: readonly string[];
+  /** Aggregate metrics of the final model on the sites' held-out records. */
+  readonly metrics: { accuracy: number; pooledAccuracy: number; auc: number; loss: number; examples: number };
+  /** Differential privacy spent by each site on this job, or null when the job used none. */
+  readonly privacy: { epsilon: number; delta: number; noiseMultiplier: number } | null;
+  /** The input the model expects, in order: z-scored numeric columns, then one-hot category buckets. */
+  readonly features: {
+    readonly names: readonly string[];
+    readonly numeric: readonly { name: string; mean: number; std: number }[];
+    readonly categorical: readonly { name: string; buckets: readonly number[] }[];
+    readonly categoryHash: string;
+  };
+  readonly createdAt: string;
+}
+
+/** The bytes a site seals to the researcher: a TensorFlow.js layers model and its card. */
+export interface ReleasePackage {
+  readonly format: 'hefl-model-release/v1';
+  /** `model.json` content (layers-model format; its weights manifest names `weights.bin`). */
+  readonly modelJson: unknown;
+  readonly weightsBase64: string;
+  readonly card: ModelCard;
+}
+
+/**
+ * Serialises the final global model in TensorFlow.js layers format (model.json + one
+ * weights file), the form `tf.loadLayersModel` reads. Owns its tfjs model and frees it.
+ */
+export async function buildReleasePackage(
+  spec: ModelSpec,
+  inputDim: number,
+  weights: Float32Array,
+  card: ModelCard,
+): Promise<Uint8Array> {
+  const model = buildModel(spec, inputDim, 0);
+  try {
+    setFlatWeights(model, weights);
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const data = artifacts!.weightData as ArrayBuffer;
+    const pkg: ReleasePackage = {
+      format: 'hefl-model-release/v1',
+      modelJson: {
+        format: 'layers-model',
+        generatedBy: 'hefl',
+        convertedBy: null,
+        modelTopology: artifacts!.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts!.weightSpecs }],
+      },
+      weightsBase64: Buffer.from(data).toString('base64'),
+      card,
+    };
+    return new TextEncoder().encode(JSON.stringify(pkg));
+  } finally {
+    model.dispose();
+  }
+}
