@@ -17,6 +17,10 @@ export class CoordinatorClient {
     this.client = new SiteServiceClient(address, credentials, {
       'grpc.max_receive_message_length': 8 * 1024 * 1024,
       'grpc.keepalive_time_ms': 30_000,
+      // grpc-js backs off up to 120 s between reconnection attempts by default; a site
+      // must be back within seconds of a coordinator restart (it adds its own jittered backoff).
+      'grpc.initial_reconnect_backoff_ms': 500,
+      'grpc.max_reconnect_backoff_ms': 10_000,
       ...options,
     });
   }
@@ -49,6 +53,15 @@ export class CoordinatorClient {
 
   report(envelope: SignedEnvelope): Promise<void> {
     return this.unary((cb) => this.client.report(envelope, cb));
+  }
+
+  /** The coordinator's stored receipt for this site's accepted update of a round. */
+  fetchReceipt(jobId: string, round: number, siteId: string): Promise<SignedEnvelope> {
+    return new Promise((resolve, reject) => {
+      this.client.fetchReceipt({ jobId, round, siteId }, (error, receipt) =>
+        error ? reject(error) : resolve(receipt!),
+      );
+    });
   }
 
   postModelRelease(envelope: SignedEnvelope): Promise<void> {

@@ -69,6 +69,8 @@ export class JobSession {
   private global: Float32Array | undefined;
   private strategyState: StrategyState | null = null;
   private readonly receipts = new Map<number, string>();
+  /** Digests of every update header this site sent per round (a lost reply may need recovering). */
+  private readonly sentDigests = new Map<number, Set<string>>();
   private lastLocalLoss = Number.NaN;
   private pipeline: FeaturePipeline | undefined;
   private lastMetrics: ModelCard['metrics'] | undefined;
@@ -193,6 +195,13 @@ export class JobSession {
       (pk) => bytesEqual(pk, coordinatorSigningKey),
     );
     if (summary.jobId !== this.jobId) throw new HeflError('integrity', 'round summary names another job');
+    await this.recoverReceipt(summary.round).catch((error: unknown) => {
+      this.deps.log('receipt.recovery-failed', {
+        job: this.jobId,
+        round: summary.round,
+        error: (error as Error).message.slice(0, 200),
+      });
+    });
     try {
       this.checkInclusion(summary);
     } catch (error) {
@@ -386,31 +395,49 @@ export class JobSession {
       updateDigest: toHex(sha256(header.payload)),
       bytes,
     });
+    const sentDigest = toHex(sha256(header.payload));
+    const sent = this.sentDigests.get(round) ?? new Set<string>();
+    sent.add(sentDigest);
+    this.sentDigests.set(round, sent);
     const receiptEnvelope = await this.deps.client.upload(
       header,
       framed.flatMap((f) => f.bytes),
     );
-    const { coordinatorSigningKey } = this.deps.federation;
-    const { message: receipt } = openMessage(SigningContext.receipt, Receipt, receiptEnvelope, (pk) =>
-      bytesEqual(pk, coordinatorSigningKey),
-    );
-    const expected = sha256(header.payload);
-    if (
-      receipt.jobId !== this.jobId ||
-      receipt.round !== round ||
-      !bytesEqual(receipt.updateDigest, expected)
-    ) {
-      throw new HeflError('integrity', `receipt for round ${round} does not match the update sent`);
-    }
-    const updateDigest = Buffer.from(expected).toString('hex');
-    this.receipts.set(round, updateDigest);
-    this.deps.audit.record('site.receipt', { jobId: this.jobId, round, updateDigest });
-    this.deps.audit.recordHead(receipt.auditHeadJson, coordinatorSigningKey);
+    this.acceptReceipt(round, receiptEnvelope, new Set([sentDigest]));
     this.deps.log('update.sent', {
       job: this.jobId,
       round,
       bytes: framed.reduce((a, f) => a + f.layout.byteLength, 0),
     });
+  }
+
+  /** Verifies a receipt (coordinator's signature, job, round, one of our digests) and records it. */
+  private acceptReceipt(round: number, envelope: SignedEnvelope, ours: ReadonlySet<string>): void {
+    const { coordinatorSigningKey } = this.deps.federation;
+    const { message: receipt } = openMessage(SigningContext.receipt, Receipt, envelope, (pk) =>
+      bytesEqual(pk, coordinatorSigningKey),
+    );
+    const updateDigest = toHex(receipt.updateDigest);
+    if (receipt.jobId !== this.jobId || receipt.round !== round || !ours.has(updateDigest)) {
+      throw new HeflError('integrity', `receipt for round ${round} does not match an update this site sent`);
+    }
+    this.receipts.set(round, updateDigest);
+    this.deps.audit.record('site.receipt', { jobId: this.jobId, round, updateDigest });
+    this.deps.audit.recordHead(receipt.auditHeadJson, coordinatorSigningKey);
+  }
+
+  /**
+   * When a round closes and this site never got its receipt (the reply was lost, e.g. the
+   * coordinator crashed right after storing the update), fetch the stored receipt and
+   * accept it only if it names an update this site really sent.
+   */
+  private async recoverReceipt(round: number): Promise<void> {
+    if (this.receipts.has(round)) return;
+    const sent = this.sentDigests.get(round);
+    if (!sent || sent.size === 0) return;
+    const envelope = await this.deps.client.fetchReceipt(this.jobId, round, this.deps.keys.siteId);
+    this.acceptReceipt(round, envelope, sent);
+    this.deps.log('receipt.recovered', { job: this.jobId, round });
   }
 
   private checkInclusion(summary: RoundSummary): void {

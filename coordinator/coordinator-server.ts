@@ -6,11 +6,15 @@ import type { AuditSink } from './audit-sink.js';
 import type { BlobStore } from './blob-store.js';
 import type { CoordinatorKeys } from './coordinator-keys.js';
 import { JobRegistry } from './job-registry.js';
+import { type JobStore, MemoryJobStore } from './job-store.js';
 import type { MemberDirectory } from './member-directory.js';
 import { RequestGuard } from './request-guard.js';
 import { createResearcherService } from './researcher-service.js';
 import { createSiteService } from './site-service.js';
 import { TaskHub } from './task-hub.js';
+
+/** After a restart, sites get at least this long to reconnect before a round deadline fires. */
+const RESTART_GRACE_MS = 20_000;
 
 export interface CoordinatorServerDeps {
   readonly clock: Clock;
@@ -18,6 +22,8 @@ export interface CoordinatorServerDeps {
   readonly audit: AuditSink;
   readonly members: MemberDirectory;
   readonly keys: CoordinatorKeys;
+  /** Durable job state; jobs found in it are restored before the server accepts calls. */
+  readonly store?: JobStore;
   readonly credentials: ServerCredentials;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -36,9 +42,20 @@ export async function startCoordinatorServer(
 ): Promise<RunningCoordinator> {
   const hub = new TaskHub();
   const jobs = new JobRegistry(
-    { clock: deps.clock, blobs: deps.blobs, audit: deps.audit, hub, members: deps.members, keys: deps.keys },
+    {
+      clock: deps.clock,
+      blobs: deps.blobs,
+      audit: deps.audit,
+      hub,
+      members: deps.members,
+      keys: deps.keys,
+      store: deps.store ?? new MemoryJobStore(),
+      log: deps.log,
+    },
     createAdder,
   );
+  const restored = await jobs.restore(RESTART_GRACE_MS);
+  if (restored > 0) deps.log('jobs.restored', { unfinished: restored });
   const guard = new RequestGuard(deps.members, deps.audit);
   const server = new Server({
     'grpc.max_receive_message_length': 8 * 1024 * 1024,

@@ -20,6 +20,7 @@ import type { Task } from '../proto/gen/hefl/v1/services.js';
 import type { AuditSink } from './audit-sink.js';
 import type { BlobStore } from './blob-store.js';
 import type { CoordinatorKeys } from './coordinator-keys.js';
+import type { JobStore, StoredJobGraph, StoredRound } from './job-store.js';
 import type { MemberDirectory } from './member-directory.js';
 import { type AcceptedUpload, RoundRecord } from './round-record.js';
 import type { TaskHub } from './task-hub.js';
@@ -34,6 +35,8 @@ export interface JobControllerDeps {
   readonly members: MemberDirectory;
   readonly keys: CoordinatorKeys;
   readonly adder: VectorAdder;
+  readonly store: JobStore;
+  readonly log?: (event: string, fields: Record<string, unknown>) => void;
 }
 
 const FRESHNESS_MS = 5 * 60 * 1000;
@@ -128,6 +131,7 @@ export class JobController {
     }
     if (this.decisions.has(siteId)) return;
     this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason });
+    this.deps.store.saveDecision(this.id, siteId, decision.accept, decision.reason);
     this.deps.audit.append({
       actor: siteId,
       action: decision.accept ? 'job.accepted' : 'job.declined',
@@ -166,6 +170,7 @@ export class JobController {
       },
     });
     this.state = 'running';
+    this.persistJob();
     for (const site of this.accepted) this.deps.hub.send(site, this.keyBundleTask(envelope));
     this.openRound(0, this.accepted);
   }
@@ -241,6 +246,7 @@ export class JobController {
     }
     if (this.releases.has(siteId)) return;
     this.releases.set(siteId, envelope);
+    this.deps.store.saveRelease(this.id, siteId, envelope);
     this.deps.audit.append({
       actor: siteId,
       action: 'model.released',
@@ -294,6 +300,7 @@ export class JobController {
     }
     if (round.reports.has(siteId)) return;
     round.reports.set(siteId, { modelHash: report.modelHash, envelope });
+    this.deps.store.saveReport(this.id, round.round, siteId, report.modelHash, envelope);
     this.deps.audit.append({
       actor: siteId,
       action: 'round.reported',
@@ -311,8 +318,140 @@ export class JobController {
     return this.state === 'completed' || this.state === 'failed' || this.state === 'cancelled';
   }
 
+  /**
+   * Rebuilds a job after a restart from what the store kept. Accepted updates of the
+   * round in progress are added again from their blobs (nothing is counted twice: the
+   * sums start empty); closed rounds keep their signed summaries and aggregates.
+   */
+  static async restore(
+    deps: JobControllerDeps,
+    graph: StoredJobGraph,
+    job: ParsedJob,
+  ): Promise<JobController> {
+    const stored = graph.job;
+    const controller = new JobController(deps, {
+      id: stored.id,
+      job,
+      submittedBy: stored.submittedBy,
+      researcherSealingKey: stored.researcherSealingKey,
+      submission: stored.submission,
+    });
+    controller.state = stored.state as JobState;
+    controller.reason = stored.reason;
+    controller.accepted = [...stored.accepted];
+    for (const site of stored.offeredTo) controller.offeredTo.add(site);
+    controller.dealer = stored.dealer;
+    controller.keyBundle = stored.keyBundle;
+    for (const d of graph.decisions)
+      controller.decisions.set(d.siteId, { accept: d.accept, reason: d.reason });
+    for (const r of graph.rounds) {
+      const round = new RoundRecord(r.round, r.participants, r.openedAt, r.deadline);
+      round.state = r.state as RoundRecord['state'];
+      round.closedAt = r.closedAt;
+      round.layout = r.layoutJson ? (JSON.parse(r.layoutJson) as SectionLayout[]) : undefined;
+      round.absent.push(...(JSON.parse(r.absentJson) as { siteId: string; reason: string }[]));
+      round.summary = r.summary;
+      round.aggregateDigest = r.aggregateDigest;
+      round.aggregateBytes = r.aggregateBytes;
+      controller.rounds.push(round);
+    }
+    for (const u of graph.uploads) {
+      const round = controller.rounds[u.round];
+      if (!round) continue;
+      round.uploads.set(u.siteId, {
+        siteId: u.siteId,
+        updateDigest: u.updateDigest,
+        blobDigest: u.blobDigest,
+        byteLength: u.byteLength,
+        receipt: u.receipt,
+      });
+      round.usedNonces.add(u.nonceHex);
+    }
+    for (const r of graph.reports)
+      controller.rounds[r.round]?.reports.set(r.siteId, { modelHash: r.modelHash, envelope: r.envelope });
+    for (const r of graph.releases) controller.releases.set(r.siteId, r.envelope);
+    const current = controller.currentRound;
+    if (!controller.isFinished() && current?.state === 'collecting') await controller.resumeSums(current);
+    return controller;
+  }
+
+  /** Re-arms the timers of a restored job and moves it on if it can (sites reconnect on their own). */
+  resume(graceMs: number): void {
+    if (this.isFinished()) return;
+    const now = this.deps.clock.now();
+    if (this.state === 'recruiting') {
+      this.timer = this.deps.clock.schedule(this.spec.recruitSeconds * 1000, () => this.endRecruiting());
+      return;
+    }
+    if (this.state === 'keying') {
+      this.timer = this.deps.clock.schedule(this.spec.roundDeadlineSeconds * 1000, () => {
+        if (this.state === 'keying')
+          this.finish('failed', `dealer ${this.dealer} posted no key bundle in time`);
+      });
+      return;
+    }
+    const round = this.currentRound;
+    if (!round) return;
+    if (round.state === 'collecting') {
+      if (round.allUploaded()) {
+        this.enqueueClose(round);
+        return;
+      }
+      const wait = Math.max(round.deadline - now, graceMs);
+      round.timer = this.deps.clock.schedule(wait, () => this.onDeadline(round));
+      return;
+    }
+    if (round.allReported()) {
+      this.afterReports(round);
+      return;
+    }
+    round.timer = this.deps.clock.schedule(Math.max(this.spec.roundDeadlineSeconds * 1000, graceMs), () =>
+      this.onDeadline(round),
+    );
+  }
+
+  private async resumeSums(round: RoundRecord): Promise<void> {
+    for (const upload of round.uploads.values()) {
+      const bytes = await this.deps.blobs.read(upload.blobDigest);
+      let offset = 0;
+      for (const section of round.layout ?? []) {
+        const { batch } = unframeSection(section, bytes.subarray(offset, offset + section.byteLength));
+        offset += section.byteLength;
+        let sum = round.sums.get(section.name);
+        if (!sum) {
+          sum = this.deps.adder.startSum(section.valueCount);
+          round.sums.set(section.name, sum);
+        }
+        sum.add(batch);
+      }
+    }
+  }
+
+  /** Writes the job's own fields (state, decisions summary, dealer, key bundle); durable on return. */
+  persistJob(): void {
+    this.deps.store.saveJob({
+      id: this.id,
+      specJson: this.job.canonical,
+      submittedBy: this.submittedBy,
+      researcherSealingKey: this.researcherSealingKey,
+      submission: this.submission,
+      state: this.state,
+      reason: this.reason,
+      accepted: this.accepted,
+      offeredTo: [...this.offeredTo],
+      dealer: this.dealer,
+      keyBundle: this.keyBundle,
+    });
+  }
+
+  private persistRound(round: RoundRecord): void {
+    this.deps.store.saveRound(this.id, storedRound(round));
+  }
+
   private offer(siteId: string): void {
+    const fresh = !this.offeredTo.has(siteId);
     this.offeredTo.add(siteId);
+    if (fresh) this.persistJob();
     this.deps.hub.send(siteId, {
       kind: {
         $case: 'jobOffer',
@@ -345,6 +484,7 @@ export class JobController {
     if (this.accepted.length > this.spec.maxSites) this.accepted = this.accepted.slice(0, this.spec.maxSites);
     this.state = 'keying';
     this.dealer = this.accepted[0];
+    this.persistJob();
     this.sendKeyCeremony();
     this.timer = this.deps.clock.schedule(this.spec.roundDeadlineSeconds * 1000, () => {
       if (this.state === 'keying')
@@ -369,6 +509,7 @@ export class JobController {
       now + this.spec.roundDeadlineSeconds * 1000,
     );
     this.rounds.push(round);
+    this.persistRound(round);
     this.deps.audit.append({
       actor: 'coordinator',
       action: 'round.opened',
@@ -443,7 +584,10 @@ export class JobController {
     // Re-check after the await: the round may have closed while we read the blob.
     this.checkUploadHeader(siteId, header);
     for (const p of prepared) round.sums.get(p.name)!.commit(p.contribution);
-    round.layout ??= layout;
+    if (!round.layout) {
+      round.layout = layout;
+      this.persistRound(round);
+    }
     round.usedNonces.add(Buffer.from(header.nonce).toString('hex'));
     // Durable audit entry first: the receipt (and the head it carries) must never
     // acknowledge something the log could lose.
@@ -473,8 +617,18 @@ export class JobController {
       byteLength: blob.size,
       receipt,
     };
+    this.deps.store.saveUpload(this.id, {
+      round: round.round,
+      siteId,
+      updateDigest,
+      blobDigest: blob.digest,
+      byteLength: blob.size,
+      nonceHex: Buffer.from(header.nonce).toString('hex'),
+      receipt,
+    });
     round.uploads.set(siteId, accepted);
-    if (round.allUploaded()) await this.closeRound(round);
+    // Close after this reply: the last uploader gets its receipt even if aggregation fails.
+    if (round.allUploaded()) setImmediate(() => this.enqueueClose(round));
     return receipt;
   }
 
@@ -510,9 +664,8 @@ export class JobController {
         );
         return;
       }
-      void this.queue
-        .then(() => this.closeRound(round))
-        .catch((error) => this.finish('failed', `round ${round.round} could not close: ${describe(error)}`));
+      this.persistRound(round);
+      this.enqueueClose(round);
       return;
     }
     if (round.state === 'closed') {
@@ -524,10 +677,20 @@ export class JobController {
     }
   }
 
+  private enqueueClose(round: RoundRecord): void {
+    const run = this.queue.then(() => this.closeRound(round));
+    this.queue = run.catch((error) =>
+      this.finish('failed', `round ${round.round} could not close: ${describe(error)}`),
+    );
+  }
+
   private async closeRound(round: RoundRecord): Promise<void> {
-    if (round.state !== 'collecting') return;
+    if (round.state !== 'collecting' || this.isFinished()) return;
     round.state = 'aggregating';
     round.timer?.cancel();
+    this.deps.log?.('round.aggregating', { job: this.id, round: round.round, updates: round.uploads.size });
+    const faultDelay = Number(process.env.HEFL_FAULT_AGGREGATION_DELAY_MS ?? 0);
+    if (faultDelay > 0) await new Promise((resolve) => setTimeout(resolve, faultDelay)); // fault-injection tests only
     const writer = await this.deps.blobs.createWriter();
     const sections: SectionLayout[] = [];
     try {
@@ -579,6 +742,7 @@ export class JobController {
       this.deps.keys.signingSecretKey,
     );
     round.state = 'closed';
+    this.persistRound(round);
     round.timer = this.deps.clock.schedule(this.spec.roundDeadlineSeconds * 1000, () =>
       this.onDeadline(round),
     );
@@ -614,6 +778,7 @@ export class JobController {
   private finish(state: 'completed' | 'failed' | 'cancelled', reason: string): void {
     this.state = state;
     this.reason = reason;
+    this.persistJob();
     this.timer?.cancel();
     for (const round of this.rounds) {
       round.timer?.cancel();
@@ -633,4 +798,20 @@ export class JobController {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function storedRound(round: RoundRecord): StoredRound {
+  return {
+    round: round.round,
+    participants: round.participants,
+    openedAt: round.openedAt,
+    deadline: round.deadline,
+    state: round.state === 'aggregating' ? 'collecting' : round.state,
+    closedAt: round.closedAt,
+    layoutJson: round.layout ? JSON.stringify(round.layout) : undefined,
+    absentJson: JSON.stringify(round.absent),
+    summary: round.summary,
+    aggregateDigest: round.aggregateDigest,
+    aggregateBytes: round.aggregateBytes,
+  };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HeflError } from '../common/errors/index.js';
-import type { ParsedJob } from '../common/job/job-spec.js';
+import { type ParsedJob, parseJobBytes } from '../common/job/job-spec.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { JobController, type JobControllerDeps } from './job-controller.js';
 
@@ -26,6 +26,7 @@ export class JobRegistry {
       { id, job, submittedBy, researcherSealingKey, submission },
     );
     this.jobs.set(id, controller);
+    controller.persistJob();
     this.deps.audit.append({
       actor: submittedBy,
       action: 'job.submitted',
@@ -39,6 +40,25 @@ export class JobRegistry {
     });
     controller.start();
     return controller;
+  }
+
+  /**
+   * Rebuilds every stored job after a restart (finished ones too, for status and model
+   * fetch) and re-arms the unfinished ones, giving reconnecting sites `graceMs` at least.
+   */
+  async restore(graceMs: number): Promise<number> {
+    let unfinished = 0;
+    for (const graph of this.deps.store.loadAll()) {
+      const job = parseJobBytes(graph.job.specJson);
+      const adder = await this.createAdder(job.spec.he.profile);
+      const controller = await JobController.restore({ ...this.deps, adder }, graph, job);
+      this.jobs.set(controller.id, controller);
+      if (!controller.isFinished()) {
+        unfinished++;
+        controller.resume(graceMs);
+      }
+    }
+    return unfinished;
   }
 
   get(id: string): JobController {

@@ -22,6 +22,7 @@ import {
 import type {
   AggregateChunk,
   AggregateRequest,
+  ReceiptRequest,
   SiteServiceServer,
   Task,
   UploadChunk,
@@ -127,6 +128,29 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
           () => call.end(),
           (error) => call.emit('error', toServiceError(error)),
         );
+    },
+
+    fetchReceipt(
+      call: ServerUnaryCall<ReceiptRequest, SignedEnvelope>,
+      callback: sendUnaryData<SignedEnvelope>,
+    ) {
+      try {
+        const peer = guard.requirePeer(call, ['site'], 'fetch-receipt');
+        const { jobId, round, siteId } = call.request;
+        if (peer && peer.id !== siteId) {
+          throw new HeflError('permission_denied', `${peer.id} asked for ${siteId}'s receipt`, {
+            publicDetail: 'a site can only fetch its own receipts',
+          });
+        }
+        const receipt = jobs.get(jobId).rounds[round]?.uploads.get(siteId)?.receipt;
+        if (!receipt)
+          throw new HeflError('not_found', 'no accepted update', {
+            publicDetail: `no accepted update from ${siteId} in round ${round}`,
+          });
+        callback(null, receipt);
+      } catch (error) {
+        callback(toServiceError(error));
+      }
     },
 
     postModelRelease: unary<SignedEnvelope>((envelope, call) => {

@@ -7,6 +7,7 @@ import { type RunningCoordinator, startCoordinatorServer } from './coordinator-s
 import { FederationChangeRecorder } from './federation-change-recorder.js';
 import { FileAuditSink } from './file-audit-sink.js';
 import { ManifestMemberDirectory } from './manifest-member-directory.js';
+import { SqliteJobStore } from './sqlite-job-store.js';
 
 export interface CoordinatorOptions {
   /** The coordinator's folder, as made by `hefl federation init`. */
@@ -33,12 +34,14 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const federationChanges = new FederationChangeRecorder(options.dir, audit);
   federationChanges.record(members.members());
   members.onChange(() => federationChanges.record(members.members()));
+  const store = new SqliteJobStore(join(options.dir, 'state.sqlite'));
   const running = await startCoordinatorServer(
     {
       clock: systemClock,
       blobs: await FileBlobStore.open(join(options.dir, 'blobs')),
       audit,
       members,
+      store,
       keys: {
         signingPublicKey: identity.signingKey.publicKey,
         signingSecretKey: identity.signingKey.secretKey,
@@ -54,6 +57,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     async stop() {
       await running.stop();
       members.close();
+      store.close();
       writer.close();
     },
   };

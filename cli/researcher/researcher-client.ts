@@ -28,6 +28,8 @@ export class ResearcherClient {
   ) {
     this.client = new ResearcherServiceClient(address, credentials, {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      'grpc.initial_reconnect_backoff_ms': 500,
+      'grpc.max_reconnect_backoff_ms': 10_000,
     });
   }
 

@@ -22,11 +22,12 @@ export class HeflProcess {
    * `entry` defaults to this process's own CLI script with its Node flags (so a `tsx`
    * run spawns `tsx` children); tests pass the built `dist/cli/main.js`.
    */
-  constructor(name: string, args: readonly string[], entry?: string) {
+  constructor(name: string, args: readonly string[], entry?: string, env?: Record<string, string>) {
     this.name = name;
     const command = entry ? [entry] : [...process.execArgv, process.argv[1]!];
     this.child = spawn(process.execPath, [...command, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
     });
     createInterface({ input: this.child.stdout! }).on('line', (text) => {
       let line: LogLine;
@@ -36,6 +37,7 @@ export class HeflProcess {
         return;
       }
       for (const listener of this.listeners) listener(line);
+      if (process.env.HEFL_TRACE_CHILDREN === '1') process.stderr.write(`[${this.name}] ${text}\n`);
     });
     this.child.stderr!.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);

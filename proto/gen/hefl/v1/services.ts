@@ -29,6 +29,12 @@ export const protobufPackage = "hefl.v1";
 
 export const protobufFileName = "hefl/v1/services.proto";
 
+export interface ReceiptRequest {
+  jobId: string;
+  round: number;
+  siteId: string;
+}
+
 export interface FetchModelRequest {
   jobId: string;
 }
@@ -164,6 +170,115 @@ export interface JobDecisionSummary {
   accept: boolean;
   reason: string;
 }
+
+function createBaseReceiptRequest(): ReceiptRequest {
+  return { jobId: "", round: 0, siteId: "" };
+}
+
+export const ReceiptRequest: MessageFns<ReceiptRequest> = {
+  encode(message: ReceiptRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.round !== 0) {
+      writer.uint32(16).uint32(message.round);
+    }
+    if (message.siteId !== "") {
+      writer.uint32(26).string(message.siteId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReceiptRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReceiptRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.round = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.siteId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReceiptRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      round: isSet(object.round) ? globalThis.Number(object.round) : 0,
+      siteId: isSet(object.siteId)
+        ? globalThis.String(object.siteId)
+        : isSet(object.site_id)
+        ? globalThis.String(object.site_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ReceiptRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.round !== 0) {
+      obj.round = Math.round(message.round);
+    }
+    if (message.siteId !== "") {
+      obj.siteId = message.siteId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReceiptRequest>): ReceiptRequest {
+    return ReceiptRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReceiptRequest>): ReceiptRequest {
+    const message = createBaseReceiptRequest();
+    message.jobId = object.jobId ?? "";
+    message.round = object.round ?? 0;
+    message.siteId = object.siteId ?? "";
+    return message;
+  },
+};
 
 function createBaseFetchModelRequest(): FetchModelRequest {
   return { jobId: "" };
@@ -2530,6 +2645,16 @@ export const SiteServiceService = {
     responseSerialize: (value: Ack): Buffer => Buffer.from(Ack.encode(value).finish()),
     responseDeserialize: (value: Buffer): Ack => Ack.decode(value),
   },
+  /** The stored receipt of this site's accepted update (when the reply was lost, e.g. in a coordinator crash). */
+  fetchReceipt: {
+    path: "/hefl.v1.SiteService/FetchReceipt" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReceiptRequest): Buffer => Buffer.from(ReceiptRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReceiptRequest => ReceiptRequest.decode(value),
+    responseSerialize: (value: SignedEnvelope): Buffer => Buffer.from(SignedEnvelope.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SignedEnvelope => SignedEnvelope.decode(value),
+  },
 } as const;
 
 export interface SiteServiceServer extends UntypedServiceImplementation {
@@ -2544,6 +2669,8 @@ export interface SiteServiceServer extends UntypedServiceImplementation {
   report: handleUnaryCall<SignedEnvelope, Ack>;
   /** After the final round: the signed ModelRelease (sealed model, or a refusal). */
   postModelRelease: handleUnaryCall<SignedEnvelope, Ack>;
+  /** The stored receipt of this site's accepted update (when the reply was lost, e.g. in a coordinator crash). */
+  fetchReceipt: handleUnaryCall<ReceiptRequest, SignedEnvelope>;
 }
 
 export interface SiteServiceClient extends Client {
@@ -2626,6 +2753,22 @@ export interface SiteServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Ack) => void,
+  ): ClientUnaryCall;
+  /** The stored receipt of this site's accepted update (when the reply was lost, e.g. in a coordinator crash). */
+  fetchReceipt(
+    request: ReceiptRequest,
+    callback: (error: ServiceError | null, response: SignedEnvelope) => void,
+  ): ClientUnaryCall;
+  fetchReceipt(
+    request: ReceiptRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SignedEnvelope) => void,
+  ): ClientUnaryCall;
+  fetchReceipt(
+    request: ReceiptRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SignedEnvelope) => void,
   ): ClientUnaryCall;
 }
 

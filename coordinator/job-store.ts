@@ -1,0 +1,81 @@
+import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+
+/** A job's own fields as persisted (everything else hangs off it by job id). */
+export interface StoredJob {
+  readonly id: string;
+  readonly specJson: Uint8Array;
+  readonly submittedBy: string;
+  readonly researcherSealingKey: Uint8Array;
+  readonly submission: SignedEnvelope;
+  readonly state: string;
+  readonly reason: string;
+  readonly accepted: readonly string[];
+  readonly offeredTo: readonly string[];
+  readonly dealer: string | undefined;
+  readonly keyBundle: SignedEnvelope | undefined;
+}
+
+export interface StoredRound {
+  readonly round: number;
+  readonly participants: readonly string[];
+  readonly openedAt: number;
+  readonly deadline: number;
+  readonly state: string;
+  readonly closedAt: number | undefined;
+  readonly layoutJson: string | undefined;
+  readonly absentJson: string;
+  readonly summary: SignedEnvelope | undefined;
+  readonly aggregateDigest: string | undefined;
+  readonly aggregateBytes: number;
+}
+
+export interface StoredUpload {
+  readonly round: number;
+  readonly siteId: string;
+  readonly updateDigest: string;
+  readonly blobDigest: string;
+  readonly byteLength: number;
+  readonly nonceHex: string;
+  readonly receipt: SignedEnvelope;
+}
+
+/** Everything stored about one job, for rebuilding it after a restart. */
+export interface StoredJobGraph {
+  readonly job: StoredJob;
+  readonly decisions: readonly { siteId: string; accept: boolean; reason: string }[];
+  readonly rounds: readonly StoredRound[];
+  readonly uploads: readonly StoredUpload[];
+  readonly reports: readonly { round: number; siteId: string; modelHash: string; envelope: SignedEnvelope }[];
+  readonly releases: readonly { siteId: string; envelope: SignedEnvelope }[];
+}
+
+/**
+ * The coordinator's durable state: jobs, decisions, rounds, accepted-update metadata,
+ * reports and releases (ciphertext bytes live in the blob store). Every call returns only
+ * once the write is committed and durable, so a receipt or reply that depends on it can be
+ * sent afterwards. Holds no values, weights or keys — only what the coordinator may know.
+ */
+export interface JobStore {
+  saveJob(job: StoredJob): void;
+  saveDecision(jobId: string, siteId: string, accept: boolean, reason: string): void;
+  saveRound(jobId: string, round: StoredRound): void;
+  saveUpload(jobId: string, upload: StoredUpload): void;
+  saveReport(jobId: string, round: number, siteId: string, modelHash: string, envelope: SignedEnvelope): void;
+  saveRelease(jobId: string, siteId: string, envelope: SignedEnvelope): void;
+  loadAll(): StoredJobGraph[];
+  close(): void;
+}
+
+/** Keeps nothing: for in-process harnesses that never restart. */
+export class MemoryJobStore implements JobStore {
+  saveJob(): void {}
+  saveDecision(): void {}
+  saveRound(): void {}
+  saveUpload(): void {}
+  saveReport(): void {}
+  saveRelease(): void {}
+  loadAll(): StoredJobGraph[] {
+    return [];
+  }
+  close(): void {}
+}
