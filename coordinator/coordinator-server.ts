@@ -1,4 +1,5 @@
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
 import { createAdder } from '../common/he/create-adder.js';
 import type { Clock } from '../common/time/clock.js';
 import { ResearcherServiceService, SiteServiceService } from '../proto/gen/hefl/v1/services.js';
@@ -80,6 +81,13 @@ export async function startCoordinatorServer(
     deps.log('manifest.reloaded', {});
   });
   server.addService(ResearcherServiceService, createResearcherService({ guard, jobs, clock: deps.clock }));
+  // The standard gRPC health-checking service (grpc.health.v1), for load balancers and monitoring.
+  const health = new HealthImplementation({
+    '': 'SERVING',
+    'hefl.v1.SiteService': 'SERVING',
+    'hefl.v1.ResearcherService': 'SERVING',
+  });
+  health.addToServer(server);
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, deps.credentials, (error, actual) =>
       error ? reject(error) : resolve(actual),
