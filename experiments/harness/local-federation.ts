@@ -8,7 +8,7 @@ import { generateSyntheticHospitals } from '../../client-node/data/index.js';
 import { noSiteAudit } from '../../client-node/site-audit.js';
 import type { FederationView, SiteKeys } from '../../client-node/site-keys.js';
 import { SiteNode } from '../../client-node/site-node.js';
-import { InProcessTrainer } from '../../client-node/training/index.js';
+import { InProcessTrainer, type Trainer } from '../../client-node/training/index.js';
 import { bytesEqual, generateBoxKeyPair, generateSigningKeyPair } from '../../common/crypto/index.js';
 import { systemClock } from '../../common/time/clock.js';
 import { MemoryAuditSink } from '../../coordinator/audit-sink.js';
@@ -40,6 +40,8 @@ export async function startTestFederation(options: {
   dataFiles?: string[];
   /** Lets a test route one site through a proxy (e.g. to record every byte it sends). */
   siteAddress?: (siteIndex: number, coordinatorAddress: string) => string;
+  /** Lets a test give one site another trainer (e.g. a deliberately slow one). */
+  trainerFor?: (siteIndex: number, shared: Trainer) => Trainer;
 }): Promise<TestFederation> {
   const dir = mkdtempSync(join(tmpdir(), 'hefl-fed-'));
   const coordinatorSigning = generateSigningKeyPair();
@@ -120,7 +122,7 @@ export async function startTestFederation(options: {
         options.siteAddress?.(i, address) ?? address,
         credentials.createInsecure(),
       ),
-      trainer,
+      trainer: options.trainerFor?.(i, trainer) ?? trainer,
       clock: systemClock,
       data: { path: dataFiles[i]! },
       audit: noSiteAudit,

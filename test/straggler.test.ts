@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Trainer } from '../client-node/training/index.js';
+import { parseJobSpec } from '../common/job/job-spec.js';
+import {
+  startTestFederation,
+  type TestFederation,
+  waitForJob,
+  waitForSites,
+} from '../experiments/harness/local-federation.js';
+
+/** A trainer that takes `delayMs` longer than it should: a site slower than the deadline. */
+function slow(base: Trainer, delayMs: number): Trainer {
+  return {
+    backend: base.backend,
+    train: async (input) => {
+      await new Promise((r) => setTimeout(r, delayMs));
+      return base.train(input);
+    },
+    evaluate: (input) => base.evaluate(input),
+    close: () => base.close(),
+  };
+}
+
+describe('a site slower than the round deadline', () => {
+  let fed: TestFederation;
+  beforeAll(async () => {
+    fed = await startTestFederation({
+      sites: 3,
+      trainerFor: (i, shared) => (i === 2 ? slow(shared, 3_500) : shared),
+    });
+    await waitForSites(fed);
+  });
+  afterAll(async () => {
+    await fed?.stop();
+  });
+
+  it('is left out of the round with a reason; its late update is refused and logged; the job completes', async () => {
+    const job = parseJobSpec({
+      model: { kind: 'logreg' },
+      rounds: 8,
+      minSites: 2,
+      data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
+      recruitSeconds: 10,
+      roundDeadlineSeconds: 2.5,
+    });
+    const { jobId } = await fed.researcher.submit(job);
+    const status = await waitForJob(fed.researcher, jobId, 90_000);
+
+    expect(status.state).toBe('completed');
+    const round1 = status.roundStatus.find((r) => r.round === 1)!;
+    expect(round1.participants).toEqual(['site-a', 'site-b']);
+    expect(round1.absent).toEqual([{ siteId: 'site-c', reason: 'no update by the round deadline' }]);
+    for (const r of status.roundStatus.filter((x) => x.round > 1))
+      expect(r.participants).not.toContain('site-c');
+
+    // the straggler's update arrives after the close and is refused with the reason, in the audit log
+    const until = Date.now() + 10_000;
+    let refused: (typeof fed.audit.entries)[number] | undefined;
+    while (!refused && Date.now() < until) {
+      refused = fed.audit.entries.find((e) => e.action === 'update.refused');
+      if (!refused) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(String(refused?.details.reason)).toMatch(
+      /update for round 1, current round is [2-9]|round 1 is closed/,
+    );
+  }, 120_000);
+});
