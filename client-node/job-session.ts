@@ -69,6 +69,10 @@ export class JobSession {
   private global: Float32Array | undefined;
   private strategyState: StrategyState | null = null;
   private readonly receipts = new Map<number, string>();
+  /** The signed report of every round applied, by round: each aggregate is applied exactly once. */
+  private readonly reports = new Map<number, SignedEnvelope>();
+  /** The last round whose aggregate this site applied (-1: none yet). */
+  private appliedThrough = -1;
   /** Digests of every update header this site sent per round (a lost reply may need recovering). */
   private readonly sentDigests = new Map<number, Set<string>>();
   private lastLocalLoss = Number.NaN;
@@ -195,6 +199,19 @@ export class JobSession {
       (pk) => bytesEqual(pk, coordinatorSigningKey),
     );
     if (summary.jobId !== this.jobId) throw new HeflError('integrity', 'round summary names another job');
+    const applied = this.reports.get(summary.round);
+    if (applied) {
+      // Already applied (the coordinator replays a close whose report it never got): never
+      // apply an aggregate twice; send the same signed report again.
+      await this.deps.client.report(applied);
+      return;
+    }
+    if (summary.round > 0 && this.appliedThrough !== summary.round - 1) {
+      throw new HeflError(
+        'failed_precondition',
+        `round ${summary.round} closed but this site has applied rounds only through ${this.appliedThrough}`,
+      );
+    }
     await this.recoverReceipt(summary.round).catch((error: unknown) => {
       this.deps.log('receipt.recovery-failed', {
         job: this.jobId,
@@ -202,8 +219,13 @@ export class JobSession {
         error: (error as Error).message.slice(0, 200),
       });
     });
+    const observer =
+      !this.receipts.has(summary.round) && !summary.participants.includes(this.deps.keys.siteId);
     try {
-      this.checkInclusion(summary);
+      // A site with a receipt must find its update in the round; a site that had no update
+      // accepted in this round (away, or too late) applies the aggregate as an observer.
+      if (observer) this.deps.log('round.observed', { job: this.jobId, round: summary.round });
+      else this.checkInclusion(summary);
     } catch (error) {
       this.deps.audit.record('site.proof-failed', {
         jobId: this.jobId,
@@ -212,11 +234,13 @@ export class JobSession {
       });
       throw error;
     }
-    this.deps.audit.record('site.proof-verified', {
-      jobId: this.jobId,
-      round: summary.round,
-      merkleRoot: Buffer.from(summary.merkleRoot).toString('hex'),
-    });
+    if (!observer) {
+      this.deps.audit.record('site.proof-verified', {
+        jobId: this.jobId,
+        round: summary.round,
+        merkleRoot: Buffer.from(summary.merkleRoot).toString('hex'),
+      });
+    }
     this.deps.audit.recordHead(summary.auditHeadJson, coordinatorSigningKey);
     const { data } = await this.deps.client.downloadAggregate(
       this.jobId,
@@ -298,6 +322,8 @@ export class JobSession {
       },
       this.deps.keys.signingSecretKey,
     );
+    this.reports.set(summary.round, report);
+    this.appliedThrough = summary.round;
     await this.deps.client.report(report);
     if (summary.round === totalRounds(this.spec) - 1 && this.spec.release.toResearcher) {
       await this.postRelease(summary.participants);

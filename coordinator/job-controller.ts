@@ -103,18 +103,16 @@ export class JobController {
     if (this.state === 'keying' && siteId === this.dealer && !this.keyBundle) this.sendKeyCeremony();
     if (this.state !== 'running') return;
     if (this.keyBundle) hub.send(siteId, this.keyBundleTask(this.keyBundle));
-    const round = this.currentRound;
-    if (!round) return;
-    if (round.state === 'collecting' && round.participants.includes(siteId) && !round.uploads.has(siteId)) {
-      hub.send(siteId, this.roundOpenTask(round));
+    // Every closed round this site has not reported, in order: a site that was away catches
+    // up by applying the aggregates it missed (it holds the key and the previous model).
+    for (const closed of this.rounds) {
+      if (closed.state === 'closed' && closed.summary && !closed.reports.has(siteId)) {
+        hub.send(siteId, this.roundClosedTask(closed, closed.summary));
+      }
     }
-    if (
-      round.state === 'closed' &&
-      round.summary &&
-      round.uploads.has(siteId) &&
-      !round.reports.has(siteId)
-    ) {
-      hub.send(siteId, this.roundClosedTask(round, round.summary));
+    const round = this.currentRound;
+    if (round?.state === 'collecting' && round.participants.includes(siteId) && !round.uploads.has(siteId)) {
+      hub.send(siteId, this.roundOpenTask(round));
     }
   }
 
@@ -293,8 +291,8 @@ export class JobController {
 
   report(siteId: string, report: RoundReport, envelope: SignedEnvelope): void {
     const round = this.rounds[report.round];
-    if (round?.state !== 'closed' || !round.uploads.has(siteId)) {
-      throw new HeflError('failed_precondition', `no closed round ${report.round} with ${siteId} in it`, {
+    if (round?.state !== 'closed' || !this.accepted.includes(siteId)) {
+      throw new HeflError('failed_precondition', `no closed round ${report.round} for ${siteId}`, {
         publicDetail: 'nothing to report for that round',
       });
     }
@@ -307,6 +305,27 @@ export class JobController {
       details: { jobId: this.id, round: round.round, modelHash: report.modelHash },
     });
     if (round === this.currentRound && round.allReported()) this.afterReports(round);
+    else this.readmitIfCaughtUp(siteId, round, report.modelHash);
+  }
+
+  /**
+   * A site that missed rounds and has now applied the latest closed one (same model hash
+   * as everyone) takes part again from the round being collected.
+   */
+  private readmitIfCaughtUp(siteId: string, reported: RoundRecord, modelHash: string): void {
+    const current = this.currentRound;
+    if (!current || current.state !== 'collecting' || current.round !== reported.round + 1) return;
+    if (current.participants.includes(siteId)) return;
+    const agreed = [...reported.reports.entries()].find(([site]) => site !== siteId)?.[1].modelHash;
+    if (agreed !== modelHash) return;
+    current.addParticipant(siteId);
+    this.persistRound(current);
+    this.deps.audit.append({
+      actor: 'coordinator',
+      action: 'round.opened',
+      details: { jobId: this.id, round: current.round, participants: current.participants, rejoined: siteId },
+    });
+    this.deps.hub.send(siteId, this.roundOpenTask(current));
   }
 
   cancel(by: string, reason: string): void {
@@ -746,7 +765,7 @@ export class JobController {
     round.timer = this.deps.clock.schedule(this.spec.roundDeadlineSeconds * 1000, () =>
       this.onDeadline(round),
     );
-    for (const site of contributors) this.deps.hub.send(site, this.roundClosedTask(round, round.summary));
+    for (const site of this.accepted) this.deps.hub.send(site, this.roundClosedTask(round, round.summary));
   }
 
   private afterReports(round: RoundRecord): void {

@@ -22,7 +22,7 @@ export interface SiteReport {
 /** One round of one job, as the coordinator tracks it. Expected failures are data here. */
 export class RoundRecord {
   readonly round: number;
-  readonly participants: readonly string[];
+  private participantList: string[];
   readonly openedAt: number;
   readonly deadline: number;
   state: RoundState = 'collecting';
@@ -41,9 +41,20 @@ export class RoundRecord {
 
   constructor(round: number, participants: readonly string[], openedAt: number, deadline: number) {
     this.round = round;
-    this.participants = participants;
+    this.participantList = [...participants];
     this.openedAt = openedAt;
     this.deadline = deadline;
+  }
+
+  /** Sites expected to send an update this round (sorted). */
+  get participants(): readonly string[] {
+    return this.participantList;
+  }
+
+  /** A site that caught up on missed rounds joins the round being collected. */
+  addParticipant(siteId: string): void {
+    if (!this.participantList.includes(siteId))
+      this.participantList = [...this.participantList, siteId].sort();
   }
 
   get bytesUp(): number {

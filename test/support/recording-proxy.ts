@@ -1,4 +1,4 @@
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy on 127.0.0.1 that forwards to `target` and keeps every byte the client
@@ -7,6 +7,8 @@ import { createConnection, createServer, type Server } from 'node:net';
 export class RecordingProxy {
   private readonly sent: Buffer[] = [];
   private server: Server | undefined;
+  private readonly open = new Set<Socket>();
+  private blocked = false;
   port = 0;
 
   /** Where connections go; may be set after `start` (before the first connection). */
@@ -14,6 +16,12 @@ export class RecordingProxy {
 
   async start(): Promise<string> {
     this.server = createServer((client) => {
+      if (this.blocked) {
+        client.destroy();
+        return;
+      }
+      this.open.add(client);
+      client.on('close', () => this.open.delete(client));
       const upstream = createConnection(this.target ?? { host: '127.0.0.1', port: 1 });
       client.on('data', (chunk: Buffer) => this.sent.push(Buffer.from(chunk)));
       client.pipe(upstream);
@@ -31,6 +39,16 @@ export class RecordingProxy {
     const address = this.server.address();
     this.port = typeof address === 'object' && address ? address.port : 0;
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** A network outage: drops every open connection and refuses new ones until `restore`. */
+  cut(): void {
+    this.blocked = true;
+    for (const socket of this.open) socket.destroy();
+  }
+
+  restore(): void {
+    this.blocked = false;
   }
 
   bytesSent(): Buffer {

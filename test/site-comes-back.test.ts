@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Trainer } from '../client-node/training/index.js';
+import { parseJobSpec } from '../common/job/job-spec.js';
+import {
+  finalModels,
+  startTestFederation,
+  type TestFederation,
+  waitForJob,
+  waitForSites,
+} from '../experiments/harness/local-federation.js';
+import { RecordingProxy } from './support/recording-proxy.js';
+
+/** A trainer that takes `delayMs` longer per training call. */
+function slow(base: Trainer, delayMs: number): Trainer {
+  return {
+    backend: base.backend,
+    train: async (input) => {
+      await new Promise((r) => setTimeout(r, delayMs));
+      return base.train(input);
+    },
+    evaluate: (input) => base.evaluate(input),
+    close: () => base.close(),
+  };
+}
+
+describe('a site whose network drops for longer than a round, then comes back', () => {
+  const proxy = new RecordingProxy();
+  let fed: TestFederation;
+  beforeAll(async () => {
+    const proxyAddress = await proxy.start();
+    fed = await startTestFederation({
+      sites: 3,
+      // Rounds take time, as real training does (here 0.4 s for the two other sites), so a
+      // returning site can apply what it missed faster than new rounds close.
+      trainerFor: (i, shared) => (i === 2 ? shared : slow(shared, 400)),
+      siteAddress: (i, address) => {
+        if (i !== 2) return address;
+        const [host, port] = address.split(':');
+        proxy.target = { host: host!, port: Number(port) };
+        return proxyAddress;
+      },
+    });
+    await waitForSites(fed);
+  });
+  afterAll(async () => {
+    await fed?.stop();
+    await proxy.stop();
+  });
+
+  it('is counted absent with the reason, catches up on what it missed, takes part again, and ends with the same model', async () => {
+    const job = parseJobSpec({
+      model: { kind: 'logreg' },
+      rounds: 12,
+      minSites: 2,
+      data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
+      recruitSeconds: 10,
+      roundDeadlineSeconds: 2,
+    });
+    const { jobId } = await fed.researcher.submit(job);
+    // cut site-c off as soon as training round 1 opens, for longer than the deadline
+    for (;;) {
+      const status = await fed.researcher.status(jobId);
+      if (status.currentRound >= 1) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    proxy.cut();
+    await new Promise((r) => setTimeout(r, 3_000));
+    proxy.restore();
+
+    const status = await waitForJob(fed.researcher, jobId, 90_000);
+    expect(status.state).toBe('completed');
+    const missed = status.roundStatus.find((r) => r.absent.some((a) => a.siteId === 'site-c'));
+    expect(missed, 'a round records site-c as absent').toBeDefined();
+    expect(missed!.absent.find((a) => a.siteId === 'site-c')!.reason).toMatch(
+      /^(no update by the round deadline|did not report the applied model by the deadline)$/,
+    );
+    const back = status.roundStatus.filter(
+      (r) => r.round > missed!.round && r.participants.includes('site-c'),
+    );
+    expect(back.length, 'site-c takes part again in a later round').toBeGreaterThan(0);
+    const models = await finalModels(fed, jobId);
+    expect(Array.from(models[2]!)).toEqual(Array.from(models[0]!));
+  }, 120_000);
+});
