@@ -38,12 +38,23 @@ function plantCanaries(csv: string): { csv: string; rows: string[] } {
   return { csv: `${lines.join('\n')}\n`, rows };
 }
 
+/**
+ * How a single value could appear on the wire: as text and as a float64. (A lone float32
+ * is only 4 bytes: ciphertext, being uniformly random, matches some 4-byte pattern by
+ * chance every few hundred runs, so float32 is searched as adjacent pairs instead.)
+ */
 function encodings(value: number): Buffer[] {
-  const f32 = Buffer.alloc(4);
-  f32.writeFloatLE(value);
   const f64 = Buffer.alloc(8);
   f64.writeDoubleLE(value);
-  return [Buffer.from(String(value)), f32, f64];
+  return [Buffer.from(String(value)), f64];
+}
+
+/** Two values as adjacent float32s, as a leaked row-major array would hold them (8 bytes). */
+function float32Pair(a: number, b: number): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeFloatLE(a, 0);
+  bytes.writeFloatLE(b, 4);
+  return bytes;
 }
 
 describe('data never leaves a site', () => {
@@ -108,10 +119,23 @@ describe('data never leaves a site', () => {
           if (sent.includes(bytes)) leaks.push(`${column} ${base + i} as ${bytes.length} bytes`);
       }
     }
-    for (const weight of siteModel!) {
-      if (weight === 0) continue;
-      for (const bytes of encodings(weight).slice(1))
-        if (sent.includes(bytes)) leaks.push(`model weight ${weight}`);
+    // adjacent canary columns of one record (resting_bp, cholesterol, max_hr, bmi are consecutive)
+    const adjacent = ['resting_bp', 'cholesterol', 'max_hr', 'bmi'] as const;
+    for (let i = 1; i <= 12; i++) {
+      for (let c = 0; c + 1 < adjacent.length; c++) {
+        const a = CANARY_NUMBERS[adjacent[c]!] + i;
+        const b = CANARY_NUMBERS[adjacent[c + 1]!] + i;
+        if (sent.includes(float32Pair(a, b)))
+          leaks.push(`${adjacent[c]},${adjacent[c + 1]} of row ${i} as float32`);
+      }
+    }
+    const weights = siteModel!;
+    for (let w = 0; w < weights.length; w++) {
+      if (weights[w] !== 0 && sent.includes(encodings(weights[w]!)[1]!))
+        leaks.push(`model weight ${w} as float64`);
+      if (w + 1 < weights.length && sent.includes(float32Pair(weights[w]!, weights[w + 1]!))) {
+        leaks.push(`model weights ${w},${w + 1} as float32`);
+      }
     }
     expect(leaks).toEqual([]);
   }, 120_000);

@@ -30,9 +30,9 @@ describe('a site whose network drops for longer than a round, then comes back', 
     const proxyAddress = await proxy.start();
     fed = await startTestFederation({
       sites: 3,
-      // Rounds take time, as real training does (here 0.4 s for the two other sites), so a
+      // Rounds take time, as real training does (here 0.8 s for the two other sites), so a
       // returning site can apply what it missed faster than new rounds close.
-      trainerFor: (i, shared) => (i === 2 ? shared : slow(shared, 400)),
+      trainerFor: (i, shared) => (i === 2 ? shared : slow(shared, 800)),
       siteAddress: (i, address) => {
         if (i !== 2) return address;
         const [host, port] = address.split(':');
