@@ -237,7 +237,7 @@ export class JobController {
    */
   acceptRelease(siteId: string, release: ModelRelease, envelope: SignedEnvelope): void {
     const last = this.rounds[totalRounds(this.spec) - 1];
-    if (!last || last.state !== 'closed' || !last.uploads.has(siteId)) {
+    if (last?.state !== 'closed' || !last.uploads.has(siteId)) {
       throw new HeflError('failed_precondition', `${siteId} is not in the final round of ${this.id}`, {
         publicDetail: 'only sites of the final round release the model',
       });
@@ -314,7 +314,7 @@ export class JobController {
    */
   private readmitIfCaughtUp(siteId: string, reported: RoundRecord, modelHash: string): void {
     const current = this.currentRound;
-    if (!current || current.state !== 'collecting' || current.round !== reported.round + 1) return;
+    if (current?.state !== 'collecting' || current.round !== reported.round + 1) return;
     if (current.participants.includes(siteId)) return;
     const agreed = [...reported.reports.entries()].find(([site]) => site !== siteId)?.[1].modelHash;
     if (agreed !== modelHash) return;

@@ -3,13 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerJobCommands } from '../cli/commands/job-command.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeflProcess } from '../cli/simulate/hefl-process.js';
 import { provisionFederation } from '../cli/simulate/provision-federation.js';
 import { generateSyntheticHospitals } from '../client-node/data/index.js';
-import { ERROR_CODES, HeflError } from '../common/errors/index.js';
 
 const CLI = resolve('dist/cli/main.js');
 const SITES = ['hospital-a', 'hospital-b'];

@@ -2,8 +2,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HeflError } from '../../common/errors/index.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadMemberIdentity } from '../../common/identity/index.js';
 import { runCli, runCliError } from '../../test/support/run-cli.js';
 import { buildProgram } from '../program.js';

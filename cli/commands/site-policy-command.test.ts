@@ -1,14 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApprovalStore } from '../../client-node/policy/approval-store.js';
 import { BudgetStore } from '../../client-node/policy/budget-store.js';
 import { defaultSitePolicy } from '../../client-node/policy/site-policy.js';
-import { HeflError } from '../../common/errors/index.js';
 import { runCli, runCliError } from '../../test/support/run-cli.js';
-import { registerSitePolicyCommands } from './site-policy-command.js';
 
 const HASH = 'c3'.repeat(32);
 
