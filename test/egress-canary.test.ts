@@ -77,12 +77,7 @@ describe('data never leaves a site', () => {
     fed = await startTestFederation({
       sites: 3,
       dataFiles: files,
-      siteAddress: (i, address) => {
-        if (i !== 0) return address;
-        const [host, port] = address.split(':');
-        proxy.target = { host: host!, port: Number(port) };
-        return proxyAddress;
-      },
+      siteAddress: proxy.routeSite(0, proxyAddress),
     });
     await waitForSites(fed);
   });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Trainer } from '../client-node/training/index.js';
 import { parseJobSpec } from '../common/job/job-spec.js';
 import {
   finalModels,
@@ -9,19 +8,7 @@ import {
   waitForSites,
 } from '../experiments/harness/local-federation.js';
 import { RecordingProxy } from './support/recording-proxy.js';
-
-/** A trainer that takes `delayMs` longer per training call. */
-function slow(base: Trainer, delayMs: number): Trainer {
-  return {
-    backend: base.backend,
-    train: async (input) => {
-      await new Promise((r) => setTimeout(r, delayMs));
-      return base.train(input);
-    },
-    evaluate: (input) => base.evaluate(input),
-    close: () => base.close(),
-  };
-}
+import { slowTrainer } from './support/slow-trainer.js';
 
 describe('a site whose network drops for longer than a round, then comes back', () => {
   const proxy = new RecordingProxy();
@@ -32,13 +19,8 @@ describe('a site whose network drops for longer than a round, then comes back', 
       sites: 3,
       // Rounds take time, as real training does (here 0.8 s for the two other sites), so a
       // returning site can apply what it missed faster than new rounds close.
-      trainerFor: (i, shared) => (i === 2 ? shared : slow(shared, 800)),
-      siteAddress: (i, address) => {
-        if (i !== 2) return address;
-        const [host, port] = address.split(':');
-        proxy.target = { host: host!, port: Number(port) };
-        return proxyAddress;
-      },
+      trainerFor: (i, shared) => (i === 2 ? shared : slowTrainer(shared, 800)),
+      siteAddress: proxy.routeSite(2, proxyAddress),
     });
     await waitForSites(fed);
   });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Trainer } from '../client-node/training/index.js';
 import { parseJobSpec } from '../common/job/job-spec.js';
 import {
   finalModels,
@@ -8,26 +7,14 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-
-/** A trainer that takes `delayMs` longer than it should: a site slower than the deadline. */
-function slow(base: Trainer, delayMs: number): Trainer {
-  return {
-    backend: base.backend,
-    train: async (input) => {
-      await new Promise((r) => setTimeout(r, delayMs));
-      return base.train(input);
-    },
-    evaluate: (input) => base.evaluate(input),
-    close: () => base.close(),
-  };
-}
+import { slowTrainer } from './support/slow-trainer.js';
 
 describe('a site slower than the round deadline', () => {
   let fed: TestFederation;
   beforeAll(async () => {
     fed = await startTestFederation({
       sites: 3,
-      trainerFor: (i, shared) => (i === 2 ? slow(shared, 3_500) : shared),
+      trainerFor: (i, shared) => (i === 2 ? slowTrainer(shared, 3_500) : shared),
     });
     await waitForSites(fed);
   });

@@ -51,6 +51,19 @@ export class RecordingProxy {
     this.blocked = false;
   }
 
+  /**
+   * For a federation harness's `siteAddress` option: routes site `index` through this
+   * proxy (pointing the proxy at the coordinator), every other site straight to it.
+   */
+  routeSite(index: number, proxyAddress: string): (siteIndex: number, coordinatorAddress: string) => string {
+    return (siteIndex, coordinatorAddress) => {
+      if (siteIndex !== index) return coordinatorAddress;
+      const [host, port] = coordinatorAddress.split(':');
+      this.target = { host: host!, port: Number(port) };
+      return proxyAddress;
+    };
+  }
+
   bytesSent(): Buffer {
     return Buffer.concat(this.sent);
   }
