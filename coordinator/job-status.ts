@@ -15,6 +15,7 @@ export function jobStatusOf(job: JobController): JobStatus {
       round: r.round,
       state: r.state,
       participants: r.contributors,
+      expected: [...r.participants],
       absent: r.absent.map((a) => ({ siteId: a.siteId, reason: a.reason })),
       seconds: ((r.closedAt ?? Date.now()) - r.openedAt) / 1000,
       bytesUp: r.bytesUp,

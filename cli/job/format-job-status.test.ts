@@ -14,6 +14,7 @@ function roundStatus(round: number, overrides: Partial<RoundStatus> = {}): Round
     round,
     state: 'closed',
     participants: ['hospital-a', 'hospital-b'],
+    expected: ['hospital-a', 'hospital-b'],
     absent: [],
     seconds: 1.25,
     bytesUp: 4096,

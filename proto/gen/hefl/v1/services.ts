@@ -54,7 +54,21 @@ export interface Task {
     | { $case: "roundClosed"; value: RoundClosed }
     | { $case: "jobEnded"; value: JobEnded }
     | { $case: "manifest"; value: ManifestUpdate }
+    | { $case: "keyGrant"; value: KeyGrantRequest }
     | undefined;
+}
+
+/**
+ * Sent to a site that holds a running job's HE key: a site that joined later (or restarted
+ * and lost its session) accepted the job; seal the key to it, as the dealer did. The
+ * holder checks the signed decision and takes the newcomer's sealing key from its own copy
+ * of the signed manifest, never from this message.
+ */
+export interface KeyGrantRequest {
+  jobId: string;
+  siteId: string;
+  /** The newcomer's signed JobDecision (accept) for this job. */
+  decision: SignedEnvelope | undefined;
 }
 
 /**
@@ -152,6 +166,8 @@ export interface RoundStatus {
   reports: SignedEnvelope[];
   /** Sizes of the encrypted vectors each site sent (public metadata: names, counts, bytes). */
   sections: SectionHeader[];
+  /** Sites asked for an update this round (participants are those whose update was summed). */
+  expected: string[];
 }
 
 export interface JobStatus {
@@ -468,6 +484,9 @@ export const Task: MessageFns<Task> = {
       case "manifest":
         ManifestUpdate.encode(message.kind.value, writer.uint32(58).fork()).join();
         break;
+      case "keyGrant":
+        KeyGrantRequest.encode(message.kind.value, writer.uint32(66).fork()).join();
+        break;
     }
     return writer;
   },
@@ -541,6 +560,14 @@ export const Task: MessageFns<Task> = {
             message.kind = { $case: "manifest", value: ManifestUpdate.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.kind = { $case: "keyGrant", value: KeyGrantRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -581,6 +608,10 @@ export const Task: MessageFns<Task> = {
         ? { $case: "jobEnded", value: JobEnded.fromJSON(object.job_ended) }
         : isSet(object.manifest)
         ? { $case: "manifest", value: ManifestUpdate.fromJSON(object.manifest) }
+        : isSet(object.keyGrant)
+        ? { $case: "keyGrant", value: KeyGrantRequest.fromJSON(object.keyGrant) }
+        : isSet(object.key_grant)
+        ? { $case: "keyGrant", value: KeyGrantRequest.fromJSON(object.key_grant) }
         : undefined,
     };
   },
@@ -601,6 +632,8 @@ export const Task: MessageFns<Task> = {
       obj.jobEnded = JobEnded.toJSON(message.kind.value);
     } else if (message.kind?.$case === "manifest") {
       obj.manifest = ManifestUpdate.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "keyGrant") {
+      obj.keyGrant = KeyGrantRequest.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -653,7 +686,124 @@ export const Task: MessageFns<Task> = {
         }
         break;
       }
+      case "keyGrant": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "keyGrant", value: KeyGrantRequest.fromPartial(object.kind.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseKeyGrantRequest(): KeyGrantRequest {
+  return { jobId: "", siteId: "", decision: undefined };
+}
+
+export const KeyGrantRequest: MessageFns<KeyGrantRequest> = {
+  encode(message: KeyGrantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.siteId !== "") {
+      writer.uint32(18).string(message.siteId);
+    }
+    if (message.decision !== undefined) {
+      SignedEnvelope.encode(message.decision, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyGrantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyGrantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.siteId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.decision = SignedEnvelope.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyGrantRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      siteId: isSet(object.siteId)
+        ? globalThis.String(object.siteId)
+        : isSet(object.site_id)
+        ? globalThis.String(object.site_id)
+        : "",
+      decision: isSet(object.decision) ? SignedEnvelope.fromJSON(object.decision) : undefined,
+    };
+  },
+
+  toJSON(message: KeyGrantRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.siteId !== "") {
+      obj.siteId = message.siteId;
+    }
+    if (message.decision !== undefined) {
+      obj.decision = SignedEnvelope.toJSON(message.decision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<KeyGrantRequest>): KeyGrantRequest {
+    return KeyGrantRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KeyGrantRequest>): KeyGrantRequest {
+    const message = createBaseKeyGrantRequest();
+    message.jobId = object.jobId ?? "";
+    message.siteId = object.siteId ?? "";
+    message.decision = (object.decision !== undefined && object.decision !== null)
+      ? SignedEnvelope.fromPartial(object.decision)
+      : undefined;
     return message;
   },
 };
@@ -2061,6 +2211,7 @@ function createBaseRoundStatus(): RoundStatus {
     bytesDown: 0,
     reports: [],
     sections: [],
+    expected: [],
   };
 }
 
@@ -2092,6 +2243,9 @@ export const RoundStatus: MessageFns<RoundStatus> = {
     }
     for (const v of message.sections) {
       SectionHeader.encode(v!, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.expected) {
+      writer.uint32(82).string(v!);
     }
     return writer;
   },
@@ -2181,6 +2335,14 @@ export const RoundStatus: MessageFns<RoundStatus> = {
             message.sections.push(SectionHeader.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.expected.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2218,6 +2380,7 @@ export const RoundStatus: MessageFns<RoundStatus> = {
       sections: globalThis.Array.isArray(object?.sections)
         ? object.sections.map((e: any) => SectionHeader.fromJSON(e))
         : [],
+      expected: globalThis.Array.isArray(object?.expected) ? object.expected.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -2250,6 +2413,9 @@ export const RoundStatus: MessageFns<RoundStatus> = {
     if (message.sections?.length) {
       obj.sections = message.sections.map((e) => SectionHeader.toJSON(e));
     }
+    if (message.expected?.length) {
+      obj.expected = message.expected;
+    }
     return obj;
   },
 
@@ -2267,6 +2433,7 @@ export const RoundStatus: MessageFns<RoundStatus> = {
     message.bytesDown = object.bytesDown ?? 0;
     message.reports = object.reports?.map((e) => SignedEnvelope.fromPartial(e)) || [];
     message.sections = object.sections?.map((e) => SectionHeader.fromPartial(e)) || [];
+    message.expected = object.expected?.map((e) => e) || [];
     return message;
   },
 };
