@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { HeflError } from '../../common/errors/index.js';
 import { positiveInteger } from '../cli-options.js';
 import { FINAL_STATES, formatJobListLine, formatJobStatus, jobStatusView } from '../job/format-job-status.js';
-import { watchJob } from '../job/job-watch.js';
+import { watchDisplay, watchJob } from '../job/job-watch.js';
 import { readJobFile } from '../job/read-job-file.js';
 import { openResearcherSession, type ResearcherSession } from '../job/researcher-session.js';
 
@@ -70,15 +70,18 @@ export function registerJobCommands(program: Command): void {
     });
 
   withCommon(job.command('watch'))
-    .description('follow a job until it ends (one line per change); exit 0 completed, 1 failed or cancelled')
+    .description(
+      'follow a job until it ends: a live panel on a terminal, one line per change otherwise; exit 0 completed, 1 failed or cancelled',
+    )
     .argument('<id>', 'job id')
     .option('--interval <ms>', 'milliseconds between polls', positiveInteger('--interval', 60_000), 500)
-    .action(async (id: string, opts: CommonOptions & { interval: number }) => {
+    .option('--plain', 'one line per change even on a terminal')
+    .action(async (id: string, opts: CommonOptions & { interval: number; plain?: boolean }) => {
       const view = await withSession(opts, (s) =>
         watchJob({
           poll: async () =>
             jobStatusView(await s.call('job status', (c) => c.status(id)), s.sealingSecretKey, s.isSite),
-          write: (line) => process.stdout.write(`${line}\n`),
+          display: watchDisplay(process.stdout, opts.plain === true),
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           intervalMs: opts.interval,
           unreachableMs: 60_000,

@@ -7,6 +7,7 @@ import {
   jobStatusView,
   type RoundView,
   roundLabel,
+  siteProgress,
 } from './format-job-status.js';
 
 function roundStatus(round: number, overrides: Partial<RoundStatus> = {}): RoundStatus {
@@ -84,6 +85,37 @@ describe('jobStatusView', () => {
   });
 });
 
+describe('siteProgress', () => {
+  it('marks each site uploaded, waiting or not counted with the reason', () => {
+    const collecting = jobStatusView(
+      status({
+        roundStatus: [
+          roundStatus(1, {
+            state: 'collecting',
+            participants: ['hospital-b'],
+            expected: ['hospital-a', 'hospital-b', 'hospital-c'],
+            absent: [{ siteId: 'hospital-c', reason: 'update failed validation' }],
+          }),
+        ],
+      }),
+      new Uint8Array(32),
+      () => true,
+    ).rounds[0]!;
+
+    expect(siteProgress(collecting)).toEqual([
+      { siteId: 'hospital-a', state: 'waiting', reason: '' },
+      { siteId: 'hospital-b', state: 'uploaded', reason: '' },
+      { siteId: 'hospital-c', state: 'not counted', reason: 'update failed validation' },
+    ]);
+    // Once the round closed, a site that never sent its update was not counted.
+    expect(siteProgress({ ...collecting, state: 'closed', absent: [] })).toEqual([
+      { siteId: 'hospital-a', state: 'not counted', reason: '' },
+      { siteId: 'hospital-b', state: 'uploaded', reason: '' },
+      { siteId: 'hospital-c', state: 'not counted', reason: '' },
+    ]);
+  });
+});
+
 describe('formatJobStatus', () => {
   it('prints state, decisions, one line per round with absences, and the final metrics', () => {
     const rounds = jobStatusView(status({ state: 'completed' }), new Uint8Array(32), () => true).rounds.map(
@@ -105,6 +137,15 @@ describe('formatJobStatus', () => {
     expect(text).toContain('round 2/2 closed: 1 site (hospital-a)');
     expect(text).toContain(
       'final model: accuracy 0.712 (mean of sites; pooled 0.700), AUC 0.800, loss 0.550',
+    );
+  });
+
+  it('names the sites a collecting round still waits for', () => {
+    const v = jobStatusView(status(), new Uint8Array(32), () => true);
+
+    expect(v.rounds[2]!.expected).toEqual(['hospital-a', 'hospital-b']);
+    expect(formatJobStatus(v)).toContain(
+      'round 2/2 collecting: 1 site (hospital-a), 1.3 s, 4 KiB up, 8 KiB down\n  waiting for: hospital-b\n',
     );
   });
 

@@ -20,6 +20,9 @@ export interface RoundView {
   readonly phase: RoundPhase;
   /** collecting | aggregating | closed */
   readonly state: string;
+  /** Sites asked for an update this round. */
+  readonly expected: string[];
+  /** Sites whose update was accepted into the sum. */
   readonly participants: string[];
   readonly absent: { siteId: string; reason: string }[];
   readonly seconds: number;
@@ -63,6 +66,7 @@ export function jobStatusView(
       round: r.round,
       phase: phaseOf(r.round, status.rounds),
       state: r.state,
+      expected: [...r.expected],
       participants: [...r.participants],
       absent: r.absent.map((a) => ({ siteId: a.siteId, reason: a.reason })),
       seconds: r.seconds,
@@ -118,9 +122,40 @@ export function formatDecision(d: { siteId: string; accept: boolean; reason: str
 export function formatRound(r: RoundView, trainingRounds: number): string {
   const sites = r.participants.length === 1 ? '1 site' : `${r.participants.length} sites`;
   const who = r.participants.length > 0 ? ` (${r.participants.join(', ')})` : '';
-  const sizes = `${r.seconds.toFixed(1)} s, ${kib(r.bytesUp)} up, ${kib(r.bytesDown)} down`;
   const metrics = r.metrics ? `; ${formatMetrics(r.metrics)}` : '';
-  return `${roundLabel(r.round, trainingRounds)} ${r.state}: ${sites}${who}, ${sizes}${metrics}`;
+  return `${roundLabel(r.round, trainingRounds)} ${r.state}: ${sites}${who}, ${formatRoundCost(r)}${metrics}`;
+}
+
+/** `1.2 s, 14 KiB up, 28 KiB down`. */
+export function formatRoundCost(r: RoundView): string {
+  return `${r.seconds.toFixed(1)} s, ${kib(r.bytesUp)} up, ${kib(r.bytesDown)} down`;
+}
+
+export type SiteState = 'uploaded' | 'waiting' | 'not counted';
+
+export interface SiteProgress {
+  readonly siteId: string;
+  readonly state: SiteState;
+  /** Why a site was not counted, if the coordinator said. */
+  readonly reason: string;
+}
+
+/**
+ * Where each site the round concerns stands, in the coordinator's order. Sites outside
+ * `expected` are kept too: a coordinator older than that field names only participants and
+ * absences.
+ */
+export function siteProgress(r: RoundView): SiteProgress[] {
+  const reasons = new Map(r.absent.map((a) => [a.siteId, a.reason]));
+  const uploaded = new Set(r.participants);
+  const sites = new Set([...r.expected, ...r.participants, ...reasons.keys()]);
+  return [...sites].map((siteId): SiteProgress => {
+    if (uploaded.has(siteId)) return { siteId, state: 'uploaded', reason: '' };
+    const reason = reasons.get(siteId);
+    if (reason !== undefined || r.state === 'closed')
+      return { siteId, state: 'not counted', reason: reason ?? '' };
+    return { siteId, state: 'waiting', reason: '' };
+  });
 }
 
 export function formatAbsence(a: { siteId: string; reason: string }): string {
@@ -142,6 +177,8 @@ export function formatJobStatus(view: JobStatusView): string {
   );
   for (const r of view.rounds) {
     lines.push(formatRound(r, view.trainingRounds));
+    const waiting = siteProgress(r).filter((s) => s.state === 'waiting');
+    if (waiting.length > 0) lines.push(`  waiting for: ${waiting.map((s) => s.siteId).join(', ')}`);
     for (const a of r.absent) lines.push(`  ${formatAbsence(a)}`);
   }
   if (view.final) lines.push(`final model: ${formatMetrics(view.final)}`);

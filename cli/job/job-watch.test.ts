@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { HeflError } from '../../common/errors/index.js';
 import type { JobStatusView, RoundView } from './format-job-status.js';
-import { watchJob } from './job-watch.js';
+import { type WatchDisplay, watchDisplay, watchJob } from './job-watch.js';
 
 function round(n: number, state: string, participants: string[], extra: Partial<RoundView> = {}): RoundView {
   return {
     round: n,
     phase: n === 0 ? 'statistics' : n > 1 ? 'evaluation' : 'training',
     state,
+    expected: participants,
     participants,
     absent: [],
     seconds: 1,
@@ -126,5 +127,69 @@ describe('watchJob', () => {
     }).catch((e: unknown) => e);
 
     expect(HeflError.is(error, 'unavailable')).toBe(true);
+  });
+
+  it('drives a given display and ends it even when watching fails', async () => {
+    const events: string[] = [];
+    const display: WatchDisplay = {
+      show: (view) => events.push(`show ${view.state}`),
+      unreachable: (down) => events.push(down ? 'down' : 'up'),
+      end: () => events.push('end'),
+    };
+    const snapshots = [
+      snapshot('running', []),
+      new HeflError('unavailable', 'cannot reach the coordinator'),
+      snapshot('running', []),
+      new Error('boom'),
+    ];
+    let polls = 0;
+
+    const error = await watchJob({
+      poll: async () => {
+        const next = snapshots[polls++]!;
+        if (next instanceof Error) throw next;
+        return next;
+      },
+      display,
+      sleep: async () => {},
+      intervalMs: 10,
+      unreachableMs: 1000,
+    }).catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe('boom');
+    expect(events).toEqual(['show running', 'down', 'up', 'show running', 'end']);
+  });
+});
+
+describe('watchDisplay', () => {
+  function stream(isTTY: boolean) {
+    const writes: string[] = [];
+    return { writes, out: { isTTY, columns: 80, rows: 24, write: (text: string) => writes.push(text) } };
+  }
+
+  it('redraws a panel on a terminal', () => {
+    const { writes, out } = stream(true);
+    const display = watchDisplay(out, false);
+
+    display.show(snapshot('running', [round(0, 'collecting', ['a'], { expected: ['a', 'b'] })]));
+    display.show(snapshot('completed', [round(0, 'closed', ['a', 'b'])]));
+    display.end();
+
+    expect(writes).toHaveLength(2);
+    expect(writes[0]).toContain('  · b  waiting\n');
+    // The second frame climbs back over the first panel's five lines.
+    expect(writes[1]!.split('\n')[0]).toBe('\u001b[5A\r\u001b[Jjob job-1  completed');
+  });
+
+  it('writes plain lines to a pipe, or to a terminal when asked to', () => {
+    for (const [isTTY, plain] of [
+      [false, false],
+      [true, true],
+    ]) {
+      const { writes, out } = stream(isTTY!);
+      watchDisplay(out, plain!).show(snapshot('running', []));
+
+      expect(writes).toEqual(['job job-1 running\n', 'decision: a accepted\n']);
+    }
   });
 });
