@@ -24,7 +24,7 @@ import {
 } from '../proto/gen/hefl/v1/messages.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
-import { receiveKeys } from './key-ceremony.js';
+import { checkJoinRequest, receiveKeys, sealKeyBundle } from './key-ceremony.js';
 import { buildReleasePackage, type ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
 import { applyUpdateFilters, type UpdateFilter } from './privacy/update-filter.js';
@@ -131,7 +131,27 @@ export class JobSession {
     this.deps.log('key.received', { job: this.jobId, dealer });
   }
 
+  /**
+   * Seals this job's HE key to a site that accepted the running job later (or restarted
+   * and lost it), after checking its signed acceptance and taking its sealing key from the
+   * manifest. Returns the signed bundle for the coordinator to relay.
+   */
+  grantKeyTo(request: { siteId: string; decision: SignedEnvelope }): SignedEnvelope {
+    const cipher = this.requireCipher();
+    const site = checkJoinRequest(this.deps.federation, request, {
+      jobId: this.jobId,
+      jobHash: this.job.hash,
+    });
+    if (site.siteId === this.deps.keys.siteId)
+      throw new HeflError('invalid_argument', 'asked to grant the job key to this site itself');
+    return sealKeyBundle(this.deps.keys, cipher, { jobId: this.jobId, profileId: this.spec.he.profile }, [
+      site,
+    ]);
+  }
+
   async onRoundOpen(round: number): Promise<void> {
+    // A repeated open (replayed on reconnect) for a round whose update already has a receipt.
+    if (this.receipts.has(round)) return;
     const cipher = this.requireCipher();
     const last = totalRounds(this.spec) - 1;
     const sections: Section[] = [];
@@ -219,11 +239,12 @@ export class JobSession {
         error: (error as Error).message.slice(0, 200),
       });
     });
-    const observer =
-      !this.receipts.has(summary.round) && !summary.participants.includes(this.deps.keys.siteId);
+    // A site with a receipt must find its update in the round, and so must one the round
+    // lists after this session sent an update. Otherwise the site applies the aggregate as
+    // an observer: it was away or too late, or the round ran before it joined or restarted.
+    const listed = summary.participants.includes(this.deps.keys.siteId);
+    const observer = !this.receipts.has(summary.round) && (!this.sentDigests.has(summary.round) || !listed);
     try {
-      // A site with a receipt must find its update in the round; a site that had no update
-      // accepted in this round (away, or too late) applies the aggregate as an observer.
       if (observer) this.deps.log('round.observed', { job: this.jobId, round: summary.round });
       else this.checkInclusion(summary);
     } catch (error) {

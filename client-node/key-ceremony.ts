@@ -7,7 +7,7 @@ import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { openMessage, signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
-import { KeyBundle } from '../proto/gen/hefl/v1/messages.js';
+import { JobDecision, KeyBundle } from '../proto/gen/hefl/v1/messages.js';
 import type { FederationView, SiteKeys } from './site-keys.js';
 
 /**
@@ -21,6 +21,25 @@ export async function dealKeys(
   sites: readonly { siteId: string; sealingPublicKey: Uint8Array }[],
 ): Promise<{ cipher: SiteVectorCipher; bundle: SignedEnvelope }> {
   const cipher = await generateSiteCipher(job.profileId, job.quantizer);
+  try {
+    return { cipher, bundle: sealKeyBundle(keys, cipher, job, sites) };
+  } catch (error) {
+    cipher.delete();
+    throw error;
+  }
+}
+
+/**
+ * Seals the job's HE secret key (held in `cipher`) to each of `sites` and signs the
+ * bundle as this site. The dealer does this once for the accepting sites; a key holder
+ * does it again for a site that joins the running job later.
+ */
+export function sealKeyBundle(
+  keys: SiteKeys,
+  cipher: SiteVectorCipher,
+  job: { jobId: string; profileId: string },
+  sites: readonly { siteId: string; sealingPublicKey: Uint8Array }[],
+): SignedEnvelope {
   const secret = cipher.exportSecretKey();
   try {
     const sealed = sites.map(({ siteId, sealingPublicKey }) => {
@@ -29,7 +48,7 @@ export async function dealKeys(
       const box = sealTo(sealingPublicKey, keys.sealingSecretKey, secret);
       return { siteId, nonce: Buffer.from(box.nonce), ciphertext: Buffer.from(box.ciphertext) };
     });
-    const bundle = signMessage(
+    return signMessage(
       SigningContext.keyBundle,
       KeyBundle,
       {
@@ -42,13 +61,44 @@ export async function dealKeys(
       },
       keys.signingSecretKey,
     );
-    return { cipher, bundle };
-  } catch (error) {
-    cipher.delete();
-    throw error;
   } finally {
     secret.fill(0);
   }
+}
+
+/**
+ * A key holder's check before sealing the job's key to a site that asks to join: the
+ * request carries that site's signed acceptance of exactly this job, and the sealing key
+ * comes from this site's own copy of the signed manifest (a current site member), never
+ * from the coordinator.
+ */
+export function checkJoinRequest(
+  federation: FederationView,
+  request: { siteId: string; decision: SignedEnvelope },
+  job: { jobId: string; jobHash: string },
+): { siteId: string; sealingPublicKey: Uint8Array } {
+  const { message: decision, signer } = openMessage(
+    SigningContext.jobDecision,
+    JobDecision,
+    request.decision,
+    (pk) => federation.memberBySigningKey(pk)?.role === 'site',
+  );
+  const member = federation.memberBySigningKey(signer)!;
+  if (
+    member.id !== request.siteId ||
+    decision.siteId !== member.id ||
+    decision.jobId !== job.jobId ||
+    decision.jobHash !== job.jobHash ||
+    !decision.accept
+  ) {
+    throw new HeflError(
+      'integrity',
+      `the join request for ${request.siteId} is not its acceptance of this job`,
+    );
+  }
+  const sealingPublicKey = federation.siteSealingKey(member.id);
+  if (!sealingPublicKey) throw new HeflError('permission_denied', `${member.id} is not a current site`);
+  return { siteId: member.id, sealingPublicKey };
 }
 
 /**

@@ -1,16 +1,10 @@
+import type { SiteAuditAction } from '../common/audit/audit-entry.js';
 import { verifyAuditHead } from '../common/audit/audit-head.js';
 import type { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { keyId } from '../common/crypto/index.js';
 import { nativeVerifier } from '../common/crypto/native-ed25519.js';
 
-export type SiteAuditAction =
-  | 'site.accepted'
-  | 'site.declined'
-  | 'site.sent'
-  | 'site.receipt'
-  | 'site.proof-verified'
-  | 'site.proof-failed'
-  | 'site.head-seen';
+export type { SiteAuditAction };
 
 /**
  * The site's own record of what it did and what it was told — decisions and their

@@ -12,7 +12,12 @@ import type { FederationView } from './site-keys.js';
 export class SiteFederation implements FederationView {
   readonly coordinatorSigningKey: Uint8Array;
   private manifest: FederationManifest;
-  private members: { id: string; role: 'site' | 'researcher' | 'auditor'; key: Uint8Array }[] = [];
+  private members: {
+    id: string;
+    role: 'site' | 'researcher' | 'auditor';
+    key: Uint8Array;
+    sealingKey: Uint8Array;
+  }[] = [];
 
   constructor(coordinatorSigningKey: Uint8Array, manifest: FederationManifest) {
     this.coordinatorSigningKey = coordinatorSigningKey;
@@ -23,6 +28,10 @@ export class SiteFederation implements FederationView {
   memberBySigningKey(publicKey: Uint8Array) {
     const member = this.members.find((m) => bytesEqual(m.key, publicKey));
     return member ? { id: member.id, role: member.role } : undefined;
+  }
+
+  siteSealingKey(siteId: string): Uint8Array | undefined {
+    return this.members.find((m) => m.id === siteId && m.role === 'site')?.sealingKey;
   }
 
   /** Applies a signed manifest from the coordinator; returns false if it is older than ours. */
@@ -40,6 +49,11 @@ export class SiteFederation implements FederationView {
   private index(): void {
     this.members = this.manifest.members
       .filter((m) => m.revokedAt === undefined)
-      .map((m) => ({ id: m.id, role: m.role, key: fromHex(m.signingPublicKey) }));
+      .map((m) => ({
+        id: m.id,
+        role: m.role,
+        key: fromHex(m.signingPublicKey),
+        sealingKey: fromHex(m.sealingPublicKey),
+      }));
   }
 }

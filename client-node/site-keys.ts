@@ -17,6 +17,8 @@ export interface FederationView {
   memberBySigningKey(
     publicKey: Uint8Array,
   ): { id: string; role: 'site' | 'researcher' | 'auditor' } | undefined;
+  /** A current (not revoked) site's X25519 key from the signed manifest; undefined for anyone else. */
+  siteSealingKey(siteId: string): Uint8Array | undefined;
   /** Applies a newer signed manifest from the coordinator; false if it is older. Throws if badly signed. */
   update?(signedManifestJson: Uint8Array): boolean;
 }

@@ -5,7 +5,7 @@ import { openMessage, signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
 import type { Clock } from '../common/time/clock.js';
 import { JobDecision, JobSubmission, SiteHello } from '../proto/gen/hefl/v1/messages.js';
-import type { JobOffer, KeyCeremony, Task } from '../proto/gen/hefl/v1/services.js';
+import type { JobOffer, KeyCeremony, KeyGrantRequest, Task } from '../proto/gen/hefl/v1/services.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { JobSession } from './job-session.js';
 import { dealKeys } from './key-ceremony.js';
@@ -75,6 +75,7 @@ export class SiteNode {
         nonce: randomBytes(16),
         sentAtMs: this.deps.clock.now(),
         sealingPublicKey: Buffer.from(keys.sealingPublicKey),
+        activeJobs: [...this.sessions.keys()],
       },
       keys.signingSecretKey,
     );
@@ -123,6 +124,8 @@ export class SiteNode {
           return this.session(jobId)?.onRoundClosed(required(kind.value.summary));
         case 'jobEnded':
           return this.onJobEnded(kind.value.jobId, kind.value.state, kind.value.reason);
+        case 'keyGrant':
+          return this.onKeyGrant(kind.value);
       }
     };
     const key = jobId;
@@ -152,11 +155,15 @@ export class SiteNode {
       if (job.hash !== offer.jobHash)
         throw new HeflError('integrity', 'offered job hash does not match the researcher’s spec');
       const { policy } = this;
+      // A site that restarted and is rejoining a job it accepted before already reserved
+      // that job's epsilon: judge the job as if it had not, and never charge it twice.
+      const ledger = policy.budget.current();
+      const reservedBefore = ledger.spent.find((s) => s.jobHash === job.hash)?.epsilon ?? 0;
       const evaluation = evaluateJob({
         policy: policy.policy,
         spec: job.spec,
         jobHash: job.hash,
-        budget: policy.budget.current(),
+        budget: { ...ledger, spent: ledger.spent.filter((s) => s.jobHash !== job.hash) },
         approvals: await policy.approvals.approved(),
         sitesExpected: job.spec.minSites,
       });
@@ -190,7 +197,8 @@ export class SiteNode {
       });
       if (evaluation.epsilonThisJob > 0) {
         // The whole job's epsilon is reserved up front: concurrent jobs cannot over-commit the budget.
-        const after = await policy.budget.spend(job.hash, evaluation.epsilonThisJob);
+        const owed = evaluation.epsilonThisJob - reservedBefore;
+        const after = owed > 0 ? await policy.budget.spend(job.hash, owed) : ledger;
         privacy = {
           epsilon: evaluation.epsilonThisJob,
           delta: job.spec.dp?.delta ?? 0,
@@ -223,8 +231,26 @@ export class SiteNode {
       jobHash: offer.jobHash,
       reason,
     });
-    await client.decide(decision);
+    try {
+      await client.decide(decision);
+    } catch (error) {
+      // Refused (e.g. a running job that already has maxSites): this site is not in the job.
+      this.sessions.get(offer.jobId)?.close();
+      this.sessions.delete(offer.jobId);
+      throw error;
+    }
     this.deps.log(accept ? 'job.accepted' : 'job.declined', { job: offer.jobId, reason });
+  }
+
+  /** Seals a running job's key to a site that joined later, if this site holds the key. */
+  private async onKeyGrant(request: KeyGrantRequest): Promise<void> {
+    const session = this.session(request.jobId);
+    if (!session)
+      throw new HeflError('failed_precondition', `asked to grant the key of unknown job ${request.jobId}`);
+    const bundle = session.grantKeyTo({ siteId: request.siteId, decision: required(request.decision) });
+    await this.deps.client.postKeyBundle(bundle);
+    this.deps.audit.record('site.key-granted', { jobId: request.jobId, to: request.siteId });
+    this.deps.log('key.granted', { job: request.jobId, to: request.siteId });
   }
 
   private async onKeyCeremony(ceremony: KeyCeremony): Promise<void> {

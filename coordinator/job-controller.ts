@@ -21,6 +21,7 @@ import type { AuditSink } from './audit-sink.js';
 import type { BlobStore } from './blob-store.js';
 import type { CoordinatorKeys } from './coordinator-keys.js';
 import type { JobStore, StoredJobGraph, StoredRound } from './job-store.js';
+import { KeyGrants } from './key-grants.js';
 import type { MemberDirectory } from './member-directory.js';
 import { type AcceptedUpload, RoundRecord } from './round-record.js';
 import type { TaskHub } from './task-hub.js';
@@ -59,6 +60,12 @@ export class JobController {
   accepted: string[] = [];
   dealer: string | undefined;
   keyBundle: SignedEnvelope | undefined;
+  /** Who can open the job's HE key: the dealer's bundle, plus copies sealed later to joining sites. */
+  private readonly keyGrants = new KeyGrants();
+  /** The key holder asked to seal the key to each waiting site (asked again if it goes away). */
+  private readonly grantAskedOf = new Map<string, string>();
+  /** Connected sites known to run this job now (said so in their hello, or reported a round since). */
+  private readonly runningAt = new Set<string>();
   readonly rounds: RoundRecord[] = [];
   private readonly releases = new Map<string, SignedEnvelope>();
   private timer: { cancel(): void } | undefined;
@@ -95,14 +102,31 @@ export class JobController {
     this.timer = this.deps.clock.schedule(this.spec.recruitSeconds * 1000, () => this.endRecruiting());
   }
 
-  /** Brings a (re)connecting site up to date with what it missed. */
-  onSiteConnected(siteId: string): void {
+  /**
+   * Brings a (re)connecting site up to date with what it missed. `activeJobs` are the jobs
+   * the site says it runs: an accepted site without this one restarted and lost it.
+   */
+  onSiteConnected(siteId: string, activeJobs: ReadonlySet<string>): void {
     const { hub } = this.deps;
     if (this.state === 'recruiting' && !this.decisions.has(siteId)) this.offer(siteId);
+    if (this.state === 'running') {
+      if (activeJobs.has(this.id)) this.runningAt.add(siteId);
+      else this.runningAt.delete(siteId);
+      this.askForPendingGrants();
+      // A site that never answered (away while recruiting, or admitted since) may join the
+      // running job; an accepted site that no longer runs it (it restarted) may rejoin.
+      const lostIt = this.accepted.includes(siteId) && !activeJobs.has(this.id);
+      if (!this.decisions.has(siteId) || lostIt) {
+        this.offer(siteId);
+        return;
+      }
+    }
     if (!this.accepted.includes(siteId)) return;
     if (this.state === 'keying' && siteId === this.dealer && !this.keyBundle) this.sendKeyCeremony();
     if (this.state !== 'running') return;
-    if (this.keyBundle) hub.send(siteId, this.keyBundleTask(this.keyBundle));
+    const bundle = this.keyGrants.bundleFor(siteId);
+    if (!bundle) return; // waiting for a key holder: the catch-up follows the grant
+    hub.send(siteId, this.keyBundleTask(bundle));
     // Every closed round this site has not reported, in order: a site that was away catches
     // up by applying the aggregates it missed (it holds the key and the previous model).
     for (const closed of this.rounds) {
@@ -116,17 +140,23 @@ export class JobController {
     }
   }
 
-  decide(siteId: string, decision: JobDecision): void {
+  /**
+   * A site's signed answer to the job offer. While recruiting it counts towards the
+   * accepted sites; once the job runs, an acceptance is a request to join (or, from an
+   * accepted site that restarted, to rejoin) the running job.
+   */
+  decide(siteId: string, decision: JobDecision, envelope: SignedEnvelope): void {
+    if (this.state === 'running') {
+      this.checkJobHash(decision);
+      this.join(siteId, decision, envelope);
+      return;
+    }
     if (this.state !== 'recruiting') {
       throw new HeflError('failed_precondition', `job ${this.id} is no longer recruiting`, {
         publicDetail: 'recruiting is over',
       });
     }
-    if (decision.jobHash !== this.job.hash) {
-      throw new HeflError('invalid_argument', 'decision names another job hash', {
-        publicDetail: 'job hash mismatch',
-      });
-    }
+    this.checkJobHash(decision);
     if (this.decisions.has(siteId)) return;
     this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason });
     this.deps.store.saveDecision(this.id, siteId, decision.accept, decision.reason);
@@ -139,7 +169,145 @@ export class JobController {
     if (undecided.length === 0) this.endRecruiting();
   }
 
+  private checkJobHash(decision: JobDecision): void {
+    if (decision.jobHash !== this.job.hash) {
+      throw new HeflError('invalid_argument', 'decision names another job hash', {
+        publicDetail: 'job hash mismatch',
+      });
+    }
+  }
+
+  /**
+   * A site accepts the running job: it is added to the accepted sites (up to maxSites, the
+   * bound the HE encoding was sized for), gets the key sealed to it — the dealer's copy if
+   * there is one, else a key holder seals one — then every closed round to apply as an
+   * observer, and takes part from the round after it catches up.
+   */
+  private join(siteId: string, decision: JobDecision, envelope: SignedEnvelope): void {
+    const rejoining = this.accepted.includes(siteId);
+    if (!decision.accept) {
+      if (rejoining || this.decisions.has(siteId)) return;
+      this.decisions.set(siteId, { accept: false, reason: decision.reason });
+      this.deps.store.saveDecision(this.id, siteId, false, decision.reason);
+      this.deps.audit.append({
+        actor: siteId,
+        action: 'job.declined',
+        details: { jobId: this.id, jobHash: this.job.hash, reason: decision.reason },
+      });
+      return;
+    }
+    if (!rejoining) {
+      if (this.accepted.length >= this.spec.maxSites) {
+        throw new HeflError('failed_precondition', `job ${this.id} already has maxSites sites`, {
+          publicDetail: `the job already has its maximum of ${this.spec.maxSites} sites (maxSites)`,
+        });
+      }
+      this.decisions.set(siteId, { accept: true, reason: decision.reason });
+      this.deps.store.saveDecision(this.id, siteId, true, decision.reason);
+      this.accepted = [...this.accepted, siteId].sort();
+      this.persistJob();
+    }
+    this.deps.audit.append({
+      actor: siteId,
+      action: rejoining ? 'job.rejoined' : 'job.joined',
+      details: { jobId: this.id, jobHash: this.job.hash, round: this.currentRound?.round ?? 0 },
+    });
+    this.runningAt.delete(siteId);
+    if (this.keyGrants.bundleFor(siteId)) {
+      this.catchUp(siteId);
+      return;
+    }
+    this.deps.store.saveKeyGrant(this.id, this.keyGrants.request(siteId, envelope));
+    this.grantAskedOf.delete(siteId);
+    this.askForPendingGrants();
+  }
+
+  /**
+   * Sends a (re)joining site the key sealed to it, then every closed round in order (it
+   * applies them as an observer and reports the model hash); the report of the latest one
+   * readmits it (see readmitIfCaughtUp). With no round closed yet it joins the current one.
+   */
+  private catchUp(siteId: string): void {
+    const bundle = this.keyGrants.bundleFor(siteId);
+    if (!bundle) return;
+    const { hub } = this.deps;
+    hub.send(siteId, this.keyBundleTask(bundle));
+    const closed = this.rounds.filter((r) => r.state === 'closed' && r.summary);
+    for (const round of closed) hub.send(siteId, this.roundClosedTask(round, round.summary!));
+    if (closed.length === 0) this.admitToCurrentRound(siteId);
+  }
+
+  /** Sites known to hold the key now: they applied the latest closed round, or sent an update since. */
+  private keyHolders(): string[] {
+    const waiting = new Set(this.keyGrants.pending().map((g) => g.siteId));
+    const lastClosed = this.rounds.findLast((r) => r.state === 'closed');
+    const holders = new Set([
+      ...(lastClosed?.reports.keys() ?? []),
+      ...(this.currentRound?.uploads.keys() ?? []),
+    ]);
+    if (holders.size === 0 && this.dealer) holders.add(this.dealer);
+    return [...holders].filter((s) => !waiting.has(s) && this.keyGrants.bundleFor(s)).sort();
+  }
+
+  /** Asks a connected key holder to seal the key to each waiting site (again if the one asked went away). */
+  private askForPendingGrants(): void {
+    const pending = this.keyGrants.pending();
+    if (pending.length === 0) return;
+    const { hub } = this.deps;
+    const holder = this.keyHolders().find((s) => hub.isConnected(s) && this.runningAt.has(s));
+    if (!holder) return; // asked again when a holder connects or reports
+    for (const grant of pending) {
+      const asked = this.grantAskedOf.get(grant.siteId);
+      if (asked && hub.isConnected(asked) && this.runningAt.has(asked)) continue;
+      this.grantAskedOf.set(grant.siteId, holder);
+      hub.send(holder, {
+        kind: {
+          $case: 'keyGrant',
+          value: { jobId: this.id, siteId: grant.siteId, decision: grant.decision },
+        },
+      });
+    }
+  }
+
+  /** A key holder's bundle sealing the job's key to one waiting site. */
+  private acceptKeyGrant(siteId: string, bundle: KeyBundle, envelope: SignedEnvelope): void {
+    if (!this.accepted.includes(siteId) || !this.keyGrants.bundleFor(siteId)) {
+      throw new HeflError('permission_denied', `${siteId} does not hold the key of ${this.id}`, {
+        publicDetail: 'only a site holding the job key can seal it to another',
+      });
+    }
+    const to = bundle.sealed.map((s) => s.siteId);
+    if (
+      bundle.jobId !== this.id ||
+      bundle.profileId !== this.spec.he.profile ||
+      to.length !== 1 ||
+      to[0] === siteId
+    ) {
+      throw new HeflError('invalid_argument', 'a key grant must seal the job key to exactly one other site', {
+        publicDetail: 'a key grant seals the job key to exactly one waiting site',
+      });
+    }
+    const grant = this.keyGrants.grant(to[0]!, envelope, siteId);
+    this.deps.store.saveKeyGrant(this.id, grant);
+    this.grantAskedOf.delete(grant.siteId);
+    this.deps.audit.append({
+      actor: siteId,
+      action: 'key.granted',
+      details: {
+        jobId: this.id,
+        by: siteId,
+        to: grant.siteId,
+        bundleDigest: toHex(sha256(envelope.payload)),
+      },
+    });
+    this.catchUp(grant.siteId);
+  }
+
   postKeyBundle(siteId: string, bundle: KeyBundle, envelope: SignedEnvelope): void {
+    if (this.state === 'running') {
+      this.acceptKeyGrant(siteId, bundle, envelope);
+      return;
+    }
     if (this.state !== 'keying' || siteId !== this.dealer) {
       throw new HeflError('permission_denied', `${siteId} is not this job's dealer`, {
         publicDetail: 'not the dealer',
@@ -156,6 +324,7 @@ export class JobController {
       });
     }
     this.keyBundle = envelope;
+    this.keyGrants.setDealerBundle(envelope);
     this.timer?.cancel();
     this.deps.audit.append({
       actor: siteId,
@@ -296,16 +465,25 @@ export class JobController {
         publicDetail: 'nothing to report for that round',
       });
     }
-    if (round.reports.has(siteId)) return;
-    round.reports.set(siteId, { modelHash: report.modelHash, envelope });
-    this.deps.store.saveReport(this.id, round.round, siteId, report.modelHash, envelope);
-    this.deps.audit.append({
-      actor: siteId,
-      action: 'round.reported',
-      details: { jobId: this.id, round: round.round, modelHash: report.modelHash },
-    });
-    if (round === this.currentRound && round.allReported()) this.afterReports(round);
-    else this.readmitIfCaughtUp(siteId, round, report.modelHash);
+    this.runningAt.add(siteId);
+    // Repeated for a round already reported (a site that restarted and caught up again):
+    // kept as first reported, but it may still readmit the site.
+    if (!round.reports.has(siteId)) {
+      round.reports.set(siteId, { modelHash: report.modelHash, envelope });
+      this.deps.store.saveReport(this.id, round.round, siteId, report.modelHash, envelope);
+      this.deps.audit.append({
+        actor: siteId,
+        action: 'round.reported',
+        details: { jobId: this.id, round: round.round, modelHash: report.modelHash },
+      });
+      if (round === this.currentRound && round.allReported()) {
+        this.afterReports(round);
+        this.askForPendingGrants();
+        return;
+      }
+    }
+    this.readmitIfCaughtUp(siteId, round, report.modelHash);
+    this.askForPendingGrants();
   }
 
   /**
@@ -315,17 +493,30 @@ export class JobController {
   private readmitIfCaughtUp(siteId: string, reported: RoundRecord, modelHash: string): void {
     const current = this.currentRound;
     if (current?.state !== 'collecting' || current.round !== reported.round + 1) return;
-    if (current.participants.includes(siteId)) return;
     const agreed = [...reported.reports.entries()].find(([site]) => site !== siteId)?.[1].modelHash;
     if (agreed !== modelHash) return;
-    current.addParticipant(siteId);
-    this.persistRound(current);
-    this.deps.audit.append({
-      actor: 'coordinator',
-      action: 'round.opened',
-      details: { jobId: this.id, round: current.round, participants: current.participants, rejoined: siteId },
-    });
-    this.deps.hub.send(siteId, this.roundOpenTask(current));
+    this.admitToCurrentRound(siteId);
+  }
+
+  /** Adds a site to the round being collected (audited) and sends it the round, unless it sent its update. */
+  private admitToCurrentRound(siteId: string): void {
+    const current = this.currentRound;
+    if (current?.state !== 'collecting') return;
+    if (!current.participants.includes(siteId)) {
+      current.addParticipant(siteId);
+      this.persistRound(current);
+      this.deps.audit.append({
+        actor: 'coordinator',
+        action: 'round.opened',
+        details: {
+          jobId: this.id,
+          round: current.round,
+          participants: current.participants,
+          rejoined: siteId,
+        },
+      });
+    }
+    if (!current.uploads.has(siteId)) this.deps.hub.send(siteId, this.roundOpenTask(current));
   }
 
   cancel(by: string, reason: string): void {
@@ -361,6 +552,8 @@ export class JobController {
     for (const site of stored.offeredTo) controller.offeredTo.add(site);
     controller.dealer = stored.dealer;
     controller.keyBundle = stored.keyBundle;
+    if (stored.keyBundle) controller.keyGrants.setDealerBundle(stored.keyBundle);
+    controller.keyGrants.load(graph.keyGrants);
     for (const d of graph.decisions)
       controller.decisions.set(d.siteId, { accept: d.accept, reason: d.reason });
     for (const r of graph.rounds) {
@@ -765,21 +958,41 @@ export class JobController {
     round.timer = this.deps.clock.schedule(this.spec.roundDeadlineSeconds * 1000, () =>
       this.onDeadline(round),
     );
-    for (const site of this.accepted) this.deps.hub.send(site, this.roundClosedTask(round, round.summary));
+    // Sites still waiting for their copy of the key get every closed round with their catch-up.
+    for (const site of this.accepted) {
+      if (this.keyGrants.bundleFor(site))
+        this.deps.hub.send(site, this.roundClosedTask(round, round.summary));
+    }
   }
 
   private afterReports(round: RoundRecord): void {
     if (this.isFinished()) return;
     round.timer?.cancel();
+    // The sites whose updates were summed must agree on the new model. A site that only
+    // caught up (an observer) and got another model is left out, not allowed to fail the job.
+    const contributed = round.contributors.filter((s) => round.reports.has(s));
+    const judges = contributed.length > 0 ? contributed : [...round.reports.keys()];
     const hashes = new Map<string, string[]>();
-    for (const [site, r] of round.reports)
-      hashes.set(r.modelHash, [...(hashes.get(r.modelHash) ?? []), site]);
+    for (const site of judges) {
+      const hash = round.reports.get(site)!.modelHash;
+      hashes.set(hash, [...(hashes.get(hash) ?? []), site]);
+    }
     if (hashes.size > 1) {
       const detail = [...hashes].map(([h, sites]) => `${sites.join(',')}=${h.slice(0, 12)}`).join(' vs ');
       this.finish('failed', `round ${round.round}: sites disagree on the global model (${detail})`);
       return;
     }
-    const next = [...round.reports.keys()].sort();
+    const agreed = [...hashes.keys()][0];
+    const next = [...round.reports]
+      .filter(([, r]) => r.modelHash === agreed)
+      .map(([site]) => site)
+      .sort();
+    const diverged = [...round.reports.keys()].filter((s) => !next.includes(s));
+    if (diverged.length > 0) {
+      for (const siteId of diverged)
+        round.absent.push({ siteId, reason: 'caught up to a different model hash; left out' });
+      this.persistRound(round);
+    }
     if (round.round + 1 >= totalRounds(this.spec)) {
       this.finish('completed', '');
       return;

@@ -71,7 +71,8 @@ export class JobRegistry {
     return [...this.jobs.values()];
   }
 
-  onSiteConnected(siteId: string): void {
-    for (const job of this.jobs.values()) if (!job.isFinished()) job.onSiteConnected(siteId);
+  /** `activeJobs`: the jobs the site says it is running (from its signed hello). */
+  onSiteConnected(siteId: string, activeJobs: ReadonlySet<string>): void {
+    for (const job of this.jobs.values()) if (!job.isFinished()) job.onSiteConnected(siteId, activeJobs);
   }
 }

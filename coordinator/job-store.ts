@@ -1,4 +1,5 @@
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import type { KeyGrant } from './key-grants.js';
 
 /** A job's own fields as persisted (everything else hangs off it by job id). */
 export interface StoredJob {
@@ -47,6 +48,7 @@ export interface StoredJobGraph {
   readonly uploads: readonly StoredUpload[];
   readonly reports: readonly { round: number; siteId: string; modelHash: string; envelope: SignedEnvelope }[];
   readonly releases: readonly { siteId: string; envelope: SignedEnvelope }[];
+  readonly keyGrants: readonly KeyGrant[];
 }
 
 /**
@@ -62,6 +64,8 @@ export interface JobStore {
   saveUpload(jobId: string, upload: StoredUpload): void;
   saveReport(jobId: string, round: number, siteId: string, modelHash: string, envelope: SignedEnvelope): void;
   saveRelease(jobId: string, siteId: string, envelope: SignedEnvelope): void;
+  /** A late joiner's key request, or the bundle a holder sealed to it. */
+  saveKeyGrant(jobId: string, grant: KeyGrant): void;
   loadAll(): StoredJobGraph[];
   close(): void;
 }
@@ -74,6 +78,7 @@ export class MemoryJobStore implements JobStore {
   saveUpload(): void {}
   saveReport(): void {}
   saveRelease(): void {}
+  saveKeyGrant(): void {}
   loadAll(): StoredJobGraph[] {
     return [];
   }

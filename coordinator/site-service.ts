@@ -86,7 +86,7 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
         call.on('cancelled', detach);
         call.on('close', detach);
         call.on('error', detach);
-        jobs.onSiteConnected(member.id);
+        jobs.onSiteConnected(member.id, new Set(hello.activeJobs));
       } catch (error) {
         // emit, not destroy: grpc-js sends the status only this way, so the site sees why
         call.emit('error', toServiceError(error));
@@ -99,7 +99,7 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
         throw new HeflError('permission_denied', 'decision names another site', {
           publicDetail: 'site id does not match the signing key',
         });
-      jobs.get(message.jobId).decide(member.id, message);
+      jobs.get(message.jobId).decide(member.id, message, envelope);
       return 'decision recorded';
     }),
 

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import type { JobStore, StoredJob, StoredJobGraph, StoredRound, StoredUpload } from './job-store.js';
+import type { KeyGrant } from './key-grants.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -29,6 +30,10 @@ CREATE TABLE IF NOT EXISTS reports (
 );
 CREATE TABLE IF NOT EXISTS releases (
   job_id TEXT NOT NULL, site_id TEXT NOT NULL, envelope BLOB NOT NULL, PRIMARY KEY (job_id, site_id)
+);
+CREATE TABLE IF NOT EXISTS key_grants (
+  job_id TEXT NOT NULL, site_id TEXT NOT NULL, decision BLOB NOT NULL, bundle BLOB, granted_by TEXT,
+  PRIMARY KEY (job_id, site_id)
 );
 `;
 
@@ -130,6 +135,20 @@ export class SqliteJobStore implements JobStore {
     this.db
       .prepare('INSERT OR REPLACE INTO releases (job_id, site_id, envelope) VALUES (?, ?, ?)')
       .run(jobId, siteId, enc(envelope));
+  }
+
+  saveKeyGrant(jobId: string, grant: KeyGrant): void {
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO key_grants (job_id, site_id, decision, bundle, granted_by) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(
+        jobId,
+        grant.siteId,
+        enc(grant.decision),
+        grant.bundle ? enc(grant.bundle) : null,
+        grant.grantedBy ?? null,
+      );
   }
 
   loadAll(): StoredJobGraph[] {
@@ -239,6 +258,19 @@ export class SqliteJobStore implements JobStore {
       ).map((r) => ({
         siteId: r.site_id,
         envelope: dec(r.envelope),
+      })),
+      keyGrants: (
+        this.db.prepare('SELECT * FROM key_grants WHERE job_id = ?').all(j.id) as {
+          site_id: string;
+          decision: Buffer;
+          bundle: Buffer | null;
+          granted_by: string | null;
+        }[]
+      ).map((g) => ({
+        siteId: g.site_id,
+        decision: dec(g.decision),
+        bundle: g.bundle ? dec(g.bundle) : undefined,
+        grantedBy: g.granted_by ?? undefined,
       })),
     }));
   }

@@ -10,7 +10,7 @@ import { provisionFederation } from '../cli/simulate/provision-federation.js';
 import { generateSyntheticHospitals } from '../client-node/data/index.js';
 import { bytesEqual, fromHex } from '../common/crypto/index.js';
 import { channelCredentials, loadMemberIdentity } from '../common/identity/index.js';
-import { parseJobSpec } from '../common/job/job-spec.js';
+import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const SITES = ['site-a', 'site-b', 'site-c'];
@@ -70,11 +70,9 @@ async function runJob(
       sealingPublicKey: identity.sealingKey.publicKey,
       sealingSecretKey: identity.sealingKey.secretKey,
     });
-    const spec = parseJobSpec({
-      model: { kind: 'logreg' },
+    const spec = syntheticLogregJob({
       rounds: 4,
       minSites: 3,
-      data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
       recruitSeconds: 20,
       roundDeadlineSeconds: 60,
       seed: 5,

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticHospitals } from '../client-node/data/index.js';
-import { parseJobSpec } from '../common/job/job-spec.js';
 import {
   finalModels,
   startTestFederation,
@@ -12,6 +11,7 @@ import {
   waitForSites,
 } from '../experiments/harness/local-federation.js';
 import { RecordingProxy } from './support/recording-proxy.js';
+import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
 
 /** Distinctive values planted in site 0's records; none may ever leave the site. */
 const CANARY_NUMBERS = {
@@ -88,12 +88,9 @@ describe('data never leaves a site', () => {
   });
 
   it('a whole encrypted job sends no record value, row or plaintext weight from the site', async () => {
-    const job = parseJobSpec({
-      model: { kind: 'logreg' },
+    const job = syntheticLogregJob({
       rounds: 2,
       minSites: 3,
-      data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
-      recruitSeconds: 10,
       roundDeadlineSeconds: 30,
     });
     const { jobId } = await fed.researcher.submit(job);

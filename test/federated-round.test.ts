@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJobOutcome } from '../cli/researcher/job-outcome.js';
-import { parseJobSpec } from '../common/job/job-spec.js';
 import {
   startTestFederation,
   type TestFederation,
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
+import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
 
 describe('a 3-site encrypted federation over real gRPC (one process)', () => {
   let fed: TestFederation;
@@ -19,13 +19,10 @@ describe('a 3-site encrypted federation over real gRPC (one process)', () => {
   });
 
   it('runs a FedAvg job under HE to completion and every site agrees on every model', async () => {
-    const job = parseJobSpec({
-      model: { kind: 'logreg' },
+    const job = syntheticLogregJob({
       rounds: 3,
       minSites: 3,
-      data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
       local: { epochs: 2, batchSize: 32, learningRate: 0.1 },
-      recruitSeconds: 10,
       roundDeadlineSeconds: 30,
     });
     const { jobId } = await fed.researcher.submit(job);

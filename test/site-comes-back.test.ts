@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJobSpec } from '../common/job/job-spec.js';
 import {
   finalModels,
   startTestFederation,
@@ -9,6 +8,7 @@ import {
 } from '../experiments/harness/local-federation.js';
 import { RecordingProxy } from './support/recording-proxy.js';
 import { slowTrainer } from './support/slow-trainer.js';
+import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
 
 describe('a site whose network drops for longer than a round, then comes back', () => {
   const proxy = new RecordingProxy();
@@ -30,12 +30,9 @@ describe('a site whose network drops for longer than a round, then comes back', 
   });
 
   it('is counted absent with the reason, catches up on what it missed, takes part again, and ends with the same model', async () => {
-    const job = parseJobSpec({
-      model: { kind: 'logreg' },
+    const job = syntheticLogregJob({
       rounds: 12,
       minSites: 2,
-      data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
-      recruitSeconds: 10,
       roundDeadlineSeconds: 2,
     });
     const { jobId } = await fed.researcher.submit(job);

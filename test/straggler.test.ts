@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJobSpec } from '../common/job/job-spec.js';
 import {
   finalModels,
   startTestFederation,
@@ -8,6 +7,7 @@ import {
   waitForSites,
 } from '../experiments/harness/local-federation.js';
 import { slowTrainer } from './support/slow-trainer.js';
+import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
 
 describe('a site slower than the round deadline', () => {
   let fed: TestFederation;
@@ -23,12 +23,9 @@ describe('a site slower than the round deadline', () => {
   });
 
   it('is left out of the round with a reason; its late update is refused and logged; the job completes', async () => {
-    const job = parseJobSpec({
-      model: { kind: 'logreg' },
+    const job = syntheticLogregJob({
       rounds: 8,
       minSites: 2,
-      data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
-      recruitSeconds: 10,
       roundDeadlineSeconds: 2.5,
     });
     const { jobId } = await fed.researcher.submit(job);

@@ -8,8 +8,11 @@ export const COORDINATOR_AUDIT_ACTIONS = [
   'job.submitted',
   'job.accepted',
   'job.declined',
+  'job.joined',
+  'job.rejoined',
   'job.cancelled',
   'key.ceremony',
+  'key.granted',
   'round.opened',
   'update.accepted',
   'update.refused',
@@ -30,6 +33,7 @@ export const SITE_AUDIT_ACTIONS = [
   'site.proof-verified',
   'site.proof-failed',
   'site.head-seen',
+  'site.key-granted',
 ] as const;
 
 export type CoordinatorAuditAction = (typeof COORDINATOR_AUDIT_ACTIONS)[number];

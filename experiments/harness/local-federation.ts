@@ -26,6 +26,10 @@ export interface TestFederation {
   readonly researcherKeys: ResearcherKeys;
   readonly federation: FederationView;
   readonly logs: { site: string; event: string; fields: Record<string, unknown> }[];
+  /** Starts site `index` if it was held back (`startSites`): a site that comes online later. */
+  startSite(index: number): void;
+  /** Stops site `index` and starts a fresh node with the same keys and data: a restarted process. */
+  restartSite(index: number): void;
   stop(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ export async function startTestFederation(options: {
   siteAddress?: (siteIndex: number, coordinatorAddress: string) => string;
   /** Lets a test give one site another trainer (e.g. a deliberately slow one). */
   trainerFor?: (siteIndex: number, shared: Trainer) => Trainer;
+  /** How many sites start at once (default all); the rest wait for `startSite`. */
+  startSites?: number;
 }): Promise<TestFederation> {
   const dir = mkdtempSync(join(tmpdir(), 'hefl-fed-'));
   const coordinatorSigning = generateSigningKeyPair();
@@ -86,6 +92,7 @@ export async function startTestFederation(options: {
       const m = members.find((x) => bytesEqual(x.signingPublicKey, pk));
       return m ? { id: m.id, role: m.role } : undefined;
     },
+    siteSealingKey: (siteId) => members.find((x) => x.id === siteId && x.role === 'site')?.sealingPublicKey,
   };
   const audit = new MemoryAuditSink();
   const coordinator = await startCoordinatorServer(
@@ -114,8 +121,8 @@ export async function startTestFederation(options: {
     });
   const logs: TestFederation['logs'] = [];
   const trainer = await InProcessTrainer.create();
-  const sites = siteKeys.map((keys, i) => {
-    const node = new SiteNode({
+  const newSite = (keys: SiteKeys, i: number) =>
+    new SiteNode({
       keys,
       federation,
       client: new CoordinatorClient(
@@ -128,9 +135,14 @@ export async function startTestFederation(options: {
       audit: noSiteAudit,
       log: (event, fields) => logs.push({ site: keys.siteId, event, fields }),
     });
-    node.start();
-    return node;
-  });
+  const sites = siteKeys.map(newSite);
+  const started = new Set<number>();
+  const startSite = (i: number) => {
+    if (started.has(i)) return;
+    started.add(i);
+    sites[i]!.start();
+  };
+  for (let i = 0; i < (options.startSites ?? sites.length); i++) startSite(i);
   const researcher = new ResearcherClient(address, credentials.createInsecure(), researcherKeys);
   return {
     dir,
@@ -142,6 +154,13 @@ export async function startTestFederation(options: {
     researcherKeys,
     federation,
     logs,
+    startSite,
+    restartSite(i) {
+      sites[i]!.stop();
+      sites[i] = newSite(siteKeys[i]!, i);
+      started.delete(i);
+      startSite(i);
+    },
     async stop() {
       for (const s of sites) s.stop();
       researcher.close();
@@ -181,11 +200,15 @@ export async function finalModels(
   }
 }
 
-/** Waits until `count` sites have an open task stream. */
-export async function waitForSites(fed: TestFederation, timeoutMs = 10_000): Promise<void> {
+/** Waits until `count` sites (default: all) have an open task stream. */
+export async function waitForSites(
+  fed: TestFederation,
+  timeoutMs = 10_000,
+  count = fed.sites.length,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (
-    fed.logs.filter((l) => l.event === 'site.connecting').length < fed.sites.length ||
+    fed.logs.filter((l) => l.event === 'site.connecting').length < count ||
     Date.now() < until - timeoutMs + 300
   ) {
     if (Date.now() > until) throw new Error('sites did not connect');

@@ -19,6 +19,11 @@ export interface SiteHello {
   sentAtMs: number;
   /** X25519 key to which the dealer seals the job's HE secret key. */
   sealingPublicKey: Buffer;
+  /**
+   * Jobs this site runs right now (it holds their key and model). An accepted job missing
+   * here means the site restarted and lost it: the coordinator offers it again to rejoin.
+   */
+  activeJobs: string[];
 }
 
 /** A researcher's job: the spec is canonical JSON (its SHA-256 is the job hash sites approve). */
@@ -152,7 +157,7 @@ export interface ModelRelease {
 }
 
 function createBaseSiteHello(): SiteHello {
-  return { siteId: "", nonce: Buffer.alloc(0), sentAtMs: 0, sealingPublicKey: Buffer.alloc(0) };
+  return { siteId: "", nonce: Buffer.alloc(0), sentAtMs: 0, sealingPublicKey: Buffer.alloc(0), activeJobs: [] };
 }
 
 export const SiteHello: MessageFns<SiteHello> = {
@@ -168,6 +173,9 @@ export const SiteHello: MessageFns<SiteHello> = {
     }
     if (message.sealingPublicKey.length !== 0) {
       writer.uint32(34).bytes(message.sealingPublicKey);
+    }
+    for (const v of message.activeJobs) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -217,6 +225,14 @@ export const SiteHello: MessageFns<SiteHello> = {
             message.sealingPublicKey = Buffer.from(reader.bytes());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.activeJobs.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -247,6 +263,11 @@ export const SiteHello: MessageFns<SiteHello> = {
         : isSet(object.sealing_public_key)
         ? Buffer.from(bytesFromBase64(object.sealing_public_key))
         : Buffer.alloc(0),
+      activeJobs: globalThis.Array.isArray(object?.activeJobs)
+        ? object.activeJobs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.active_jobs)
+        ? object.active_jobs.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -264,6 +285,9 @@ export const SiteHello: MessageFns<SiteHello> = {
     if (message.sealingPublicKey.length !== 0) {
       obj.sealingPublicKey = base64FromBytes(message.sealingPublicKey);
     }
+    if (message.activeJobs?.length) {
+      obj.activeJobs = message.activeJobs;
+    }
     return obj;
   },
 
@@ -276,6 +300,7 @@ export const SiteHello: MessageFns<SiteHello> = {
     message.nonce = object.nonce ?? Buffer.alloc(0);
     message.sentAtMs = object.sentAtMs ?? 0;
     message.sealingPublicKey = object.sealingPublicKey ?? Buffer.alloc(0);
+    message.activeJobs = object.activeJobs?.map((e) => e) || [];
     return message;
   },
 };
