@@ -13,6 +13,7 @@ import { SiteFederation } from './site-federation.js';
 import type { SiteKeys } from './site-keys.js';
 import { SiteNode } from './site-node.js';
 import { type Trainer, WorkerTrainer } from './training/index.js';
+import { slowTrainer } from './training/slow-trainer.js';
 
 export interface SiteOptions {
   /** The site's folder, as made by `hefl site enroll` + `hefl site install-admission`. */
@@ -61,7 +62,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     budget: await BudgetStore.open(options.dir, resolved.policy.budget),
     approvals: new ApprovalStore(options.dir),
   };
-  const trainer: Trainer = await WorkerTrainer.create();
+  const trainer = withInjectedFaults(await WorkerTrainer.create(), options.log);
   options.log('site.backend', {
     site: keys.siteId,
     backend: trainer.backend.name,
@@ -92,4 +93,15 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
       auditWriter.close();
     },
   };
+}
+
+/**
+ * Fault injection for tests of slow sites (never set in a deployment; logged loudly when
+ * it is): HEFL_FAULT_TRAIN_DELAY_MS makes every local training take that much longer.
+ */
+function withInjectedFaults(trainer: Trainer, log: SiteOptions['log']): Trainer {
+  const delayMs = Number(process.env.HEFL_FAULT_TRAIN_DELAY_MS ?? 0);
+  if (!Number.isFinite(delayMs) || delayMs <= 0) return trainer;
+  log('fault.injected', { trainDelayMs: delayMs, why: 'HEFL_FAULT_TRAIN_DELAY_MS is set (tests only)' });
+  return slowTrainer(trainer, delayMs);
 }

@@ -103,14 +103,17 @@ export class RequestGuard {
     return member;
   }
 
-  /** Records a refused request (the signer's key id and the reason; never the payload). */
+  /** Records a refused request (who signed it and the reason; never the payload). */
   refused(
     envelope: SignedEnvelope | undefined,
     context: string,
     error: unknown,
     action = 'request.refused',
   ): void {
-    const signer = envelope?.signerPublicKey?.length === 32 ? keyId(envelope.signerPublicKey) : 'unknown';
+    const key = envelope?.signerPublicKey?.length === 32 ? envelope.signerPublicKey : undefined;
+    // A member's key is recorded as that member (the sink writes its key id and name);
+    // any other key by its key id.
+    const signer = key ? (this.members.bySigningKey(key)?.id ?? keyId(key)) : 'unknown';
     const reason = error instanceof HeflError ? `${error.code}: ${error.message}` : 'internal error';
     this.audit.append({ actor: signer, action, details: { request: context, reason } });
   }

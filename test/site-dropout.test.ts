@@ -23,7 +23,7 @@ describe.runIf(existsSync(CLI))('a site process that disappears mid-round (SIGKI
       cliEntry: CLI,
       onRoundOpen: async (round, sites) => {
         if (round !== 2) return;
-        const [id, process] = [...sites].at(-1)!;
+        const [id, process] = [...sites.processes].at(-1)!;
         killed = id;
         await process.kill();
       },

@@ -6,7 +6,7 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-import { slowTrainer } from './support/slow-trainer.js';
+import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
 
 // Every site trains a little slower than the bare model would, so rounds are still running

@@ -38,8 +38,20 @@ export interface SimulationOptions {
   readonly onProgress: (line: string) => void;
   /** CLI script for the child processes (default: the running one). */
   readonly cliEntry?: string;
-  /** Fault injection for tests: called once the given round is open, with the site processes. */
-  readonly onRoundOpen?: (round: number, sites: ReadonlyMap<string, HeflProcess>) => void | Promise<void>;
+  /**
+   * Fault injection for tests: called once each round is open, with the site processes
+   * (kill one) and a way to start a site's process again on the same folder.
+   */
+  readonly onRoundOpen?: (round: number, sites: SiteProcesses) => void | Promise<void>;
+  /** Fault injection for tests: extra environment for one site's process (e.g. HEFL_FAULT_TRAIN_DELAY_MS). */
+  readonly siteEnv?: (siteId: string) => Record<string, string> | undefined;
+}
+
+/** The site processes of a simulation, for fault-injection tests. */
+export interface SiteProcesses {
+  readonly processes: ReadonlyMap<string, HeflProcess>;
+  /** Starts the site's process again (same folder, data and flags) and waits until it has started. */
+  restart(siteId: string): Promise<HeflProcess>;
 }
 
 export interface RoundMetrics {
@@ -137,16 +149,28 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (l.event === 'site.connected') connected.add(l.site as string);
     });
     const siteProcesses = new Map<string, HeflProcess>();
-    for (const site of data.sites) {
+    const startSiteProcess = (siteId: string) => {
+      const site = data.sites.find((s) => s.id === siteId)!;
       const dir = fed.siteDirs.find((d) => d.id === site.id)!.dir;
       const p = new HeflProcess(
         site.id,
         ['site', 'start', '--dir', dir, '--data', site.csv, '--coordinator', address, '--label', label],
         options.cliEntry,
+        options.siteEnv?.(site.id),
       );
       processes.push(p);
       siteProcesses.set(site.id, p);
-    }
+      return p;
+    };
+    for (const site of data.sites) startSiteProcess(site.id);
+    const control: SiteProcesses = {
+      processes: siteProcesses,
+      async restart(siteId) {
+        const p = startSiteProcess(siteId);
+        await p.waitFor((l) => l.event === 'site.started', 60_000, 'start-up');
+        return p;
+      },
+    };
     await Promise.all(
       [...siteProcesses.values()].map((p) =>
         p.waitFor((l) => l.event === 'site.started', 60_000, 'start-up'),
@@ -206,7 +230,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       options,
       isSite,
       identity.sealingKey.secretKey,
-      siteProcesses,
+      control,
     );
     const outcome = readJobOutcome(status, identity.sealingKey.secretKey, isSite);
     return summarise(status, outcome, {
@@ -241,7 +265,7 @@ async function followJob(
   options: SimulationOptions,
   isSite: (pk: Uint8Array) => boolean,
   sealingSecret: Uint8Array,
-  sites: ReadonlyMap<string, HeflProcess>,
+  sites: SiteProcesses,
 ): Promise<JobStatus> {
   const until = Date.now() + options.timeoutSeconds * 1000;
   const announced = new Set<number>();
