@@ -7,6 +7,7 @@ import { generateSyntheticHospitals } from '../client-node/data/index.js';
 import { noSiteAudit } from '../client-node/site-audit.js';
 import { SiteNode } from '../client-node/site-node.js';
 import { InProcessTrainer } from '../client-node/training/index.js';
+import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import { openSealed } from '../common/crypto/index.js';
 import { HeContext } from '../common/he/he-context.js';
 import { getProfile } from '../common/he/he-profile.js';
@@ -25,14 +26,17 @@ import { type TlsEnd, TlsRecordingProxy } from './support/tls-recording-proxy.js
  * mutual TLS; then everything the coordinator persisted (its whole folder) and everything
  * it received or sent (the decrypted gRPC streams, recorded by a TLS-terminating proxy
  * holding the coordinator's own certificate) is searched for the job's HE secret key —
- * raw, hex and base64; whole and in 32-byte windows; SEAL-zstd and uncompressed.
+ * raw, hex and base64; whole and in 32-byte windows; SEAL-zstd and uncompressed. A fourth
+ * site comes online mid-job, so a key holder's grant (the key sealed to the newcomer)
+ * passes through the coordinator as well as the dealer's bundle.
  */
 
-const SITES = ['site-a', 'site-b', 'site-c'];
+const SITES = ['site-a', 'site-b', 'site-c', 'site-d'];
+const LATE_SITE = 'site-d';
 const JOB = parseJobSpec({
   name: 'key-search',
   model: { kind: 'logreg' },
-  rounds: 1,
+  rounds: 3,
   minSites: 3,
   data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
   local: { epochs: 1, batchSize: 32, learningRate: 0.1 },
@@ -133,14 +137,15 @@ describe('the coordinator never holds the job’s HE secret key (real TLS, compl
         keys: siteKeysOf(identity),
         federation: new ScriptedSite(identity, address).federation,
         client,
-        trainer,
+        // slower rounds, so the job is still running when the late site arrives
+        trainer: slowTrainer(trainer, 400),
         clock: systemClock,
         data: { path },
         audit: noSiteAudit,
         log: (event, fields) => siteLogs.push(JSON.stringify({ site: identity.id, event, ...fields })),
       });
       nodes.push(node);
-      node.start();
+      if (identity.id !== LATE_SITE) node.start();
     }
     const r = members[SITES.length]!;
     researcher = new ResearcherClient(address, channelCredentials(r.tls), {
@@ -149,9 +154,10 @@ describe('the coordinator never holds the job’s HE secret key (real TLS, compl
       sealingSecretKey: r.sealingKey.secretKey,
     });
     await waitUntil(
-      () => (fed.logs.filter((l) => l.event === 'site.connected').length >= SITES.length ? true : undefined),
+      () =>
+        fed.logs.filter((l) => l.event === 'site.connected').length >= SITES.length - 1 ? true : undefined,
       10_000,
-      'three sites connected',
+      'the three first sites connected',
     );
   });
 
@@ -166,9 +172,19 @@ describe('the coordinator never holds the job’s HE secret key (real TLS, compl
 
   it('finds no trace of the key in its folder, its logs, or the streams it received and sent', async () => {
     const { jobId } = await researcher.submit(JOB);
+    await waitUntil(
+      () => (fed.coordinator.jobs.get(jobId).currentRound?.round === 1 ? true : undefined),
+      30_000,
+      'round 1 open',
+    );
+    nodes[SITES.indexOf(LATE_SITE)]!.start();
     const status = await waitForJob(researcher, jobId, 60_000);
     if (status.state !== 'completed') console.error(siteLogs.filter((l) => /failed|declined/.test(l)));
     expect({ state: status.state, reason: status.reason }).toEqual({ state: 'completed', reason: '' });
+    // The late site got the key from a key holder, through the coordinator, and took part.
+    const auditText = readFileSync(join(fed.provisioned.coordinatorDir, 'audit.jsonl'), 'utf8');
+    expect(auditText).toMatch(/"key\.granted".*"to":"site-d"/);
+    expect(status.roundStatus.some((r) => r.participants.includes(LATE_SITE))).toBe(true);
     // The key, as the dealer serialised it: open site-b's sealed copy of the relayed bundle.
     const bundleEnvelope = fed.coordinator.jobs.get(jobId).keyBundle!;
     const bundle = KeyBundle.decode(bundleEnvelope.payload);
