@@ -66,6 +66,8 @@ export class JobController {
   private readonly grantAskedOf = new Map<string, string>();
   /** Connected sites known to run this job now (said so in their hello, or reported a round since). */
   private readonly runningAt = new Set<string>();
+  /** Accepted sites whose hello no longer lists the job (they restarted before it ran). */
+  private readonly lostAt = new Set<string>();
   readonly rounds: RoundRecord[] = [];
   private readonly releases = new Map<string, SignedEnvelope>();
   private timer: { cancel(): void } | undefined;
@@ -109,6 +111,8 @@ export class JobController {
   onSiteConnected(siteId: string, activeJobs: ReadonlySet<string>): void {
     const { hub } = this.deps;
     if (this.state === 'recruiting' && !this.decisions.has(siteId)) this.offer(siteId);
+    if (this.decisions.get(siteId)?.accept && !activeJobs.has(this.id)) this.lostAt.add(siteId);
+    else this.lostAt.delete(siteId);
     if (this.state === 'running') {
       if (activeJobs.has(this.id)) this.runningAt.add(siteId);
       else this.runningAt.delete(siteId);
@@ -213,6 +217,7 @@ export class JobController {
       details: { jobId: this.id, jobHash: this.job.hash, round: this.currentRound?.round ?? 0 },
     });
     this.runningAt.delete(siteId);
+    this.lostAt.delete(siteId);
     if (this.keyGrants.bundleFor(siteId)) {
       this.catchUp(siteId);
       return;
@@ -340,6 +345,8 @@ export class JobController {
     this.persistJob();
     for (const site of this.accepted) this.deps.hub.send(site, this.keyBundleTask(envelope));
     this.openRound(0, this.accepted);
+    // A site that restarted while the job was being set up lost it: offer it again to rejoin.
+    for (const site of this.lostAt) if (this.accepted.includes(site)) this.offer(site);
   }
 
   /** Fast checks on a signed update header, before any data is read. */
