@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { bytesEqual, fromHex, merkleRoot, sha256, toHex } from '../common/crypto/index.js';
+import { bytesEqual, sha256, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
-import { sealForResearcher, sealMetrics } from '../common/protocol/sealed-metrics.js';
+import { sealMetrics } from '../common/protocol/sealed-metrics.js';
 import {
   frameSection,
   layoutFromProto,
@@ -15,17 +15,12 @@ import { openMessage, signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
 import type { Clock } from '../common/time/clock.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
-import {
-  ModelRelease,
-  Receipt,
-  RoundReport,
-  RoundSummary,
-  UpdateHeader,
-} from '../proto/gen/hefl/v1/messages.js';
+import { RoundReport, RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
+import { finalModelRelease } from './final-model-release.js';
 import { checkJoinRequest, receiveKeys, sealKeyBundle } from './key-ceremony.js';
-import { buildReleasePackage, type ModelCard } from './model-release.js';
+import type { ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
 import { applyUpdateFilters, type UpdateFilter } from './privacy/update-filter.js';
 import { decodeExactSection, exactSection, findSection } from './round-sections.js';
@@ -35,6 +30,7 @@ import type { FederationView, SiteKeys } from './site-keys.js';
 import { createStrategy, modelHash, type ServerStrategy, type StrategyState } from './strategy/index.js';
 import { fromVector, initialWeights, metricsFromSums, type Trainer, toVector } from './training/index.js';
 import { trainingConfigFor } from './training-config-for.js';
+import { UpdateLedger } from './update-ledger.js';
 
 const BINS = 100;
 
@@ -68,13 +64,12 @@ export class JobSession {
   private test: TransformedTable | undefined;
   private global: Float32Array | undefined;
   private strategyState: StrategyState | null = null;
-  private readonly receipts = new Map<number, string>();
+  /** Updates sent and their receipts, by round. */
+  private readonly ledger: UpdateLedger;
   /** The signed report of every round applied, by round: each aggregate is applied exactly once. */
   private readonly reports = new Map<number, SignedEnvelope>();
   /** The last round whose aggregate this site applied (-1: none yet). */
   private appliedThrough = -1;
-  /** Digests of every update header this site sent per round (a lost reply may need recovering). */
-  private readonly sentDigests = new Map<number, Set<string>>();
   private lastLocalLoss = Number.NaN;
   private pipeline: FeaturePipeline | undefined;
   private lastMetrics: ModelCard['metrics'] | undefined;
@@ -101,6 +96,7 @@ export class JobSession {
     this.strategy = createStrategy(init.job.spec.strategy);
     this.filters = init.dp ? [new DpUpdateFilter(init.dp)] : [];
     this.release = init.release ?? { allowed: true, privacy: null };
+    this.ledger = new UpdateLedger({ ...deps, jobId: init.jobId, siteId: deps.keys.siteId });
     this.schema = [...init.dataset.train.featureColumns].sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     );
@@ -151,7 +147,7 @@ export class JobSession {
 
   async onRoundOpen(round: number): Promise<void> {
     // A repeated open (replayed on reconnect) for a round whose update already has a receipt.
-    if (this.receipts.has(round)) return;
+    if (this.ledger.hasReceipt(round)) return;
     const cipher = this.requireCipher();
     const last = totalRounds(this.spec) - 1;
     const sections: Section[] = [];
@@ -232,21 +228,17 @@ export class JobSession {
         `round ${summary.round} closed but this site has applied rounds only through ${this.appliedThrough}`,
       );
     }
-    await this.recoverReceipt(summary.round).catch((error: unknown) => {
+    await this.ledger.recoverReceipt(summary.round).catch((error: unknown) => {
       this.deps.log('receipt.recovery-failed', {
         job: this.jobId,
         round: summary.round,
         error: (error as Error).message.slice(0, 200),
       });
     });
-    // A site with a receipt must find its update in the round, and so must one the round
-    // lists after this session sent an update. Otherwise the site applies the aggregate as
-    // an observer: it was away or too late, or the round ran before it joined or restarted.
-    const listed = summary.participants.includes(this.deps.keys.siteId);
-    const observer = !this.receipts.has(summary.round) && (!this.sentDigests.has(summary.round) || !listed);
+    const observer = this.ledger.observes(summary);
     try {
       if (observer) this.deps.log('round.observed', { job: this.jobId, round: summary.round });
-      else this.checkInclusion(summary);
+      else this.ledger.checkInclusion(summary);
     } catch (error) {
       this.deps.audit.record('site.proof-failed', {
         jobId: this.jobId,
@@ -351,61 +343,26 @@ export class JobSession {
     }
   }
 
-  /**
-   * After the final round: the model, sealed to the researcher who submitted the job, if
-   * this site's policy allows release — otherwise a signed refusal with the reason.
-   */
+  /** After the final round: the model sealed to the researcher, or this site's signed refusal. */
   private async postRelease(participants: readonly string[]): Promise<void> {
-    const weights = this.requireGlobal();
-    const hash = modelHash(weights);
-    const release = this.release;
-    let sealed: { nonce: Uint8Array; sealed: Uint8Array } | undefined;
-    if (release.allowed && this.pipeline && this.lastMetrics) {
-      const card: ModelCard = {
-        jobId: this.jobId,
-        jobHash: this.job.hash,
-        modelHash: hash,
-        model: this.spec.model,
-        trainingRounds: this.spec.rounds,
-        participatingSites: [...participants],
-        metrics: this.lastMetrics,
-        privacy: release.privacy,
-        features: {
-          names: [...this.pipeline.featureNames],
-          numeric: this.pipeline.numeric.map((n) => ({ name: n.name, mean: n.mean, std: n.std })),
-          categorical: this.pipeline.categorical.map((c) => ({ name: c.name, buckets: [...c.buckets] })),
-          categoryHash: 'HMAC-SHA256(key = featureSalt(job spec), column NUL value), first 4 bytes mod 64',
-        },
-        createdAt: new Date(this.deps.clock.now()).toISOString(),
-      };
-      const bytes = await buildReleasePackage(this.spec.model, this.pipeline.cols, weights, card);
-      sealed = sealForResearcher(bytes, this.researcherKey);
-    }
-    const envelope = signMessage(
-      SigningContext.modelRelease,
-      ModelRelease,
-      {
-        jobId: this.jobId,
-        siteId: this.deps.keys.siteId,
-        allowed: sealed !== undefined,
-        reason: sealed
-          ? ''
-          : release.allowed
-            ? 'the final model is not available at this site'
-            : 'this site’s policy does not allow model release',
-        modelHash: hash,
-        sealedNonce: Buffer.from(sealed?.nonce ?? new Uint8Array()),
-        sealedModel: Buffer.from(sealed?.sealed ?? new Uint8Array()),
-        nonce: randomBytes(16),
-      },
-      this.deps.keys.signingSecretKey,
-    );
-    await this.deps.client.postModelRelease(envelope);
-    this.deps.log('model.release', {
-      job: this.jobId,
-      allowed: sealed !== undefined,
-      modelHash: hash.slice(0, 16),
+    const {
+      envelope,
+      allowed,
+      modelHash: hash,
+    } = await finalModelRelease({
+      keys: this.deps.keys,
+      jobId: this.jobId,
+      job: this.job,
+      researcherKey: this.researcherKey,
+      weights: this.requireGlobal(),
+      pipeline: this.pipeline,
+      metrics: this.lastMetrics,
+      participants,
+      release: this.release,
+      now: this.deps.clock.now(),
     });
+    await this.deps.client.postModelRelease(envelope);
+    this.deps.log('model.release', { job: this.jobId, allowed, modelHash: hash.slice(0, 16) });
   }
 
   /** The final global model's weights (site side only; for release under the sites' policy). */
@@ -443,66 +400,17 @@ export class JobSession {
       bytes,
     });
     const sentDigest = toHex(sha256(header.payload));
-    const sent = this.sentDigests.get(round) ?? new Set<string>();
-    sent.add(sentDigest);
-    this.sentDigests.set(round, sent);
+    this.ledger.recordSent(round, sentDigest);
     const receiptEnvelope = await this.deps.client.upload(
       header,
       framed.flatMap((f) => f.bytes),
     );
-    this.acceptReceipt(round, receiptEnvelope, new Set([sentDigest]));
+    this.ledger.acceptReceipt(round, receiptEnvelope, new Set([sentDigest]));
     this.deps.log('update.sent', {
       job: this.jobId,
       round,
       bytes: framed.reduce((a, f) => a + f.layout.byteLength, 0),
     });
-  }
-
-  /** Verifies a receipt (coordinator's signature, job, round, one of our digests) and records it. */
-  private acceptReceipt(round: number, envelope: SignedEnvelope, ours: ReadonlySet<string>): void {
-    const { coordinatorSigningKey } = this.deps.federation;
-    const { message: receipt } = openMessage(SigningContext.receipt, Receipt, envelope, (pk) =>
-      bytesEqual(pk, coordinatorSigningKey),
-    );
-    const updateDigest = toHex(receipt.updateDigest);
-    if (receipt.jobId !== this.jobId || receipt.round !== round || !ours.has(updateDigest)) {
-      throw new HeflError('integrity', `receipt for round ${round} does not match an update this site sent`);
-    }
-    this.receipts.set(round, updateDigest);
-    this.deps.audit.record('site.receipt', { jobId: this.jobId, round, updateDigest });
-    this.deps.audit.recordHead(receipt.auditHeadJson, coordinatorSigningKey);
-  }
-
-  /**
-   * When a round closes and this site never got its receipt (the reply was lost, e.g. the
-   * coordinator crashed right after storing the update), fetch the stored receipt and
-   * accept it only if it names an update this site really sent.
-   */
-  private async recoverReceipt(round: number): Promise<void> {
-    if (this.receipts.has(round)) return;
-    const sent = this.sentDigests.get(round);
-    if (!sent || sent.size === 0) return;
-    const envelope = await this.deps.client.fetchReceipt(this.jobId, round, this.deps.keys.siteId);
-    this.acceptReceipt(round, envelope, sent);
-    this.deps.log('receipt.recovered', { job: this.jobId, round });
-  }
-
-  private checkInclusion(summary: RoundSummary): void {
-    const mine = this.receipts.get(summary.round);
-    if (!mine)
-      throw new HeflError('integrity', `no receipt for round ${summary.round}; cannot check inclusion`);
-    const index = summary.participants.indexOf(this.deps.keys.siteId);
-    const leaves = summary.updateDigests.map((d) => new Uint8Array(d));
-    if (
-      index < 0 ||
-      !bytesEqual(leaves[index]!, fromHex(mine)) ||
-      !bytesEqual(merkleRoot(leaves), summary.merkleRoot)
-    ) {
-      throw new HeflError(
-        'integrity',
-        `round ${summary.round}: this site's accepted update is missing from the round's Merkle root`,
-      );
-    }
   }
 
   private requireCipher(): SiteVectorCipher {
