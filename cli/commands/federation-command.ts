@@ -19,6 +19,7 @@ import {
   toJsonText,
   writePublicFile,
 } from '../../common/identity/index.js';
+import { withManifestLock } from '../../common/identity/manifest-lock.js';
 import { oneOf } from '../cli-options.js';
 
 const print = (...lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
@@ -68,45 +69,49 @@ export function registerFederationCommands(program: Command): void {
       '--out <file>',
       'where to write the admission for the member (default: admission.json beside the request)',
     )
-    .action(async (requestPath: string, opts: { dir: string; out?: string }) => {
-      const coordinator = await loadCoordinatorIdentity(opts.dir);
-      const request = await readJsonFile(requestPath, 'enrolment request');
-      const { signedManifest, admission, member } = await admitEnrolment(
-        request,
-        coordinator.ca,
-        coordinator.manifest,
-        coordinator.signingKey.secretKey,
-      );
-      const out = opts.out ?? join(dirname(requestPath), 'admission.json');
-      // Write the admission first: if it cannot be written, the manifest is left unchanged.
-      await writePublicFile(out, toJsonText(admission)).catch((error: unknown) => {
-        if (HeflError.is(error, 'already_exists')) {
-          throw new HeflError('already_exists', `${out} already exists; choose another file with --out`, {
-            cause: error,
-          });
-        }
-        throw error;
-      });
-      await saveCoordinatorManifest(opts.dir, signedManifest);
-      print(
-        `admitted ${member.role} "${member.id}" (signing key id ${keyId(Buffer.from(member.signingPublicKey, 'hex'))})`,
-        `  admission written to ${out}; send it to the member for \`hefl site install-admission\``,
-      );
-    });
+    .action((requestPath: string, opts: { dir: string; out?: string }) =>
+      withManifestLock(opts.dir, async () => {
+        const coordinator = await loadCoordinatorIdentity(opts.dir);
+        const request = await readJsonFile(requestPath, 'enrolment request');
+        const { signedManifest, admission, member } = await admitEnrolment(
+          request,
+          coordinator.ca,
+          coordinator.manifest,
+          coordinator.signingKey.secretKey,
+        );
+        const out = opts.out ?? join(dirname(requestPath), 'admission.json');
+        // Write the admission first: if it cannot be written, the manifest is left unchanged.
+        await writePublicFile(out, toJsonText(admission)).catch((error: unknown) => {
+          if (HeflError.is(error, 'already_exists')) {
+            throw new HeflError('already_exists', `${out} already exists; choose another file with --out`, {
+              cause: error,
+            });
+          }
+          throw error;
+        });
+        await saveCoordinatorManifest(opts.dir, signedManifest);
+        print(
+          `admitted ${member.role} "${member.id}" (signing key id ${keyId(Buffer.from(member.signingPublicKey, 'hex'))})`,
+          `  admission written to ${out}; send it to the member for \`hefl site install-admission\``,
+        );
+      }),
+    );
 
   federation
     .command('revoke')
     .description('revoke a member: its certificate and keys are refused from the next round on')
     .argument('<id>', 'member id')
     .requiredOption('--dir <dir>', 'coordinator directory')
-    .action(async (id: string, opts: { dir: string }) => {
-      const coordinator = await loadCoordinatorIdentity(opts.dir);
-      const signed = revokeMember(coordinator.manifest, id, coordinator.signingKey.secretKey);
-      await saveCoordinatorManifest(opts.dir, signed);
-      print(
-        `revoked "${id}"; a running coordinator refuses it once it reloads ${COORDINATOR_FILES.manifest}`,
-      );
-    });
+    .action((id: string, opts: { dir: string }) =>
+      withManifestLock(opts.dir, async () => {
+        const coordinator = await loadCoordinatorIdentity(opts.dir);
+        const signed = revokeMember(coordinator.manifest, id, coordinator.signingKey.secretKey);
+        await saveCoordinatorManifest(opts.dir, signed);
+        print(
+          `revoked "${id}"; a running coordinator refuses it once it reloads ${COORDINATOR_FILES.manifest}`,
+        );
+      }),
+    );
 }
 
 /**
