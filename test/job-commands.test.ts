@@ -33,7 +33,6 @@ interface CliRun {
   readonly stderr: string;
 }
 
-/** Whether the built CLI has `hefl job` (the owner wires it in cli/program.ts). */
 /** `node dist/cli/main.js ...args` with stdout not a terminal. */
 function runBuiltCli(args: readonly string[]): Promise<CliRun> {
   return new Promise((done) => {
