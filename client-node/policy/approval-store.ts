@@ -4,6 +4,7 @@ import { HeflError } from '../../common/errors/index.js';
 import { readJsonFile, toJsonText } from '../../common/identity/json-file.js';
 import { writePrivateKeyFile } from '../../common/identity/key-files.js';
 import { type Clock, systemClock } from '../../common/time/clock.js';
+import { zodProblems } from '../../common/validation/zod-problems.js';
 
 const JOB_HASH = /^[0-9a-f]{64}$/;
 
@@ -74,9 +75,7 @@ export class ApprovalStore {
     }
     const result = approvalsFileSchema.safeParse(stored);
     if (!result.success) {
-      const problems = result.error.issues.map(
-        (i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
-      );
+      const problems = zodProblems(result.error);
       throw new HeflError('invalid_data', `approvals file ${this.path} is invalid: ${problems.join('; ')}`);
     }
     return Object.freeze(result.data.approvals.map((a) => Object.freeze({ ...a })));

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { HeflError } from '../../common/errors/index.js';
+import { zodProblems } from '../../common/validation/zod-problems.js';
 
 /** Model kinds a job can ask for (see `common/job/model-spec.ts`). */
 export const MODEL_KINDS = ['logreg', 'mlp'] as const;
@@ -95,9 +96,7 @@ export const sitePolicySchema = z.strictObject({
 export function parseSitePolicy(value: unknown, source = 'site policy'): SitePolicy {
   const result = sitePolicySchema.safeParse(value);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
-    );
+    const problems = zodProblems(result.error);
     throw new HeflError('invalid_config', `invalid ${source}:\n  ${problems.join('\n  ')}`, {
       cause: result.error,
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HeflError } from '../errors/index.js';
+import { zodProblems } from '../validation/zod-problems.js';
 
 /**
  * A site's privacy ledger: the (epsilon, delta) its hospital allows in total and what each
@@ -31,11 +32,7 @@ const TOLERANCE = 1e-9;
 /** Validates a stored ledger; throws `invalid_data` listing every problem as `path: message`. */
 export function parseDpBudget(input: unknown): DpBudget {
   const result = dpBudgetSchema.safeParse(input);
-  const problems = result.success
-    ? []
-    : result.error.issues.map(
-        (issue) => `${['budget', ...issue.path.map(String)].join('.')}: ${issue.message}`,
-      );
+  const problems = result.success ? [] : zodProblems(result.error, 'budget');
   if (result.success) {
     const seen = new Set<string>();
     result.data.spent.forEach((entry, i) => {

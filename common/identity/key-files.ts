@@ -6,6 +6,7 @@ import nacl from 'tweetnacl';
 import { z } from 'zod';
 import { fromHex, toHex } from '../crypto/index.js';
 import { HeflError } from '../errors/index.js';
+import { zodProblems } from '../validation/zod-problems.js';
 
 /*
  * Identity files on disk. Private key material is created owner-only (0600, in 0700
@@ -153,7 +154,7 @@ export async function readKeyPairFile(path: string, kind: KeyPairKind): Promise<
   }
   const parsed = keyPairFileSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const problems = zodProblems(parsed.error);
     throw new HeflError('invalid_config', `key file ${path}: ${problems.join('; ')}`);
   }
   if (parsed.data.kind !== kind) {

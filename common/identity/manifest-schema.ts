@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { HeflError } from '../errors/index.js';
+import { zodProblems } from '../validation/zod-problems.js';
 
 /** What an admitted party may do: sites train, researchers run jobs, auditors read logs. */
 export type MemberRole = 'site' | 'researcher' | 'auditor';
@@ -119,7 +120,7 @@ export function deepFreeze<T>(value: T): T {
 
 /** Lists every zod problem as `path: message`, joined with `; ` (one line for the CLI). */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+  return zodProblems(error).join('; ');
 }
 
 /**

@@ -4,6 +4,7 @@ import { canonicalJson } from '../encoding/canonical-json.js';
 import { HeflError } from '../errors/index.js';
 import { DEFAULT_PROFILE_ID, listProfiles } from '../he/he-profile.js';
 import { PLAINTEXT_PROFILE_ID } from '../he/plaintext-insecure.js';
+import { zodProblems } from '../validation/zod-problems.js';
 import { modelSpecSchema } from './model-spec.js';
 import { strategyConfigSchema } from './strategy-config.js';
 
@@ -97,9 +98,7 @@ export interface ParsedJob {
 export function parseJobSpec(value: unknown): ParsedJob {
   const result = jobSpecSchema.safeParse(value);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
-    );
+    const problems = zodProblems(result.error);
     throw new HeflError('invalid_config', `invalid job spec:\n  ${problems.join('\n  ')}`, {
       publicDetail: problems.join('; '),
     });

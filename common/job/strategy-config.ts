@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HeflError } from '../errors/index.js';
+import { zodProblems } from '../validation/zod-problems.js';
 
 export const STRATEGY_NAMES = ['fedavg', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -71,10 +72,7 @@ export interface StrategyConfig {
 export function parseStrategyConfig(input: unknown): StrategyConfig {
   const result = strategyConfigSchema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const path = ['strategy', ...issue.path.map(String)].join('.');
-      return `${path}: ${issue.message}`;
-    });
+    const problems = zodProblems(result.error, 'strategy');
     throw new HeflError('invalid_config', problems.join('; '), { cause: result.error });
   }
   const c = result.data;

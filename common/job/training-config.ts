@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HeflError } from '../errors/index.js';
+import { zodProblems } from '../validation/zod-problems.js';
 
 /**
  * Local training settings a job carries. Either `epochs` or `steps` (mini-batch updates,
@@ -28,9 +29,7 @@ export type TrainingConfig = Readonly<z.infer<typeof trainingConfigSchema>>;
 export function parseTrainingConfig(value: unknown): TrainingConfig {
   const result = trainingConfigSchema.safeParse(value);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${['config', ...issue.path.map(String)].join('.')}: ${issue.message}`,
-    );
+    const problems = zodProblems(result.error, 'config');
     throw new HeflError('invalid_config', `invalid training config: ${problems.join('; ')}`, {
       cause: result.error,
     });
