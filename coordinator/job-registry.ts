@@ -3,6 +3,7 @@ import { HeflError } from '../common/errors/index.js';
 import { type ParsedJob, parseJobBytes } from '../common/job/job-spec.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { JobController, type JobControllerDeps } from './job-controller.js';
+import { restoreJob } from './restore-job.js';
 
 /** All jobs this coordinator knows; each job owns its adder for its HE profile. */
 export class JobRegistry {
@@ -51,7 +52,7 @@ export class JobRegistry {
     for (const graph of this.deps.store.loadAll()) {
       const job = parseJobBytes(graph.job.specJson);
       const adder = await this.createAdder(job.spec.he.profile);
-      const controller = await JobController.restore({ ...this.deps, adder }, graph, job);
+      const controller = await restoreJob({ ...this.deps, adder }, graph, job);
       this.jobs.set(controller.id, controller);
       if (!controller.isFinished()) {
         unfinished++;

@@ -1,6 +1,7 @@
 import type { VectorSum } from '../common/he/index.js';
 import type { SectionLayout } from '../common/protocol/section-framing.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import type { StoredRound } from './job-store.js';
 
 export type RoundState = 'collecting' | 'aggregating' | 'closed';
 
@@ -80,4 +81,34 @@ export class RoundRecord {
     for (const sum of this.sums.values()) sum.delete();
     this.sums.clear();
   }
+}
+
+/** A round as the job store keeps it (accepted uploads and reports are stored apart). */
+export function storedRound(round: RoundRecord): StoredRound {
+  return {
+    round: round.round,
+    participants: round.participants,
+    openedAt: round.openedAt,
+    deadline: round.deadline,
+    state: round.state === 'aggregating' ? 'collecting' : round.state,
+    closedAt: round.closedAt,
+    layoutJson: round.layout ? JSON.stringify(round.layout) : undefined,
+    absentJson: JSON.stringify(round.absent),
+    summary: round.summary,
+    aggregateDigest: round.aggregateDigest,
+    aggregateBytes: round.aggregateBytes,
+  };
+}
+
+/** The round `storedRound` wrote, without its uploads and reports (and with empty sums). */
+export function restoredRound(r: StoredRound): RoundRecord {
+  const round = new RoundRecord(r.round, r.participants, r.openedAt, r.deadline);
+  round.state = r.state as RoundRecord['state'];
+  round.closedAt = r.closedAt;
+  round.layout = r.layoutJson ? (JSON.parse(r.layoutJson) as SectionLayout[]) : undefined;
+  round.absent.push(...(JSON.parse(r.absentJson) as { siteId: string; reason: string }[]));
+  round.summary = r.summary;
+  round.aggregateDigest = r.aggregateDigest;
+  round.aggregateBytes = r.aggregateBytes;
+  return round;
 }

@@ -1,0 +1,66 @@
+import type { ParsedJob } from '../common/job/job-spec.js';
+import { JobController, type JobControllerDeps, type JobState } from './job-controller.js';
+import type { StoredJobGraph } from './job-store.js';
+import { sectionBatches, sumFor } from './round-aggregation.js';
+import { type RoundRecord, restoredRound } from './round-record.js';
+
+/**
+ * Rebuilds a job after a restart from what the store kept. Accepted updates of the
+ * round in progress are added again from their blobs (nothing is counted twice: the
+ * sums start empty); closed rounds keep their signed summaries and aggregates.
+ */
+export async function restoreJob(
+  deps: JobControllerDeps,
+  graph: StoredJobGraph,
+  job: ParsedJob,
+): Promise<JobController> {
+  const stored = graph.job;
+  const controller = new JobController(deps, {
+    id: stored.id,
+    job,
+    submittedBy: stored.submittedBy,
+    researcherSealingKey: stored.researcherSealingKey,
+    submission: stored.submission,
+  });
+  controller.state = stored.state as JobState;
+  controller.reason = stored.reason;
+  controller.membership.restore(stored, graph);
+  controller.rounds.push(...restoredRounds(graph));
+  controller.releases.load(graph.releases);
+  const current = controller.currentRound;
+  if (!controller.isFinished() && current?.state === 'collecting') await resumeSums(deps, current);
+  return controller;
+}
+
+/** The stored rounds with their accepted uploads (and used nonces) and the sites' reports. */
+function restoredRounds(graph: StoredJobGraph): RoundRecord[] {
+  const rounds = graph.rounds.map(restoredRound);
+  for (const u of graph.uploads) {
+    const round = rounds[u.round];
+    if (!round) continue;
+    round.uploads.set(u.siteId, {
+      siteId: u.siteId,
+      updateDigest: u.updateDigest,
+      blobDigest: u.blobDigest,
+      byteLength: u.byteLength,
+      receipt: u.receipt,
+    });
+    round.usedNonces.add(u.nonceHex);
+  }
+  for (const r of graph.reports)
+    rounds[r.round]?.reports.set(r.siteId, { modelHash: r.modelHash, envelope: r.envelope });
+  return rounds;
+}
+
+/** Adds the round's accepted updates to its (empty) sums again, from their blobs. */
+async function resumeSums(
+  deps: Pick<JobControllerDeps, 'blobs' | 'adder'>,
+  round: RoundRecord,
+): Promise<void> {
+  for (const upload of round.uploads.values()) {
+    const bytes = await deps.blobs.read(upload.blobDigest);
+    for (const { section, batch } of sectionBatches(round.layout ?? [], bytes)) {
+      sumFor(round, section, deps.adder).add(batch);
+    }
+  }
+}

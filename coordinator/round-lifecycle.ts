@@ -1,0 +1,318 @@
+import { totalRounds } from '../common/job/job-spec.js';
+import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import type { UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
+import { keyBundleTask, roundClosedTask, roundOpenTask } from './job-tasks.js';
+import {
+  type AggregatingJob,
+  type AggregationDeps,
+  type ReceivedUpload,
+  RoundAggregation,
+} from './round-aggregation.js';
+import { RoundRecord, storedRound } from './round-record.js';
+import type { TaskHub } from './task-hub.js';
+
+export interface RoundLifecycleDeps extends AggregationDeps {
+  readonly hub: TaskHub;
+}
+
+/** What the rounds read of their job (the job controller). */
+export interface RunningJob extends AggregatingJob {
+  readonly accepted: readonly string[];
+  isFinished(): boolean;
+}
+
+/** What the rounds call back into their job for. */
+export interface RoundHooks {
+  /** Ends the job: its last round was reported, or it cannot go on. */
+  finish(state: 'completed' | 'failed', reason: string): void;
+  /** The bundle holding a copy of the job's key sealed to `siteId`, if there is one yet. */
+  keyBundleFor(siteId: string): SignedEnvelope | undefined;
+}
+
+/**
+ * A running job's rounds, one after another: each opens with a deadline, collects updates,
+ * closes into a signed summary when all are in or at the deadline, then waits for the
+ * sites' reports of the model they applied; the sites that agree take part in the next.
+ * Sites that were away, restarted or joined late catch up on the closed rounds and are
+ * readmitted to the round being collected.
+ */
+export class RoundLifecycle {
+  readonly rounds: RoundRecord[] = [];
+  private readonly aggregation: RoundAggregation;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: RoundLifecycleDeps,
+    private readonly job: RunningJob,
+    private readonly hooks: RoundHooks,
+  ) {
+    this.aggregation = new RoundAggregation(deps, job, (round) => this.enqueueClose(round));
+  }
+
+  get current(): RoundRecord | undefined {
+    return this.rounds.at(-1);
+  }
+
+  checkUploadHeader(siteId: string, header: UpdateHeader): RoundRecord {
+    return this.aggregation.checkUploadHeader(siteId, header);
+  }
+
+  /**
+   * Adds a fully received, digest-checked update to the round's sums and returns the
+   * signed receipt. Uploads of one job are added one at a time (bounded memory).
+   */
+  acceptUpload(upload: ReceivedUpload): Promise<SignedEnvelope> {
+    const run = this.queue.then(() => this.aggregation.addUpload(upload));
+    this.queue = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  open(index: number, participants: readonly string[]): void {
+    const { id, spec } = this.job;
+    const now = this.deps.clock.now();
+    const round = new RoundRecord(
+      index,
+      [...participants].sort(),
+      now,
+      now + spec.roundDeadlineSeconds * 1000,
+    );
+    this.rounds.push(round);
+    this.persistRound(round);
+    this.deps.audit.append({
+      actor: 'coordinator',
+      action: 'round.opened',
+      details: {
+        jobId: id,
+        round: index,
+        participants: round.participants,
+        deadline: new Date(round.deadline).toISOString(),
+      },
+    });
+    round.timer = this.deps.clock.schedule(round.deadline - now, () => this.onDeadline(round));
+    for (const site of round.participants) this.deps.hub.send(site, roundOpenTask(id, round));
+  }
+
+  /** A site's report of the model it got by applying a closed round (checked by the job). */
+  report(round: RoundRecord, siteId: string, modelHash: string, envelope: SignedEnvelope): void {
+    // Repeated for a round already reported (a site that restarted and caught up again):
+    // kept as first reported, but it may still readmit the site.
+    if (!round.reports.has(siteId)) {
+      round.reports.set(siteId, { modelHash, envelope });
+      this.deps.store.saveReport(this.job.id, round.round, siteId, modelHash, envelope);
+      this.deps.audit.append({
+        actor: siteId,
+        action: 'round.reported',
+        details: { jobId: this.job.id, round: round.round, modelHash },
+      });
+      if (round === this.current && round.allReported()) {
+        this.afterReports(round);
+        return;
+      }
+    }
+    this.readmitIfCaughtUp(siteId, round, modelHash);
+  }
+
+  /** Brings a reconnected site holding the key (`bundle`) up to date with the rounds it missed. */
+  sendMissed(siteId: string, bundle: SignedEnvelope): void {
+    const { hub } = this.deps;
+    const { id } = this.job;
+    hub.send(siteId, keyBundleTask(id, bundle));
+    // Every closed round this site has not reported, in order: a site that was away catches
+    // up by applying the aggregates it missed (it holds the key and the previous model).
+    for (const closed of this.rounds) {
+      if (closed.state === 'closed' && closed.summary && !closed.reports.has(siteId)) {
+        hub.send(siteId, roundClosedTask(id, closed, closed.summary));
+      }
+    }
+    const round = this.current;
+    if (round?.state === 'collecting' && round.participants.includes(siteId) && !round.uploads.has(siteId)) {
+      hub.send(siteId, roundOpenTask(id, round));
+    }
+  }
+
+  /**
+   * Sends a (re)joining site the key sealed to it, then every closed round in order (it
+   * applies them as an observer and reports the model hash); the report of the latest one
+   * readmits it (see readmitIfCaughtUp). With no round closed yet it joins the current one.
+   */
+  catchUp(siteId: string): void {
+    const bundle = this.hooks.keyBundleFor(siteId);
+    if (!bundle) return;
+    const { hub } = this.deps;
+    hub.send(siteId, keyBundleTask(this.job.id, bundle));
+    const closed = this.rounds.filter((r) => r.state === 'closed' && r.summary);
+    for (const round of closed) hub.send(siteId, roundClosedTask(this.job.id, round, round.summary!));
+    if (closed.length === 0) this.admitToCurrentRound(siteId);
+  }
+
+  /** Sites that applied the latest closed round, or sent an update since: they hold the key. */
+  keyUsers(): string[] {
+    const lastClosed = this.rounds.findLast((r) => r.state === 'closed');
+    return [...(lastClosed?.reports.keys() ?? []), ...(this.current?.uploads.keys() ?? [])];
+  }
+
+  /** Re-arms the current round's timer after a restart, or moves it on if it can. */
+  resume(graceMs: number): void {
+    const now = this.deps.clock.now();
+    const round = this.current;
+    if (!round) return;
+    if (round.state === 'collecting') {
+      if (round.allUploaded()) {
+        this.enqueueClose(round);
+        return;
+      }
+      const wait = Math.max(round.deadline - now, graceMs);
+      round.timer = this.deps.clock.schedule(wait, () => this.onDeadline(round));
+      return;
+    }
+    if (round.allReported()) {
+      this.afterReports(round);
+      return;
+    }
+    const wait = Math.max(this.job.spec.roundDeadlineSeconds * 1000, graceMs);
+    round.timer = this.deps.clock.schedule(wait, () => this.onDeadline(round));
+  }
+
+  /** The job ended: no round timer fires again and the sums are freed. */
+  stop(): void {
+    for (const round of this.rounds) {
+      round.timer?.cancel();
+      round.freeSums();
+    }
+  }
+
+  /**
+   * A site that missed rounds and has now applied the latest closed one (same model hash
+   * as everyone) takes part again from the round being collected.
+   */
+  private readmitIfCaughtUp(siteId: string, reported: RoundRecord, modelHash: string): void {
+    const current = this.current;
+    if (current?.state !== 'collecting' || current.round !== reported.round + 1) return;
+    const agreed = [...reported.reports.entries()].find(([site]) => site !== siteId)?.[1].modelHash;
+    if (agreed !== modelHash) return;
+    this.admitToCurrentRound(siteId);
+  }
+
+  /** Adds a site to the round being collected (audited) and sends it the round, unless it sent its update. */
+  private admitToCurrentRound(siteId: string): void {
+    const current = this.current;
+    if (current?.state !== 'collecting') return;
+    if (!current.participants.includes(siteId)) {
+      current.addParticipant(siteId);
+      this.persistRound(current);
+      this.deps.audit.append({
+        actor: 'coordinator',
+        action: 'round.opened',
+        details: {
+          jobId: this.job.id,
+          round: current.round,
+          participants: current.participants,
+          rejoined: siteId,
+        },
+      });
+    }
+    if (!current.uploads.has(siteId)) this.deps.hub.send(siteId, roundOpenTask(this.job.id, current));
+  }
+
+  private onDeadline(round: RoundRecord): void {
+    const { spec } = this.job;
+    if (this.job.isFinished() || round !== this.current) return;
+    if (round.state === 'collecting') {
+      for (const site of round.participants) {
+        if (!round.uploads.has(site))
+          round.absent.push({ siteId: site, reason: 'no update by the round deadline' });
+      }
+      if (round.uploads.size < spec.minSites) {
+        this.hooks.finish(
+          'failed',
+          `round ${round.round}: ${round.uploads.size} update(s) by the deadline, minSites is ${spec.minSites}`,
+        );
+        return;
+      }
+      this.persistRound(round);
+      this.enqueueClose(round);
+      return;
+    }
+    if (round.state === 'closed') {
+      for (const site of round.contributors) {
+        if (!round.reports.has(site))
+          round.absent.push({ siteId: site, reason: 'did not report the applied model by the deadline' });
+      }
+      this.afterReports(round);
+    }
+  }
+
+  private enqueueClose(round: RoundRecord): void {
+    const run = this.queue.then(() => this.closeRound(round));
+    this.queue = run.catch((error) =>
+      this.hooks.finish('failed', `round ${round.round} could not close: ${describe(error)}`),
+    );
+  }
+
+  private async closeRound(round: RoundRecord): Promise<void> {
+    if (round.state !== 'collecting' || this.job.isFinished()) return;
+    const summary = await this.aggregation.close(round);
+    round.timer = this.deps.clock.schedule(this.job.spec.roundDeadlineSeconds * 1000, () =>
+      this.onDeadline(round),
+    );
+    // Sites still waiting for their copy of the key get every closed round with their catch-up.
+    for (const site of this.job.accepted) {
+      if (this.hooks.keyBundleFor(site))
+        this.deps.hub.send(site, roundClosedTask(this.job.id, round, summary));
+    }
+  }
+
+  private afterReports(round: RoundRecord): void {
+    const { spec } = this.job;
+    if (this.job.isFinished()) return;
+    round.timer?.cancel();
+    // The sites whose updates were summed must agree on the new model. A site that only
+    // caught up (an observer) and got another model is left out, not allowed to fail the job.
+    const contributed = round.contributors.filter((s) => round.reports.has(s));
+    const judges = contributed.length > 0 ? contributed : [...round.reports.keys()];
+    const hashes = new Map<string, string[]>();
+    for (const site of judges) {
+      const hash = round.reports.get(site)!.modelHash;
+      hashes.set(hash, [...(hashes.get(hash) ?? []), site]);
+    }
+    if (hashes.size > 1) {
+      const detail = [...hashes].map(([h, sites]) => `${sites.join(',')}=${h.slice(0, 12)}`).join(' vs ');
+      this.hooks.finish('failed', `round ${round.round}: sites disagree on the global model (${detail})`);
+      return;
+    }
+    const agreed = [...hashes.keys()][0];
+    const next = [...round.reports]
+      .filter(([, r]) => r.modelHash === agreed)
+      .map(([site]) => site)
+      .sort();
+    const diverged = [...round.reports.keys()].filter((s) => !next.includes(s));
+    if (diverged.length > 0) {
+      for (const siteId of diverged)
+        round.absent.push({ siteId, reason: 'caught up to a different model hash; left out' });
+      this.persistRound(round);
+    }
+    if (round.round + 1 >= totalRounds(spec)) {
+      this.hooks.finish('completed', '');
+      return;
+    }
+    if (next.length < spec.minSites) {
+      this.hooks.finish(
+        'failed',
+        `after round ${round.round} only ${next.length} site(s) remain, minSites is ${spec.minSites}`,
+      );
+      return;
+    }
+    this.open(round.round + 1, next);
+  }
+
+  private persistRound(round: RoundRecord): void {
+    this.deps.store.saveRound(this.job.id, storedRound(round));
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

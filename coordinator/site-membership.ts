@@ -1,0 +1,296 @@
+import { sha256, toHex } from '../common/crypto/index.js';
+import { HeflError } from '../common/errors/index.js';
+import type { ParsedJob } from '../common/job/job-spec.js';
+import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import type { JobDecision, KeyBundle } from '../proto/gen/hefl/v1/messages.js';
+import type { AuditSink } from './audit-sink.js';
+import type { JobState } from './job-controller.js';
+import type { JobStore, StoredJob, StoredJobGraph } from './job-store.js';
+import { jobOfferTask, keyCeremonyTask, keyGrantTask } from './job-tasks.js';
+import { KeyGrants } from './key-grants.js';
+import type { MemberDirectory } from './member-directory.js';
+import type { TaskHub } from './task-hub.js';
+
+export interface MembershipDeps {
+  readonly hub: TaskHub;
+  readonly store: JobStore;
+  readonly audit: AuditSink;
+  readonly members: MemberDirectory;
+}
+
+/** What membership needs of the rest of the job; the job controller answers these. */
+export interface MembershipHooks {
+  /** Writes the job's own fields (membership among them); durable on return. */
+  persistJob(): void;
+  /** The number of the round open or last closed (0 before the first). */
+  currentRound(): number;
+  /** Sites that applied the latest closed round, or sent an update since. */
+  keyUsers(): Iterable<string>;
+  /** `siteId` can open the key now: send it the key and the rounds it needs to catch up. */
+  catchUp(siteId: string): void;
+}
+
+/**
+ * Who is in one job: the sites offered it, their signed decisions, the accepted sites and
+ * the dealer, and who can open the job's HE key — the dealer's bundle, then copies a key
+ * holder seals to sites that join the running job (or rejoin it after a restart).
+ */
+export class SiteMembership {
+  readonly decisions = new Map<string, { accept: boolean; reason: string }>();
+  readonly offeredTo = new Set<string>();
+  accepted: string[] = [];
+  dealer: string | undefined;
+  keyBundle: SignedEnvelope | undefined;
+  /** Who can open the job's HE key: the dealer's bundle, plus copies sealed later to joining sites. */
+  private readonly keyGrants = new KeyGrants();
+  /** The key holder asked to seal the key to each waiting site (asked again if it goes away). */
+  private readonly grantAskedOf = new Map<string, string>();
+  /** Connected sites known to run this job now (said so in their hello, or reported a round since). */
+  private readonly runningAt = new Set<string>();
+  /** Accepted sites whose hello no longer lists the job (they restarted before it ran). */
+  private readonly lostAt = new Set<string>();
+
+  constructor(
+    private readonly deps: MembershipDeps,
+    private readonly job: {
+      readonly id: string;
+      readonly job: ParsedJob;
+      readonly submission: SignedEnvelope;
+    },
+    private readonly hooks: MembershipHooks,
+  ) {}
+
+  /** Membership as stored before a restart. */
+  restore(stored: StoredJob, graph: Pick<StoredJobGraph, 'decisions' | 'keyGrants'>): void {
+    this.accepted = [...stored.accepted];
+    for (const site of stored.offeredTo) this.offeredTo.add(site);
+    this.dealer = stored.dealer;
+    this.keyBundle = stored.keyBundle;
+    if (stored.keyBundle) this.keyGrants.setDealerBundle(stored.keyBundle);
+    this.keyGrants.load(graph.keyGrants);
+    for (const d of graph.decisions) this.decisions.set(d.siteId, { accept: d.accept, reason: d.reason });
+  }
+
+  /** The bundle holding a copy of the key sealed to `siteId`, if there is one yet. */
+  bundleFor(siteId: string): SignedEnvelope | undefined {
+    return this.keyGrants.bundleFor(siteId);
+  }
+
+  offer(siteId: string): void {
+    const fresh = !this.offeredTo.has(siteId);
+    this.offeredTo.add(siteId);
+    if (fresh) this.hooks.persistJob();
+    this.deps.hub.send(siteId, jobOfferTask(this.job.id, this.job.submission, this.job.job.hash));
+  }
+
+  /**
+   * Updates what is known of a (re)connecting site. `runsJob`: its hello lists this job (an
+   * accepted site without it restarted and lost it). Returns the site's key bundle when it
+   * is to be brought up to date with the running job's rounds.
+   */
+  siteConnected(siteId: string, runsJob: boolean, state: JobState): SignedEnvelope | undefined {
+    if (state === 'recruiting' && !this.decisions.has(siteId)) this.offer(siteId);
+    if (this.decisions.get(siteId)?.accept && !runsJob) this.lostAt.add(siteId);
+    else this.lostAt.delete(siteId);
+    if (state === 'running') {
+      if (runsJob) this.runningAt.add(siteId);
+      else this.runningAt.delete(siteId);
+      this.askForPendingGrants();
+      // A site that never answered (away while recruiting, or admitted since) may join the
+      // running job; an accepted site that no longer runs it (it restarted) may rejoin.
+      const lostIt = this.accepted.includes(siteId) && !runsJob;
+      if (!this.decisions.has(siteId) || lostIt) {
+        this.offer(siteId);
+        return undefined;
+      }
+    }
+    if (!this.accepted.includes(siteId)) return undefined;
+    if (state === 'keying' && siteId === this.dealer && !this.keyBundle) this.sendKeyCeremony();
+    if (state !== 'running') return undefined;
+    return this.keyGrants.bundleFor(siteId); // none: waiting for a key holder, the catch-up follows the grant
+  }
+
+  /** A site reported a round: it runs the job now. */
+  reported(siteId: string): void {
+    this.runningAt.add(siteId);
+  }
+
+  checkJobHash(decision: JobDecision): void {
+    if (decision.jobHash !== this.job.job.hash) {
+      throw new HeflError('invalid_argument', 'decision names another job hash', {
+        publicDetail: 'job hash mismatch',
+      });
+    }
+  }
+
+  /** A site's answer to the offer while recruiting; true once every site offered the job has answered. */
+  answer(siteId: string, decision: JobDecision): boolean {
+    if (this.decisions.has(siteId)) return false;
+    this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason });
+    this.deps.store.saveDecision(this.job.id, siteId, decision.accept, decision.reason);
+    this.deps.audit.append({
+      actor: siteId,
+      action: decision.accept ? 'job.accepted' : 'job.declined',
+      details: { jobId: this.job.id, jobHash: this.job.job.hash, reason: decision.reason },
+    });
+    const undecided = [...this.offeredTo].filter((s) => !this.decisions.has(s));
+    return undecided.length === 0;
+  }
+
+  /** Ends recruiting: picks the accepted sites (at most maxSites) and the dealer, or says why too few accepted. */
+  endRecruiting(): string | undefined {
+    const { spec } = this.job.job;
+    this.accepted = [...this.decisions]
+      .filter(([, d]) => d.accept)
+      .map(([s]) => s)
+      .sort();
+    if (this.accepted.length < spec.minSites) {
+      const declined = [...this.decisions]
+        .filter(([, d]) => !d.accept)
+        .map(([site, d]) => `${site}: ${d.reason}`);
+      const silent = [...this.offeredTo]
+        .filter((site) => !this.decisions.has(site))
+        .map((site) => `${site}: no answer`);
+      const why = [...declined, ...silent].join('; ');
+      return `only ${this.accepted.length} site(s) accepted; the job needs minSites = ${spec.minSites}${why ? ` (${why})` : ''}`;
+    }
+    if (this.accepted.length > spec.maxSites) this.accepted = this.accepted.slice(0, spec.maxSites);
+    this.dealer = this.accepted[0];
+    return undefined;
+  }
+
+  sendKeyCeremony(): void {
+    const sites = this.accepted.map((siteId) => ({
+      siteId,
+      sealingPublicKey: Buffer.from(this.deps.members.byId(siteId)?.sealingPublicKey ?? new Uint8Array()),
+    }));
+    this.deps.hub.send(this.dealer!, keyCeremonyTask(this.job.id, sites));
+  }
+
+  /** The dealer's bundle, once checked to seal the job's key to exactly the accepted sites; returns them. */
+  acceptDealerBundle(bundle: KeyBundle, envelope: SignedEnvelope): string[] {
+    const sealedFor = bundle.sealed.map((s) => s.siteId).sort();
+    if (
+      bundle.jobId !== this.job.id ||
+      bundle.profileId !== this.job.job.spec.he.profile ||
+      sealedFor.join() !== this.accepted.join()
+    ) {
+      throw new HeflError('invalid_argument', 'key bundle does not match the job or its accepted sites', {
+        publicDetail: 'key bundle does not cover exactly the accepted sites',
+      });
+    }
+    this.keyBundle = envelope;
+    this.keyGrants.setDealerBundle(envelope);
+    return sealedFor;
+  }
+
+  /** A site that restarted while the job was being set up lost it: offer it again to rejoin. */
+  offerAgainToLost(): void {
+    for (const site of this.lostAt) if (this.accepted.includes(site)) this.offer(site);
+  }
+
+  /**
+   * A site accepts the running job: it is added to the accepted sites (up to maxSites, the
+   * bound the HE encoding was sized for), gets the key sealed to it — the dealer's copy if
+   * there is one, else a key holder seals one — then every closed round to apply as an
+   * observer, and takes part from the round after it catches up.
+   */
+  join(siteId: string, decision: JobDecision, envelope: SignedEnvelope): void {
+    const { id, job } = this.job;
+    const rejoining = this.accepted.includes(siteId);
+    if (!decision.accept) {
+      if (rejoining || this.decisions.has(siteId)) return;
+      this.decisions.set(siteId, { accept: false, reason: decision.reason });
+      this.deps.store.saveDecision(id, siteId, false, decision.reason);
+      this.deps.audit.append({
+        actor: siteId,
+        action: 'job.declined',
+        details: { jobId: id, jobHash: job.hash, reason: decision.reason },
+      });
+      return;
+    }
+    if (!rejoining) {
+      if (this.accepted.length >= job.spec.maxSites) {
+        throw new HeflError('failed_precondition', `job ${id} already has maxSites sites`, {
+          publicDetail: `the job already has its maximum of ${job.spec.maxSites} sites (maxSites)`,
+        });
+      }
+      this.decisions.set(siteId, { accept: true, reason: decision.reason });
+      this.deps.store.saveDecision(id, siteId, true, decision.reason);
+      this.accepted = [...this.accepted, siteId].sort();
+      this.hooks.persistJob();
+    }
+    this.deps.audit.append({
+      actor: siteId,
+      action: rejoining ? 'job.rejoined' : 'job.joined',
+      details: { jobId: id, jobHash: job.hash, round: this.hooks.currentRound() },
+    });
+    this.runningAt.delete(siteId);
+    this.lostAt.delete(siteId);
+    if (this.keyGrants.bundleFor(siteId)) {
+      this.hooks.catchUp(siteId);
+      return;
+    }
+    this.deps.store.saveKeyGrant(id, this.keyGrants.request(siteId, envelope));
+    this.grantAskedOf.delete(siteId);
+    this.askForPendingGrants();
+  }
+
+  /** Sites known to hold the key now: they applied the latest closed round, or sent an update since. */
+  private keyHolders(): string[] {
+    const waiting = new Set(this.keyGrants.pending().map((g) => g.siteId));
+    const holders = new Set(this.hooks.keyUsers());
+    if (holders.size === 0 && this.dealer) holders.add(this.dealer);
+    return [...holders].filter((s) => !waiting.has(s) && this.keyGrants.bundleFor(s)).sort();
+  }
+
+  /** Asks a connected key holder to seal the key to each waiting site (again if the one asked went away). */
+  askForPendingGrants(): void {
+    const pending = this.keyGrants.pending();
+    if (pending.length === 0) return;
+    const { hub } = this.deps;
+    const holder = this.keyHolders().find((s) => hub.isConnected(s) && this.runningAt.has(s));
+    if (!holder) return; // asked again when a holder connects or reports
+    for (const grant of pending) {
+      const asked = this.grantAskedOf.get(grant.siteId);
+      if (asked && hub.isConnected(asked) && this.runningAt.has(asked)) continue;
+      this.grantAskedOf.set(grant.siteId, holder);
+      hub.send(holder, keyGrantTask(this.job.id, grant.siteId, grant.decision));
+    }
+  }
+
+  /** A key holder's bundle sealing the job's key to one waiting site. */
+  acceptKeyGrant(siteId: string, bundle: KeyBundle, envelope: SignedEnvelope): void {
+    const { id } = this.job;
+    if (!this.accepted.includes(siteId) || !this.keyGrants.bundleFor(siteId)) {
+      throw new HeflError('permission_denied', `${siteId} does not hold the key of ${id}`, {
+        publicDetail: 'only a site holding the job key can seal it to another',
+      });
+    }
+    const to = bundle.sealed.map((s) => s.siteId);
+    if (
+      bundle.jobId !== id ||
+      bundle.profileId !== this.job.job.spec.he.profile ||
+      to.length !== 1 ||
+      to[0] === siteId
+    ) {
+      throw new HeflError('invalid_argument', 'a key grant must seal the job key to exactly one other site', {
+        publicDetail: 'a key grant seals the job key to exactly one waiting site',
+      });
+    }
+    const grant = this.keyGrants.grant(to[0]!, envelope, siteId);
+    this.deps.store.saveKeyGrant(id, grant);
+    this.grantAskedOf.delete(grant.siteId);
+    this.deps.audit.append({
+      actor: siteId,
+      action: 'key.granted',
+      details: {
+        jobId: id,
+        by: siteId,
+        to: grant.siteId,
+        bundleDigest: toHex(sha256(envelope.payload)),
+      },
+    });
+    this.hooks.catchUp(grant.siteId);
+  }
+}
