@@ -43,6 +43,7 @@ export interface AggregatingJob {
   readonly spec: JobSpec;
   readonly state: JobState;
   readonly currentRound: RoundRecord | undefined;
+  isFinished(): boolean;
 }
 
 /**
@@ -197,17 +198,28 @@ export class RoundAggregation {
    * Closes a collecting round: writes its sums as the aggregate blob, then signs the
    * RoundSummary (contributors, their update digests and Merkle root, absent sites).
    */
-  async close(round: RoundRecord): Promise<SignedEnvelope> {
+  /**
+   * Sums the round into an aggregate blob and signs its summary. Returns undefined, having
+   * written and signed nothing, when the job ended meanwhile (cancelled while aggregating):
+   * a round of an ended job is never closed.
+   */
+  async close(round: RoundRecord): Promise<SignedEnvelope | undefined> {
     const { id } = this.job;
     round.state = 'aggregating';
     round.timer?.cancel();
     this.deps.log?.('round.aggregating', { job: id, round: round.round, updates: round.uploads.size });
     const faultDelay = Number(process.env.HEFL_FAULT_AGGREGATION_DELAY_MS ?? 0);
     if (faultDelay > 0) await new Promise((resolve) => setTimeout(resolve, faultDelay)); // fault-injection tests only
+    if (this.job.isFinished()) return undefined;
     const writer = await this.deps.blobs.createWriter();
     const sections: SectionLayout[] = [];
     try {
       for (const section of round.layout ?? []) {
+        // The job's end frees the sums: stop rather than read a freed one.
+        if (this.job.isFinished()) {
+          await writer.abort();
+          return undefined;
+        }
         const framed = frameSection({ name: section.name, batch: round.sums.get(section.name)!.result() });
         for (const part of framed.bytes) await writer.write(part);
         sections.push(framed.layout);
@@ -217,6 +229,7 @@ export class RoundAggregation {
       throw error;
     }
     const blob = await writer.finish();
+    if (this.job.isFinished()) return undefined;
     round.freeSums();
     const contributors = round.contributors;
     const digests = contributors.map((s) => fromHex(round.uploads.get(s)!.updateDigest));

@@ -247,14 +247,23 @@ export class RoundLifecycle {
 
   private enqueueClose(round: RoundRecord): void {
     const run = this.queue.then(() => this.closeRound(round));
-    this.queue = run.catch((error) =>
-      this.hooks.finish('failed', `round ${round.round} could not close: ${describe(error)}`),
-    );
+    this.queue = run.catch((error) => {
+      if (this.job.isFinished()) {
+        this.deps.log?.('round.close-abandoned', {
+          job: this.job.id,
+          round: round.round,
+          error: describe(error),
+        });
+        return;
+      }
+      this.hooks.finish('failed', `round ${round.round} could not close: ${describe(error)}`);
+    });
   }
 
   private async closeRound(round: RoundRecord): Promise<void> {
     if (round.state !== 'collecting' || this.job.isFinished()) return;
     const summary = await this.aggregation.close(round);
+    if (!summary) return; // the job ended while the round was being aggregated
     round.timer = this.deps.clock.schedule(this.job.spec.roundDeadlineSeconds * 1000, () =>
       this.onDeadline(round),
     );
