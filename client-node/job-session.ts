@@ -338,7 +338,9 @@ export class JobSession {
     this.reports.set(summary.round, report);
     this.appliedThrough = summary.round;
     await this.deps.client.report(report);
-    if (summary.round === totalRounds(this.spec) - 1 && this.spec.release.toResearcher) {
+    // The sites of the final round answer for the model; one that only observed it does not.
+    const final = summary.round === totalRounds(this.spec) - 1;
+    if (final && this.spec.release.toResearcher && !observer) {
       await this.postRelease(summary.participants);
     }
   }

@@ -80,7 +80,10 @@ export async function startCoordinatorServer(
       hub.broadcast({ kind: { $case: 'manifest', value: { signedManifestJson: Buffer.from(manifest) } } });
     deps.log('manifest.reloaded', {});
   });
-  server.addService(ResearcherServiceService, createResearcherService({ guard, jobs, clock: deps.clock }));
+  server.addService(
+    ResearcherServiceService,
+    createResearcherService({ guard, jobs, clock: deps.clock, members: deps.members }),
+  );
   // The standard gRPC health-checking service (grpc.health.v1), for load balancers and monitoring.
   const health = new HealthImplementation({
     '': 'SERVING',

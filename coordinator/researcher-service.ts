@@ -12,23 +12,28 @@ import type {
   JobStatusRequest,
   ListJobsReply,
   ListJobsRequest,
+  ManifestRequest,
+  ManifestUpdate,
   ResearcherServiceServer,
   SubmitJobReply,
 } from '../proto/gen/hefl/v1/services.js';
 import { toServiceError } from './grpc-errors.js';
 import type { JobRegistry } from './job-registry.js';
 import { jobStatusOf } from './job-status.js';
+import type { MemberDirectory } from './member-directory.js';
 import type { RequestGuard } from './request-guard.js';
 
 const FRESHNESS_MS = 5 * 60 * 1000;
 
-/** gRPC adapter for what researchers call: submit, cancel, list, status. */
+/** gRPC adapter for what researchers call: submit, cancel, list, status, model, manifest. */
 export function createResearcherService(deps: {
   guard: RequestGuard;
   jobs: JobRegistry;
   clock: Clock;
+  /** Serves the current signed manifest (absent on test transports without one). */
+  members: Pick<MemberDirectory, 'signedManifestJson'>;
 }): ResearcherServiceServer {
-  const { guard, jobs, clock } = deps;
+  const { guard, jobs, clock, members } = deps;
   return {
     submitJob(
       call: ServerUnaryCall<SignedEnvelope, SubmitJobReply>,
@@ -96,6 +101,20 @@ export function createResearcherService(deps: {
       try {
         const peer = guard.requirePeer(call, ['researcher'], 'fetch-model');
         callback(null, jobs.get(call.request.jobId).releasesFor(peer?.id));
+      } catch (error) {
+        callback(toServiceError(error));
+      }
+    },
+
+    getManifest(
+      call: ServerUnaryCall<ManifestRequest, ManifestUpdate>,
+      callback: sendUnaryData<ManifestUpdate>,
+    ) {
+      try {
+        guard.requirePeer(call, ['researcher', 'auditor'], 'get-manifest');
+        callback(null, {
+          signedManifestJson: Buffer.from(members.signedManifestJson?.() ?? new Uint8Array()),
+        });
       } catch (error) {
         callback(toServiceError(error));
       }

@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeflProcess } from '../cli/simulate/hefl-process.js';
-import { provisionFederation } from '../cli/simulate/provision-federation.js';
-import { generateSyntheticHospitals } from '../client-node/data/index.js';
+import { type ProcessFederation, startProcessFederation } from './support/process-federation.js';
 
 const CLI = resolve('dist/cli/main.js');
 const SITES = ['hospital-a', 'hospital-b'];
@@ -53,57 +51,19 @@ describe.runIf(existsSync(CLI))('hefl job submit | watch | status | list against
   let root: string;
   let researcherDir: string;
   let address: string;
-  const processes: HeflProcess[] = [];
   const hefl = (...args: string[]) => runBuiltCli(args);
+
+  let fed: ProcessFederation | undefined;
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'hefl-job-commands-'));
-    const fed = await provisionFederation(root, SITES);
-    researcherDir = fed.researcherDir;
-    const coordinator = new HeflProcess(
-      'coordinator',
-      ['coordinator', 'start', '--dir', fed.coordinatorDir, '--port', '0'],
-      CLI,
-    );
-    processes.push(coordinator);
-    const listening = await coordinator.waitFor(
-      (l) => l.event === 'coordinator.listening',
-      30_000,
-      'listening',
-    );
-    address = `127.0.0.1:${listening.port as number}`;
-    const connected = new Set<string>();
-    coordinator.onLine((l) => {
-      if (l.event === 'site.connected') connected.add(l.site as string);
-    });
-    const data = generateSyntheticHospitals({ sites: SITES.length, seed: 7 });
-    const sites = SITES.map((id, i) => {
-      const csv = join(root, `${id}.csv`);
-      writeFileSync(csv, data[i]!.csv);
-      const dir = fed.siteDirs.find((s) => s.id === id)!.dir;
-      const args = [
-        'site',
-        'start',
-        '--dir',
-        dir,
-        '--data',
-        csv,
-        '--coordinator',
-        address,
-        '--label',
-        'event',
-      ];
-      return new HeflProcess(id, args, CLI);
-    });
-    processes.push(...sites);
-    await Promise.all(sites.map((p) => p.waitFor((l) => l.event === 'site.started', 30_000, 'start-up')));
-    if (connected.size < SITES.length) {
-      await coordinator.waitFor(() => connected.size >= SITES.length, 20_000, 'all sites connected');
-    }
+    fed = await startProcessFederation(root, SITES, { cli: CLI });
+    researcherDir = fed.provisioned.researcherDir;
+    address = fed.address;
   });
 
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop()));
+    await fed?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 

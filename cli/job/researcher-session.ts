@@ -2,12 +2,14 @@ import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { bytesEqual, fromHex } from '../../common/crypto/index.js';
 import { type ErrorCode, HeflError } from '../../common/errors/index.js';
 import { channelCredentials, loadMemberIdentity } from '../../common/identity/index.js';
+import { freshestManifest } from '../researcher/freshest-manifest.js';
 import { ResearcherClient } from '../researcher/researcher-client.js';
 
 /**
  * What the job commands need from a researcher folder: a client to the coordinator, the
- * X25519 secret that opens metrics sealed to this researcher, and the manifest's site keys
- * that site reports must be signed with. The secret stays in this process.
+ * X25519 secret that opens metrics sealed to this researcher, and the site keys that site
+ * reports must be signed with (from the newest verified manifest: the coordinator's, or the
+ * copy installed with the admission). The secret stays in this process.
  */
 export interface ResearcherSession {
   readonly client: ResearcherClient;
@@ -34,7 +36,14 @@ export async function openResearcherSession(dir: string, address: string): Promi
     sealingPublicKey: identity.sealingKey.publicKey,
     sealingSecretKey: identity.sealingKey.secretKey,
   });
-  const sites = identity.manifest.members
+  // The manifest the coordinator serves now, if newer than ours: sites admitted after this
+  // researcher sign reports and releases too.
+  const served = await client.signedManifest().catch((error: unknown) => {
+    client.close();
+    throw fromGrpcError(error, 'fetch the federation manifest', address);
+  });
+  const { manifest } = freshestManifest(identity.manifest, served, identity.coordinatorSigningPublicKey);
+  const sites = manifest.members
     .filter((m) => m.role === 'site' && m.revokedAt === undefined)
     .map((m) => ({ id: m.id, key: fromHex(m.signingPublicKey) }));
   const siteIdOf = (pk: Uint8Array) => sites.find((s) => bytesEqual(s.key, pk))?.id;

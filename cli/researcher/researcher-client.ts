@@ -77,6 +77,15 @@ export class ResearcherClient {
     });
   }
 
+  /** The coordinator's current signed manifest (JSON bytes; empty if it serves none). Verify before use. */
+  signedManifest(): Promise<Uint8Array> {
+    return new Promise((resolve, reject) =>
+      this.client.getManifest({}, (error, reply) =>
+        error ? reject(error) : resolve(new Uint8Array(reply!.signedManifestJson)),
+      ),
+    );
+  }
+
   list(): Promise<JobStatus[]> {
     return new Promise((resolve, reject) =>
       this.client.listJobs({}, (error, reply) => (error ? reject(error) : resolve(reply!.jobs))),

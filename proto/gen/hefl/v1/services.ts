@@ -35,6 +35,9 @@ export interface ReceiptRequest {
   siteId: string;
 }
 
+export interface ManifestRequest {
+}
+
 export interface FetchModelRequest {
   jobId: string;
 }
@@ -292,6 +295,58 @@ export const ReceiptRequest: MessageFns<ReceiptRequest> = {
     message.jobId = object.jobId ?? "";
     message.round = object.round ?? 0;
     message.siteId = object.siteId ?? "";
+    return message;
+  },
+};
+
+function createBaseManifestRequest(): ManifestRequest {
+  return {};
+}
+
+export const ManifestRequest: MessageFns<ManifestRequest> = {
+  encode(_: ManifestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ManifestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseManifestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ManifestRequest {
+    return {};
+  },
+
+  toJSON(_: ManifestRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ManifestRequest>): ManifestRequest {
+    return ManifestRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ManifestRequest>): ManifestRequest {
+    const message = createBaseManifestRequest();
     return message;
   },
 };
@@ -2994,6 +3049,19 @@ export const ResearcherServiceService = {
     responseSerialize: (value: FetchModelReply): Buffer => Buffer.from(FetchModelReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): FetchModelReply => FetchModelReply.decode(value),
   },
+  /**
+   * The current signed federation manifest (researchers and auditors verify it against the
+   * coordinator key they pinned, and so learn of sites admitted after themselves).
+   */
+  getManifest: {
+    path: "/hefl.v1.ResearcherService/GetManifest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ManifestRequest): Buffer => Buffer.from(ManifestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ManifestRequest => ManifestRequest.decode(value),
+    responseSerialize: (value: ManifestUpdate): Buffer => Buffer.from(ManifestUpdate.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ManifestUpdate => ManifestUpdate.decode(value),
+  },
 } as const;
 
 export interface ResearcherServiceServer extends UntypedServiceImplementation {
@@ -3003,6 +3071,11 @@ export interface ResearcherServiceServer extends UntypedServiceImplementation {
   getJobStatus: handleUnaryCall<JobStatusRequest, JobStatus>;
   /** The sites' signed ModelRelease messages for a completed job (only to the researcher who submitted it). */
   fetchModel: handleUnaryCall<FetchModelRequest, FetchModelReply>;
+  /**
+   * The current signed federation manifest (researchers and auditors verify it against the
+   * coordinator key they pinned, and so learn of sites admitted after themselves).
+   */
+  getManifest: handleUnaryCall<ManifestRequest, ManifestUpdate>;
 }
 
 export interface ResearcherServiceClient extends Client {
@@ -3078,6 +3151,25 @@ export interface ResearcherServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: FetchModelReply) => void,
+  ): ClientUnaryCall;
+  /**
+   * The current signed federation manifest (researchers and auditors verify it against the
+   * coordinator key they pinned, and so learn of sites admitted after themselves).
+   */
+  getManifest(
+    request: ManifestRequest,
+    callback: (error: ServiceError | null, response: ManifestUpdate) => void,
+  ): ClientUnaryCall;
+  getManifest(
+    request: ManifestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ManifestUpdate) => void,
+  ): ClientUnaryCall;
+  getManifest(
+    request: ManifestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ManifestUpdate) => void,
   ): ClientUnaryCall;
 }
 
