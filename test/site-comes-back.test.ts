@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import {
   finalModels,
   startTestFederation,
@@ -7,7 +8,6 @@ import {
   waitForSites,
 } from '../experiments/harness/local-federation.js';
 import { RecordingProxy } from './support/recording-proxy.js';
-import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
 
 describe('a site whose network drops for longer than a round, then comes back', () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import {
   finalModels,
   startTestFederation,
@@ -6,7 +7,6 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
 
 // Every site trains a little slower than the bare model would, so rounds are still running

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import {
   finalModels,
   startTestFederation,
@@ -6,7 +7,6 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
 
 describe('a site slower than the round deadline', () => {
