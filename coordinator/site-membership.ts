@@ -16,6 +16,8 @@ export interface MembershipDeps {
   readonly store: JobStore;
   readonly audit: AuditSink;
   readonly members: MemberDirectory;
+  /** The operator's log (JSON lines): joins and key grants, so a stuck newcomer is visible. */
+  readonly log?: (event: string, fields: Record<string, unknown>) => void;
 }
 
 /** What membership needs of the rest of the job; the job controller answers these. */
@@ -225,6 +227,11 @@ export class SiteMembership {
       action: rejoining ? 'job.rejoined' : 'job.joined',
       details: { jobId: id, jobHash: job.hash, round: this.hooks.currentRound() },
     });
+    this.deps.log?.(rejoining ? 'job.rejoined' : 'job.joined', {
+      job: id,
+      site: siteId,
+      round: this.hooks.currentRound(),
+    });
     this.runningAt.delete(siteId);
     this.lostAt.delete(siteId);
     if (this.keyGrants.bundleFor(siteId)) {
@@ -250,12 +257,17 @@ export class SiteMembership {
     if (pending.length === 0) return;
     const { hub } = this.deps;
     const holder = this.keyHolders().find((s) => hub.isConnected(s) && this.runningAt.has(s));
-    if (!holder) return; // asked again when a holder connects or reports
+    if (!holder) {
+      // asked again when a holder connects or reports
+      this.deps.log?.('key.grant-waiting', { job: this.job.id, sites: pending.map((g) => g.siteId) });
+      return;
+    }
     for (const grant of pending) {
       const asked = this.grantAskedOf.get(grant.siteId);
       if (asked && hub.isConnected(asked) && this.runningAt.has(asked)) continue;
       this.grantAskedOf.set(grant.siteId, holder);
       hub.send(holder, keyGrantTask(this.job.id, grant.siteId, grant.decision));
+      this.deps.log?.('key.grant-requested', { job: this.job.id, site: grant.siteId, holder });
     }
   }
 
@@ -291,6 +303,7 @@ export class SiteMembership {
         bundleDigest: toHex(sha256(envelope.payload)),
       },
     });
+    this.deps.log?.('key.granted', { job: id, site: grant.siteId, by: siteId });
     this.hooks.catchUp(grant.siteId);
   }
 }
