@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +20,17 @@ describe.runIf(existsSync(CLI))('the logs of a `hefl simulate --out` run', () =>
   it('verify with `hefl audit verify` (coordinator log against every site log), and tampering is caught', () => {
     const sim = hefl(['simulate', '--sites', '2', '--rounds', '2', '--out', out, '--json']);
     expect(sim.status, sim.stderr).toBe(0);
-    expect(JSON.parse(sim.stdout).outDir).toBe(out);
+    const result = JSON.parse(sim.stdout) as { outDir: string; modelDir: string; modelHash: string };
+    expect(result.outDir).toBe(out);
+    // --out also keeps the final model, as the researcher receives it (sealed by the sites)
+    expect(result.modelDir).toBe(join(out, 'model'));
+    const card = JSON.parse(readFileSync(join(out, 'model', 'model-card.json'), 'utf8')) as {
+      modelHash: string;
+    };
+    expect(card.modelHash).toBe(result.modelHash);
+    expect(
+      existsSync(join(out, 'model', 'model.json')) && existsSync(join(out, 'model', 'weights.bin')),
+    ).toBe(true);
     const siteLogs = readdirSync(join(out, 'sites')).flatMap((site) => [
       '--site-log',
       join(out, 'sites', site, 'audit.jsonl'),

@@ -1,9 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { HeflError } from '../../common/errors/index.js';
 import { openResearcherSession } from '../job/researcher-session.js';
 import { openModelRelease } from '../researcher/open-model-release.js';
+import { writeReleasedModel } from '../researcher/write-released-model.js';
 
 /** `hefl model fetch`: the final model, sealed to this researcher by the sites, if every site allows it. */
 export function registerModelCommands(program: Command): void {
@@ -27,26 +26,7 @@ export function registerModelCommands(program: Command): void {
           const reply = await session.call('fetch the model', (client) => client.fetchModel(jobId));
           const released = openModelRelease(reply, session.sealingSecretKey, session.siteIdOf);
           const out = resolve(opts.out);
-          await mkdir(out, { recursive: true });
-          const files = {
-            model: join(out, 'model.json'),
-            weights: join(out, 'weights.bin'),
-            card: join(out, 'model-card.json'),
-          };
-          try {
-            await writeFile(files.model, released.modelJson, { flag: 'wx' });
-            await writeFile(files.weights, released.weights, { flag: 'wx' });
-            await writeFile(files.card, `${JSON.stringify(released.card, null, 2)}\n`, { flag: 'wx' });
-          } catch (cause) {
-            if ((cause as NodeJS.ErrnoException).code === 'EEXIST') {
-              throw new HeflError(
-                'already_exists',
-                `${out} already holds a model; choose an empty --out folder`,
-                { cause },
-              );
-            }
-            throw cause;
-          }
+          const files = await writeReleasedModel(released, out);
           if (opts.json) {
             process.stdout.write(`${JSON.stringify({ files, card: released.card }, null, 2)}\n`);
           } else {

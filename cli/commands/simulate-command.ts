@@ -135,6 +135,8 @@ function formatSummary(r: SimulationResult): string {
     );
   if (r.outDir)
     lines.push(`federation folder kept at ${r.outDir} (audit log: ${r.outDir}/coordinator/audit.jsonl)`);
+  if (r.modelDir)
+    lines.push(`final model: ${r.modelDir}/model.json + weights.bin (tf.loadLayersModel), model-card.json`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -11,7 +11,9 @@ import { parseJobSpec } from '../../common/job/job-spec.js';
 import type { AggregateMetrics } from '../../common/protocol/sealed-metrics.js';
 import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
 import { type RoundOutcome, readJobOutcome } from '../researcher/job-outcome.js';
+import { openModelRelease } from '../researcher/open-model-release.js';
 import { ResearcherClient } from '../researcher/researcher-client.js';
+import { writeReleasedModel } from '../researcher/write-released-model.js';
 import { HeflProcess } from './hefl-process.js';
 import { provisionFederation } from './provision-federation.js';
 import { simulationSites } from './simulation-data.js';
@@ -93,6 +95,8 @@ export interface SimulationResult {
   };
   readonly modelHash: string | null;
   readonly outDir: string | null;
+  /** With --out: where the released final model was written (TensorFlow.js layers + model card). */
+  readonly modelDir: string | null;
   readonly seconds: number;
 }
 
@@ -192,8 +196,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
     const siteKeys = identity.manifest.members
       .filter((m) => m.role === 'site')
-      .map((m) => fromHex(m.signingPublicKey));
-    const isSite = (pk: Uint8Array) => siteKeys.some((k) => bytesEqual(k, pk));
+      .map((m) => ({ id: m.id, key: fromHex(m.signingPublicKey) }));
+    const siteIdOf = (pk: Uint8Array) => siteKeys.find((s) => bytesEqual(s.key, pk))?.id;
+    const isSite = (pk: Uint8Array) => siteIdOf(pk) !== undefined;
     const profile = options.he ? 'bgv-n2048-q54-t38/v1' : 'plaintext-insecure/v1';
     const minSites = options.minSites ?? data.sites.length;
     const dp =
@@ -233,7 +238,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       control,
     );
     const outcome = readJobOutcome(status, identity.sealingKey.secretKey, isSite);
+    const modelDir =
+      options.outDir && status.state === 'completed'
+        ? await saveFinalModel(
+            researcher,
+            jobId,
+            identity.sealingKey.secretKey,
+            siteIdOf,
+            join(root, 'model'),
+          )
+        : null;
+    if (modelDir)
+      options.onProgress(`final model (sealed to the researcher by the sites) written to ${modelDir}`);
     return summarise(status, outcome, {
+      modelDir,
       jobId,
       jobHash,
       profile,
@@ -256,6 +274,29 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     researcher?.close();
     await Promise.all(processes.map((p) => p.stop()));
     if (!options.outDir) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * With --out: the final model as a researcher receives it (`hefl model fetch`), written
+ * under the federation folder. The sites post their sealed releases just after the job
+ * completes, so this waits (bounded) for the last ones.
+ */
+async function saveFinalModel(
+  researcher: ResearcherClient,
+  jobId: string,
+  sealingSecret: Uint8Array,
+  siteIdOf: (pk: Uint8Array) => string | undefined,
+  out: string,
+): Promise<string> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const reply = await researcher.fetchModel(jobId);
+    if (reply.pending.length === 0 || Date.now() > until) {
+      await writeReleasedModel(openModelRelease(reply, sealingSecret, siteIdOf), out);
+      return out;
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -312,6 +353,7 @@ function summarise(
     he: boolean;
     sites: string[];
     outDir: string | null;
+    modelDir: string | null;
     started: number;
     dp: SimulationResult['dp'];
   },
@@ -345,6 +387,7 @@ function summarise(
     modelHash: outcome.at(-1)?.modelHash ?? null,
     ...(ctx.dp ? { dp: ctx.dp } : {}),
     outDir: ctx.outDir,
+    modelDir: ctx.modelDir,
     seconds: (Date.now() - ctx.started) / 1000,
   };
 }
