@@ -143,11 +143,11 @@ describe.runIf(existsSync(CLI))('hefl job submit | watch | status | list against
     };
     const weights = readFileSync(join(out, 'weights.bin'));
     const model = await tf.loadLayersModel(
-      tf.io.fromMemory(
-        modelJson.modelTopology,
-        modelJson.weightsManifest[0]!.weights,
-        new Uint8Array(weights).buffer,
-      ),
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: modelJson.weightsManifest[0]!.weights,
+        weightData: new Uint8Array(weights).buffer,
+      }),
     );
     const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8')) as {
       features: { names: string[] };

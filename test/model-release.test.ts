@@ -60,11 +60,11 @@ describe('model release to the researcher', () => {
       released.weights.byteOffset + released.weights.byteLength,
     );
     const loaded = await tf.loadLayersModel(
-      tf.io.fromMemory(
-        modelJson.modelTopology,
-        modelJson.weightsManifest[0]!.weights,
-        weightData as ArrayBuffer,
-      ),
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: modelJson.weightsManifest[0]!.weights,
+        weightData: weightData as ArrayBuffer,
+      }),
     );
 
     const [siteWeights] = await finalModels(fed, jobId);
