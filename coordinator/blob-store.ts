@@ -23,6 +23,8 @@ export interface BlobStore {
   read(digest: string): Promise<Uint8Array>;
   readChunks(digest: string, chunkSize: number): AsyncIterable<Uint8Array>;
   has(digest: string): Promise<boolean>;
+  /** Removes a blob no longer needed; removing one that is not there is not an error. */
+  delete(digest: string): Promise<void>;
 }
 
 const DIGEST = /^[0-9a-f]{64}$/;
@@ -34,7 +36,12 @@ export class FileBlobStore implements BlobStore {
     this.dir = dir;
   }
 
+  /**
+   * Opens (creating) the store in `dir`. Partial writes left by a crash (`tmp/*.part`, never
+   * acknowledged to anyone) are removed: nothing is writing while the coordinator starts.
+   */
   static async open(dir: string): Promise<FileBlobStore> {
+    await rm(join(dir, 'tmp'), { recursive: true, force: true });
     await mkdir(join(dir, 'tmp'), { recursive: true, mode: 0o700 });
     return new FileBlobStore(dir);
   }
@@ -62,6 +69,10 @@ export class FileBlobStore implements BlobStore {
     } catch {
       return false;
     }
+  }
+
+  async delete(digest: string): Promise<void> {
+    await rm(this.pathOf(digest), { force: true });
   }
 
   private pathOf(digest: string): string {

@@ -233,6 +233,11 @@ export class JobController {
     this.finish('cancelled', reason || `cancelled by ${by}`);
   }
 
+  /** Whether a blob is one of this job's updates or aggregates. */
+  refersToBlob(digest: string): boolean {
+    return this.lifecycle.refersToBlob(digest);
+  }
+
   isFinished(): boolean {
     return this.state === 'completed' || this.state === 'failed' || this.state === 'cancelled';
   }

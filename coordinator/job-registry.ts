@@ -68,6 +68,12 @@ export class JobRegistry {
     return job;
   }
 
+  /** Whether any job refers to the blob (an update or aggregate it still keeps). */
+  refersToBlob(digest: string): boolean {
+    for (const job of this.jobs.values()) if (job.refersToBlob(digest)) return true;
+    return false;
+  }
+
   all(): JobController[] {
     return [...this.jobs.values()];
   }

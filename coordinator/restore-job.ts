@@ -1,4 +1,5 @@
 import type { ParsedJob } from '../common/job/job-spec.js';
+import { blobsOfEndedJob, discardBlobs, uploadBlobsOf } from './blob-retention.js';
 import { JobController, type JobControllerDeps, type JobState } from './job-controller.js';
 import type { StoredJobGraph } from './job-store.js';
 import { sectionBatches, sumFor } from './round-aggregation.js';
@@ -29,6 +30,14 @@ export async function restoreJob(
   controller.releases.load(graph.releases);
   const current = controller.currentRound;
   if (!controller.isFinished() && current?.state === 'collecting') await resumeSums(deps, current);
+  // Blobs a crash kept from being deleted: updates of closed rounds, everything of an ended job.
+  discardBlobs(
+    deps.blobs,
+    controller.isFinished()
+      ? blobsOfEndedJob(controller.rounds)
+      : controller.rounds.filter((r) => r.state === 'closed').flatMap(uploadBlobsOf),
+    deps.log,
+  );
   return controller;
 }
 

@@ -1,6 +1,7 @@
 import { totalRounds } from '../common/job/job-spec.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import type { UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
+import { blobsOfEndedJob, discardBlobs, uploadBlobsOf } from './blob-retention.js';
 import { keyBundleTask, roundClosedTask, roundOpenTask } from './job-tasks.js';
 import {
   type AggregatingJob,
@@ -176,12 +177,20 @@ export class RoundLifecycle {
     round.timer = this.deps.clock.schedule(wait, () => this.onDeadline(round));
   }
 
-  /** The job ended: no round timer fires again and the sums are freed. */
+  /** The job ended: no round timer fires again, the sums are freed, and its ciphertexts deleted. */
   stop(): void {
     for (const round of this.rounds) {
       round.timer?.cancel();
       round.freeSums();
     }
+    discardBlobs(this.deps.blobs, blobsOfEndedJob(this.rounds), this.deps.log);
+  }
+
+  /** Whether a blob is an update or aggregate this job still refers to. */
+  refersToBlob(digest: string): boolean {
+    return this.rounds.some(
+      (r) => r.aggregateDigest === digest || [...r.uploads.values()].some((u) => u.blobDigest === digest),
+    );
   }
 
   /**
@@ -264,6 +273,8 @@ export class RoundLifecycle {
     if (round.state !== 'collecting' || this.job.isFinished()) return;
     const summary = await this.aggregation.close(round);
     if (!summary) return; // the job ended while the round was being aggregated
+    // The closed round (summary, aggregate) is durable now; its updates are in the aggregate.
+    discardBlobs(this.deps.blobs, uploadBlobsOf(round), this.deps.log);
     round.timer = this.deps.clock.schedule(this.job.spec.roundDeadlineSeconds * 1000, () =>
       this.onDeadline(round),
     );

@@ -207,6 +207,8 @@ async function receiveUpload(
 ): Promise<SignedEnvelope> {
   const { guard, jobs, blobs } = deps;
   let writer: BlobWriter | undefined;
+  /** The blob of this upload once written; deleted again if the update is refused. */
+  let stored: string | undefined;
   let opened:
     | { header: UpdateHeader; envelope: SignedEnvelope; siteId: string; declared: number }
     | undefined;
@@ -257,6 +259,7 @@ async function receiveUpload(
     }
     const blob = await writer.finish(toHex(opened.header.payloadDigest));
     writer = undefined;
+    stored = blob.digest;
     const layout = opened.header.sections.map(layoutFromProto);
     const receipt = await jobs
       .get(opened.header.jobId)
@@ -271,6 +274,9 @@ async function receiveUpload(
     return receipt;
   } catch (error) {
     await writer?.abort();
+    // A refused update's bytes are garbage — unless they are also an accepted update's
+    // (the same bytes sent again), which must stay.
+    if (stored && !jobs.refersToBlob(stored)) await blobs.delete(stored).catch(() => {});
     if (opened) {
       guard.refused(opened.envelope, SigningContext.updateHeader, error, 'update.refused');
       deps.log('update.refused', {

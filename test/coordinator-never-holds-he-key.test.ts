@@ -177,6 +177,12 @@ describe('the coordinator never holds the job’s HE secret key (real TLS, compl
       30_000,
       'round 1 open',
     );
+    // What the coordinator holds on disk mid-job (ciphertext blobs are deleted once no
+    // longer needed, so the folder is searched now as well as at the end).
+    const midJob = walk(fed.provisioned.coordinatorDir).map((path) => ({
+      name: `mid-job ${relative(fed.provisioned.coordinatorDir, path)}`,
+      bytes: readFileSync(path),
+    }));
     nodes[SITES.indexOf(LATE_SITE)]!.start();
     const status = await waitForJob(researcher, jobId, 60_000);
     if (status.state !== 'completed') console.error(siteLogs.filter((l) => /failed|declined/.test(l)));
@@ -203,6 +209,7 @@ describe('the coordinator never holds the job’s HE secret key (real TLS, compl
       bytes: readFileSync(path),
     }));
     const haystacks = [
+      ...midJob,
       ...files,
       { name: 'coordinator log', bytes: Buffer.from(fed.logs.map((l) => JSON.stringify(l)).join('\n')) },
       { name: 'bytes received by the coordinator', bytes: proxy.received() },
@@ -215,10 +222,13 @@ describe('the coordinator never holds the job’s HE secret key (real TLS, compl
     // The search could have found it: the key is 16 KiB of high-entropy SEAL data...
     expect(rawKey.length).toBeGreaterThan(16_000);
     expect(new Set(windowsOf('w', rawKey, 64, 16).map((n) => n.bytes.toString('hex'))).size).toBe(16 * 5);
-    // ...the folder holds the audit log, the manifest and the uploaded ciphertext blobs...
+    // ...the folder holds the audit log, the manifest and the state, and mid-job it held
+    // ciphertext blobs (updates, aggregates)...
     const names = files.map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(['audit.jsonl', COORDINATOR_FILES.manifest]));
-    expect(names.filter((n) => n.startsWith('blobs')).length).toBeGreaterThanOrEqual(3 * 3);
+    expect(names).toEqual(
+      expect.arrayContaining(['audit.jsonl', COORDINATOR_FILES.manifest, 'state.sqlite']),
+    );
+    expect(midJob.filter((f) => f.name.startsWith('mid-job blobs/')).length).toBeGreaterThanOrEqual(1);
     // ...the recording holds the decrypted application bytes (most windows of the relayed bundle)...
     const bundleWindows = windowsOf('bundle', bundleEnvelope.payload, 0, 64).filter((n) =>
       n.name.endsWith('(raw)'),

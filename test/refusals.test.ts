@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChannelCredentials, credentials, type ServiceError, status } from '@grpc/grpc-js';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionFederation } from '../cli/simulate/provision-federation.js';
 import { CoordinatorClient } from '../client-node/coordinator-client.js';
 import { dealKeys, receiveKeys } from '../client-node/key-ceremony.js';
-import { bytesEqual, generateSigningKeyPair } from '../common/crypto/index.js';
+import { bytesEqual, generateSigningKeyPair, sha256, toHex } from '../common/crypto/index.js';
 import { generateSiteCipher } from '../common/he/create-cipher.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import {
@@ -442,6 +442,21 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
       site: 'site-a',
     });
     expectRefused(replay, status.ALREADY_EXISTS, 'message replayed: nonce already used');
+    // A second, different update for the round is refused after its bytes arrived: they are
+    // deleted again, while the accepted update's stay (its round is still being collected).
+    const second = encryptedUpdate(a.keys, ciphers.get('site-a')!, { jobId, round: 0 });
+    const again = await refusal(a.client.upload(second.header, second.parts));
+    expectRefused(
+      again,
+      status.ALREADY_EXISTS,
+      'already exists: an update for this round was already accepted',
+    );
+    const blobPath = (update: typeof second) => {
+      const digest = toHex(sha256(...update.parts));
+      return join(fed.provisioned.coordinatorDir, 'blobs', digest.slice(0, 2), digest);
+    };
+    expect(existsSync(blobPath(aRound0)), 'the accepted update is kept').toBe(true);
+    expect(existsSync(blobPath(second)), 'the refused update is deleted').toBe(false);
     // Still serving: b's own update is taken.
     const bUpdate = encryptedUpdate(b.keys, ciphers.get('site-b')!, { jobId, round: 0 });
     expect(openReceipt(await b.client.upload(bUpdate.header, bUpdate.parts)).siteId).toBe('site-b');
