@@ -17,19 +17,24 @@ export interface KeyGrant {
  * bundles; it cannot open any of them.
  */
 export class KeyGrants {
-  private dealerBundle: SignedEnvelope | undefined;
+  private dealerBundleEnvelope: SignedEnvelope | undefined;
   private dealtTo = new Set<string>();
   private readonly grants = new Map<string, KeyGrant>();
 
   /** The dealer's bundle (sealed to the sites accepted at recruiting). */
   setDealerBundle(envelope: SignedEnvelope): void {
-    this.dealerBundle = envelope;
+    this.dealerBundleEnvelope = envelope;
     this.dealtTo = new Set(KeyBundle.decode(envelope.payload).sealed.map((s) => s.siteId));
+  }
+
+  /** The dealer's bundle, once posted. */
+  get dealerBundle(): SignedEnvelope | undefined {
+    return this.dealerBundleEnvelope;
   }
 
   /** The bundle holding a copy sealed to `siteId`, if there is one yet. */
   bundleFor(siteId: string): SignedEnvelope | undefined {
-    if (this.dealtTo.has(siteId)) return this.dealerBundle;
+    if (this.dealtTo.has(siteId)) return this.dealerBundleEnvelope;
     return this.grants.get(siteId)?.bundle;
   }
 

@@ -42,7 +42,6 @@ export class SiteMembership {
   readonly offeredTo = new Set<string>();
   accepted: string[] = [];
   dealer: string | undefined;
-  keyBundle: SignedEnvelope | undefined;
   /** Who can open the job's HE key: the dealer's bundle, plus copies sealed later to joining sites. */
   private readonly keyGrants = new KeyGrants();
   /** The key holder asked to seal the key to each waiting site (asked again if it goes away). */
@@ -62,12 +61,16 @@ export class SiteMembership {
     private readonly hooks: MembershipHooks,
   ) {}
 
+  /** The dealer's signed key bundle, once posted. */
+  get keyBundle(): SignedEnvelope | undefined {
+    return this.keyGrants.dealerBundle;
+  }
+
   /** Membership as stored before a restart. */
   restore(stored: StoredJob, graph: Pick<StoredJobGraph, 'decisions' | 'keyGrants'>): void {
     this.accepted = [...stored.accepted];
     for (const site of stored.offeredTo) this.offeredTo.add(site);
     this.dealer = stored.dealer;
-    this.keyBundle = stored.keyBundle;
     if (stored.keyBundle) this.keyGrants.setDealerBundle(stored.keyBundle);
     this.keyGrants.load(graph.keyGrants);
     for (const d of graph.decisions) this.decisions.set(d.siteId, { accept: d.accept, reason: d.reason });
@@ -128,15 +131,27 @@ export class SiteMembership {
   /** A site's answer to the offer while recruiting; true once every site offered the job has answered. */
   answer(siteId: string, decision: JobDecision): boolean {
     if (this.decisions.has(siteId)) return false;
+    this.recordDecision(siteId, decision, decision.accept ? 'job.accepted' : 'job.declined', {
+      reason: decision.reason,
+    });
+    const undecided = [...this.offeredTo].filter((s) => !this.decisions.has(s));
+    return undecided.length === 0;
+  }
+
+  /** Keeps a site's signed answer (in memory and durably) and audits it as `action`. */
+  private recordDecision(
+    siteId: string,
+    decision: JobDecision,
+    action: 'job.accepted' | 'job.declined' | 'job.joined' | 'job.rejoined',
+    extra: Record<string, unknown> = {},
+  ): void {
     this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason });
     this.deps.store.saveDecision(this.job.id, siteId, decision.accept, decision.reason);
     this.deps.audit.append({
       actor: siteId,
-      action: decision.accept ? 'job.accepted' : 'job.declined',
-      details: { jobId: this.job.id, jobHash: this.job.job.hash, reason: decision.reason },
+      action,
+      details: { jobId: this.job.id, jobHash: this.job.job.hash, ...extra },
     });
-    const undecided = [...this.offeredTo].filter((s) => !this.decisions.has(s));
-    return undecided.length === 0;
   }
 
   /** Ends recruiting: picks the accepted sites (at most maxSites) and the dealer, or says why too few accepted. */
@@ -181,7 +196,6 @@ export class SiteMembership {
         publicDetail: 'key bundle does not cover exactly the accepted sites',
       });
     }
-    this.keyBundle = envelope;
     this.keyGrants.setDealerBundle(envelope);
     return sealedFor;
   }
@@ -201,32 +215,23 @@ export class SiteMembership {
     const { id, job } = this.job;
     const rejoining = this.accepted.includes(siteId);
     if (!decision.accept) {
-      if (rejoining || this.decisions.has(siteId)) return;
-      this.decisions.set(siteId, { accept: false, reason: decision.reason });
-      this.deps.store.saveDecision(id, siteId, false, decision.reason);
-      this.deps.audit.append({
-        actor: siteId,
-        action: 'job.declined',
-        details: { jobId: id, jobHash: job.hash, reason: decision.reason },
-      });
+      if (!rejoining && !this.decisions.has(siteId))
+        this.recordDecision(siteId, decision, 'job.declined', { reason: decision.reason });
       return;
     }
+    if (!rejoining && this.accepted.length >= job.spec.maxSites) {
+      throw new HeflError('failed_precondition', `job ${id} already has maxSites sites`, {
+        publicDetail: `the job already has its maximum of ${job.spec.maxSites} sites (maxSites)`,
+      });
+    }
+    // The signed acceptance is durable before the site counts as accepted.
+    this.recordDecision(siteId, decision, rejoining ? 'job.rejoined' : 'job.joined', {
+      round: this.hooks.currentRound(),
+    });
     if (!rejoining) {
-      if (this.accepted.length >= job.spec.maxSites) {
-        throw new HeflError('failed_precondition', `job ${id} already has maxSites sites`, {
-          publicDetail: `the job already has its maximum of ${job.spec.maxSites} sites (maxSites)`,
-        });
-      }
-      this.decisions.set(siteId, { accept: true, reason: decision.reason });
-      this.deps.store.saveDecision(id, siteId, true, decision.reason);
       this.accepted = [...this.accepted, siteId].sort();
       this.hooks.persistJob();
     }
-    this.deps.audit.append({
-      actor: siteId,
-      action: rejoining ? 'job.rejoined' : 'job.joined',
-      details: { jobId: id, jobHash: job.hash, round: this.hooks.currentRound() },
-    });
     this.deps.log?.(rejoining ? 'job.rejoined' : 'job.joined', {
       job: id,
       site: siteId,
