@@ -233,6 +233,11 @@ export class JobController {
     this.finish('cancelled', reason || `cancelled by ${by}`);
   }
 
+  /** After a restart: an ended job's aggregates go when no site needs them any more. */
+  releaseAggregates(): void {
+    this.lifecycle.releaseAggregates();
+  }
+
   /** Whether a blob is one of this job's updates or aggregates. */
   refersToBlob(digest: string): boolean {
     return this.lifecycle.refersToBlob(digest);

@@ -1,5 +1,5 @@
 import type { ParsedJob } from '../common/job/job-spec.js';
-import { blobsOfEndedJob, discardBlobs, uploadBlobsOf } from './blob-retention.js';
+import { discardBlobs, unclosedUploadBlobs, uploadBlobsOf } from './blob-retention.js';
 import { JobController, type JobControllerDeps, type JobState } from './job-controller.js';
 import type { StoredJobGraph } from './job-store.js';
 import { sectionBatches, sumFor } from './round-aggregation.js';
@@ -30,14 +30,16 @@ export async function restoreJob(
   controller.releases.load(graph.releases);
   const current = controller.currentRound;
   if (!controller.isFinished() && current?.state === 'collecting') await resumeSums(deps, current);
-  // Blobs a crash kept from being deleted: updates of closed rounds, everything of an ended job.
+  // Blobs a crash kept from being deleted: updates of closed rounds, and of an ended job its
+  // unclosed round's updates and (when no site needs them any more) its aggregates.
   discardBlobs(
     deps.blobs,
     controller.isFinished()
-      ? blobsOfEndedJob(controller.rounds)
+      ? unclosedUploadBlobs(controller.rounds)
       : controller.rounds.filter((r) => r.state === 'closed').flatMap(uploadBlobsOf),
     deps.log,
   );
+  if (controller.isFinished()) controller.releaseAggregates();
   return controller;
 }
 

@@ -1,7 +1,14 @@
 import { totalRounds } from '../common/job/job-spec.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import type { UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
-import { blobsOfEndedJob, discardBlobs, uploadBlobsOf } from './blob-retention.js';
+import {
+  AGGREGATE_GRACE_MS,
+  aggregateBlobs,
+  discardBlobs,
+  everyoneAppliedLast,
+  unclosedUploadBlobs,
+  uploadBlobsOf,
+} from './blob-retention.js';
 import { keyBundleTask, roundClosedTask, roundOpenTask } from './job-tasks.js';
 import {
   type AggregatingJob,
@@ -41,6 +48,8 @@ export class RoundLifecycle {
   readonly rounds: RoundRecord[] = [];
   private readonly aggregation: RoundAggregation;
   private queue: Promise<void> = Promise.resolve();
+  /** Deletes a completed job's aggregates if some site never applies the last round. */
+  private aggregateTimer: { cancel(): void } | undefined;
 
   constructor(
     private readonly deps: RoundLifecycleDeps,
@@ -108,6 +117,11 @@ export class RoundLifecycle {
         action: 'round.reported',
         details: { jobId: this.job.id, round: round.round, modelHash },
       });
+      if (this.job.isFinished()) {
+        // A site catching up after the job completed: the aggregates may go once it has the last.
+        if (this.job.state === 'completed') this.releaseAggregatesWhenApplied();
+        return;
+      }
       if (round === this.current && round.allReported()) {
         this.afterReports(round);
         return;
@@ -177,13 +191,38 @@ export class RoundLifecycle {
     round.timer = this.deps.clock.schedule(wait, () => this.onDeadline(round));
   }
 
-  /** The job ended: no round timer fires again, the sums are freed, and its ciphertexts deleted. */
+  /**
+   * The job ended: no round timer fires again, the sums are freed, updates of an unclosed
+   * round are deleted, and so are the aggregates — those of a completed job once every
+   * site has applied the last round (see releaseAggregatesWhenApplied).
+   */
   stop(): void {
     for (const round of this.rounds) {
       round.timer?.cancel();
       round.freeSums();
     }
-    discardBlobs(this.deps.blobs, blobsOfEndedJob(this.rounds), this.deps.log);
+    discardBlobs(this.deps.blobs, unclosedUploadBlobs(this.rounds), this.deps.log);
+    this.releaseAggregates();
+  }
+
+  /** An ended job's aggregates go now — a completed job's once every site has applied its last round. */
+  releaseAggregates(): void {
+    if (this.job.state === 'completed') this.releaseAggregatesWhenApplied();
+    else this.discardAggregates();
+  }
+
+  /** Deletes a completed job's aggregates now if every site applied the last round, else later. */
+  private releaseAggregatesWhenApplied(): void {
+    if (everyoneAppliedLast(this.rounds, this.job.accepted)) {
+      this.discardAggregates();
+      return;
+    }
+    this.aggregateTimer ??= this.deps.clock.schedule(AGGREGATE_GRACE_MS, () => this.discardAggregates());
+  }
+
+  private discardAggregates(): void {
+    this.aggregateTimer?.cancel();
+    discardBlobs(this.deps.blobs, aggregateBlobs(this.rounds), this.deps.log);
   }
 
   /** Whether a blob is an update or aggregate this job still refers to. */

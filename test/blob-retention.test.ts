@@ -8,7 +8,7 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
+import { syntheticJob } from './support/synthetic-job.js';
 import { waitUntil } from './support/tls-federation.js';
 
 /** Every blob file in the store (content-addressed under two-hex-digit folders; tmp/ excluded). */
@@ -36,7 +36,7 @@ describe('the coordinator keeps ciphertext blobs only while they are needed', ()
   it('drops updates once their round is closed, refused updates at once, and aggregates when the job ends', async () => {
     const blobs = join(fed.dir, 'blobs');
     const { jobId } = await fed.researcher.submit(
-      syntheticLogregJob({ rounds: 4, minSites: 2, roundDeadlineSeconds: 2.5 }),
+      syntheticJob({ rounds: 4, minSites: 2, roundDeadlineSeconds: 2.5 }),
     );
     const job = fed.coordinator.jobs.get(jobId);
     await waitUntil(() => ((job.currentRound?.round ?? 0) >= 2 ? true : undefined), 60_000, 'round 2 open');

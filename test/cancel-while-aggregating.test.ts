@@ -4,7 +4,7 @@ import {
   type TestFederation,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
+import { syntheticJob } from './support/synthetic-job.js';
 
 const AGGREGATION_DELAY_MS = 1500;
 
@@ -25,7 +25,7 @@ describe('a job cancelled while a round is being aggregated', () => {
 
   it('stays cancelled: the round is dropped unsigned, the job is not failed afterwards', async () => {
     const { jobId } = await fed.researcher.submit(
-      syntheticLogregJob({ rounds: 3, minSites: 2, roundDeadlineSeconds: 30 }),
+      syntheticJob({ rounds: 3, minSites: 2, roundDeadlineSeconds: 30 }),
     );
     const until = Date.now() + 60_000;
     let aggregating: number | undefined;

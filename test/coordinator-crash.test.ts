@@ -10,7 +10,7 @@ import { provisionFederation } from '../cli/simulate/provision-federation.js';
 import { generateSyntheticHospitals } from '../client-node/data/index.js';
 import { bytesEqual, fromHex } from '../common/crypto/index.js';
 import { channelCredentials, loadMemberIdentity } from '../common/identity/index.js';
-import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
+import { syntheticJob } from './support/synthetic-job.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const SITES = ['site-a', 'site-b', 'site-c'];
@@ -70,7 +70,7 @@ async function runJob(
       sealingPublicKey: identity.sealingKey.publicKey,
       sealingSecretKey: identity.sealingKey.secretKey,
     });
-    const spec = syntheticLogregJob({
+    const spec = syntheticJob({
       rounds: 4,
       minSites: 3,
       recruitSeconds: 20,

@@ -1,22 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJobSpec } from '../common/job/job-spec.js';
 import {
   startTestFederation,
   type TestFederation,
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
+import { syntheticJob } from './support/synthetic-job.js';
 
 function dpJob(epsilon: number, name: string) {
-  return parseJobSpec({
+  return syntheticJob({
     name,
-    model: { kind: 'logreg' },
     rounds: 2,
     minSites: 2,
-    data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
     he: { clipRange: 20 },
     dp: { epsilon, clipNorm: 1 },
-    recruitSeconds: 10,
     roundDeadlineSeconds: 30,
   });
 }

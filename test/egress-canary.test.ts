@@ -11,7 +11,7 @@ import {
   waitForSites,
 } from '../experiments/harness/local-federation.js';
 import { RecordingProxy } from './support/recording-proxy.js';
-import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
+import { syntheticJob } from './support/synthetic-job.js';
 
 /** Distinctive values planted in site 0's records; none may ever leave the site. */
 const CANARY_NUMBERS = {
@@ -88,7 +88,7 @@ describe('data never leaves a site', () => {
   });
 
   it('a whole encrypted job sends no record value, row or plaintext weight from the site', async () => {
-    const job = syntheticLogregJob({
+    const job = syntheticJob({
       rounds: 2,
       minSites: 3,
       roundDeadlineSeconds: 30,

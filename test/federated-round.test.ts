@@ -6,7 +6,7 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
+import { syntheticJob } from './support/synthetic-job.js';
 
 describe('a 3-site encrypted federation over real gRPC (one process)', () => {
   let fed: TestFederation;
@@ -19,7 +19,7 @@ describe('a 3-site encrypted federation over real gRPC (one process)', () => {
   });
 
   it('runs a FedAvg job under HE to completion and every site agrees on every model', async () => {
-    const job = syntheticLogregJob({
+    const job = syntheticJob({
       rounds: 3,
       minSites: 3,
       local: { epochs: 2, batchSize: 32, learningRate: 0.1 },

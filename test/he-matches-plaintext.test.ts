@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLAINTEXT_PROFILE_ID } from '../common/he/plaintext-insecure.js';
-import { parseJobSpec } from '../common/job/job-spec.js';
 import {
   finalModels,
   startTestFederation,
@@ -8,16 +7,15 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
+import { syntheticJob } from './support/synthetic-job.js';
 
 function job(profile: string) {
-  return parseJobSpec({
+  return syntheticJob({
     model: { kind: 'mlp', hidden: [8], activation: 'tanh' },
     rounds: 3,
     minSites: 3,
-    data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
     local: { epochs: 1, batchSize: 32, learningRate: 0.1 },
     he: { profile, clipRange: 1 },
-    recruitSeconds: 10,
     roundDeadlineSeconds: 30,
     seed: 1234,
   });

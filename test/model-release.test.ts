@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModelRelease } from '../cli/researcher/open-model-release.js';
 import { buildModel, setFlatWeights } from '../client-node/training/model-builder.js';
-import { parseJobSpec } from '../common/job/job-spec.js';
 import {
   finalModels,
   startTestFederation,
@@ -10,15 +9,14 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
+import { syntheticJob } from './support/synthetic-job.js';
 
 function job(release: boolean) {
-  return parseJobSpec({
+  return syntheticJob({
     model: { kind: 'mlp', hidden: [6], activation: 'tanh' },
     rounds: 2,
     minSites: 2,
-    data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
     release: { toResearcher: release },
-    recruitSeconds: 10,
     roundDeadlineSeconds: 30,
   });
 }

@@ -8,7 +8,7 @@ import {
   waitForSites,
 } from '../experiments/harness/local-federation.js';
 import { RecordingProxy } from './support/recording-proxy.js';
-import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
+import { syntheticJob } from './support/synthetic-job.js';
 
 describe('a site whose network drops for longer than a round, then comes back', () => {
   const proxy = new RecordingProxy();
@@ -30,7 +30,7 @@ describe('a site whose network drops for longer than a round, then comes back', 
   });
 
   it('is counted absent with the reason, catches up on what it missed, takes part again, and ends with the same model', async () => {
-    const job = syntheticLogregJob({
+    const job = syntheticJob({
       rounds: 12,
       minSites: 2,
       roundDeadlineSeconds: 2,

@@ -7,11 +7,11 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
+import { syntheticJob } from './support/synthetic-job.js';
 
 // Every site trains a little slower than the bare model would, so rounds are still running
 // when the late site arrives or the restarted one comes back.
-const JOB = syntheticLogregJob({
+const JOB = syntheticJob({
   rounds: 7,
   minSites: 2,
   roundDeadlineSeconds: 20,

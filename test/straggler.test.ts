@@ -7,7 +7,7 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-import { syntheticLogregJob } from './support/synthetic-logreg-job.js';
+import { syntheticJob } from './support/synthetic-job.js';
 
 describe('a site slower than the round deadline', () => {
   let fed: TestFederation;
@@ -23,7 +23,7 @@ describe('a site slower than the round deadline', () => {
   });
 
   it('is left out of the round with a reason; its late update is refused and logged; the job completes', async () => {
-    const job = syntheticLogregJob({
+    const job = syntheticJob({
       rounds: 8,
       minSites: 2,
       roundDeadlineSeconds: 2.5,
