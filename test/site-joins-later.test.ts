@@ -64,6 +64,23 @@ describe('sites that were not there when the job started', () => {
     expect(Array.from(models[1]!)).toEqual(Array.from(models[0]!));
   }, 150_000);
 
+  it('a late site is refused when the job already has maxSites sites, with the reason, and the job goes on', async () => {
+    fed = await startTestFederation({ sites: 3, startSites: 2, trainerFor: (_, t) => slowTrainer(t, 300) });
+    await waitForSites(fed, 10_000, 2);
+    const { jobId } = await fed.researcher.submit(
+      syntheticJob({ rounds: 4, minSites: 2, maxSites: 2, roundDeadlineSeconds: 20 }),
+    );
+    await roundOpen(fed, jobId, 1);
+    fed.startSite(2);
+    const status = await waitForJob(fed.researcher, jobId, 120_000);
+
+    expect(status.state, status.reason).toBe('completed');
+    const refused = fed.logs.find((l) => l.site === 'site-c' && l.event === 'task.failed');
+    expect(String(refused?.fields.error)).toMatch(/the job already has its maximum of 2 sites \(maxSites\)/);
+    expect(status.roundStatus.some((r) => r.participants.includes('site-c'))).toBe(false);
+    expect(fed.audit.entries.some((e) => e.action === 'job.joined')).toBe(false);
+  }, 150_000);
+
   it('a site whose node restarts mid-job rejoins, recovers the global model from the aggregates, and takes part again', async () => {
     fed = await startTestFederation({ sites: 3, trainerFor: (_, t) => slowTrainer(t, 300) });
     await waitForSites(fed);
