@@ -9,6 +9,7 @@ import type { CoordinatorKeys } from './coordinator-keys.js';
 import { JobRegistry } from './job-registry.js';
 import { type JobStore, MemoryJobStore } from './job-store.js';
 import type { MemberDirectory } from './member-directory.js';
+import { NonceWindow } from './nonce-window.js';
 import { RequestGuard } from './request-guard.js';
 import { createResearcherService } from './researcher-service.js';
 import { createSiteService } from './site-service.js';
@@ -58,6 +59,7 @@ export async function startCoordinatorServer(
   const restored = await jobs.restore(RESTART_GRACE_MS);
   if (restored > 0) deps.log('jobs.restored', { unfinished: restored });
   const guard = new RequestGuard(deps.members, deps.audit);
+  const replays = new NonceWindow(deps.clock);
   const server = new Server({
     'grpc.max_receive_message_length': 8 * 1024 * 1024,
     'grpc.keepalive_time_ms': 30_000,
@@ -71,10 +73,17 @@ export async function startCoordinatorServer(
       members: deps.members,
       blobs: deps.blobs,
       clock: deps.clock,
+      replays,
       log: deps.log,
     }),
   );
   deps.members.onChange?.(() => {
+    // A site no longer admitted (revoked) loses its task stream now, gets no further offer,
+    // and no job waits for its answer.
+    for (const site of hub.closeWhere((siteId) => deps.members.byId(siteId) === undefined)) {
+      deps.log('site.disconnected-revoked', { site });
+    }
+    jobs.onMembersChanged();
     const manifest = deps.members.signedManifestJson?.();
     if (manifest)
       hub.broadcast({ kind: { $case: 'manifest', value: { signedManifestJson: Buffer.from(manifest) } } });
@@ -82,7 +91,7 @@ export async function startCoordinatorServer(
   });
   server.addService(
     ResearcherServiceService,
-    createResearcherService({ guard, jobs, clock: deps.clock, members: deps.members }),
+    createResearcherService({ guard, jobs, replays, members: deps.members }),
   );
   // The standard gRPC health-checking service (grpc.health.v1), for load balancers and monitoring.
   const health = new HealthImplementation({

@@ -247,6 +247,11 @@ export class JobController {
     return this.state === 'completed' || this.state === 'failed' || this.state === 'cancelled';
   }
 
+  /** The manifest changed: recruiting stops waiting for sites no longer admitted (revoked). */
+  onMembersChanged(): void {
+    if (this.state === 'recruiting' && this.membership.everyAdmittedAnswered()) this.endRecruiting();
+  }
+
   /** Re-arms the timers of a restored job and moves it on if it can (sites reconnect on their own). */
   resume(graceMs: number): void {
     if (this.isFinished()) return;

@@ -78,6 +78,11 @@ export class JobRegistry {
     return [...this.jobs.values()];
   }
 
+  /** After a manifest change (admission, revocation). */
+  onMembersChanged(): void {
+    for (const job of this.jobs.values()) if (!job.isFinished()) job.onMembersChanged();
+  }
+
   /** `activeJobs`: the jobs the site says it is running (from its signed hello). */
   onSiteConnected(siteId: string, activeJobs: ReadonlySet<string>): void {
     for (const job of this.jobs.values()) if (!job.isFinished()) job.onSiteConnected(siteId, activeJobs);

@@ -2,7 +2,6 @@ import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { HeflError } from '../common/errors/index.js';
 import { parseJobBytes } from '../common/job/job-spec.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
-import type { Clock } from '../common/time/clock.js';
 import type { Ack, SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { JobCancellation, JobSubmission } from '../proto/gen/hefl/v1/messages.js';
 import type {
@@ -21,19 +20,22 @@ import { toServiceError } from './grpc-errors.js';
 import type { JobRegistry } from './job-registry.js';
 import { jobStatusOf } from './job-status.js';
 import type { MemberDirectory } from './member-directory.js';
+import type { NonceWindow } from './nonce-window.js';
 import type { RequestGuard } from './request-guard.js';
-
-const FRESHNESS_MS = 5 * 60 * 1000;
 
 /** gRPC adapter for what researchers call: submit, cancel, list, status, model, manifest. */
 export function createResearcherService(deps: {
   guard: RequestGuard;
   jobs: JobRegistry;
-  clock: Clock;
+  /**
+   * Takes each signed submission and cancellation once. With the TLS binding in
+   * `guard.open`, a site cannot pass on the researcher's submission it got in a job offer.
+   */
+  replays: NonceWindow;
   /** Serves the current signed manifest (absent on test transports without one). */
   members: Pick<MemberDirectory, 'signedManifestJson'>;
 }): ResearcherServiceServer {
-  const { guard, jobs, clock, members } = deps;
+  const { guard, jobs, replays, members } = deps;
   return {
     submitJob(
       call: ServerUnaryCall<SignedEnvelope, SubmitJobReply>,
@@ -45,12 +47,9 @@ export function createResearcherService(deps: {
           JobSubmission,
           call.request,
           'researcher',
+          call,
         );
-        if (Math.abs(clock.now() - message.sentAtMs) > FRESHNESS_MS) {
-          throw new HeflError('replay', 'stale job submission', {
-            publicDetail: 'submission timestamp outside the freshness window',
-          });
-        }
+        replays.admit('job submission', member.id, message);
         if (message.researcherSealingKey.length !== 32) {
           throw new HeflError('invalid_argument', 'missing sealing key', {
             publicDetail: 'researcher sealing key must be 32 bytes',
@@ -77,7 +76,9 @@ export function createResearcherService(deps: {
           JobCancellation,
           call.request,
           'researcher',
+          call,
         );
+        replays.admit('job cancellation', member.id, message);
         jobs.get(message.jobId).cancel(member.id, message.reason);
         callback(null, { message: 'cancelled' });
       } catch (error) {

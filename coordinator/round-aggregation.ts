@@ -13,9 +13,8 @@ import type { BlobStore } from './blob-store.js';
 import type { CoordinatorKeys } from './coordinator-keys.js';
 import type { JobState } from './job-controller.js';
 import type { JobStore } from './job-store.js';
+import { checkNonce, checkSentAt } from './message-freshness.js';
 import { type AcceptedUpload, type RoundRecord, storedRound } from './round-record.js';
-
-const FRESHNESS_MS = 5 * 60 * 1000;
 
 export interface AggregationDeps {
   readonly clock: Clock;
@@ -87,15 +86,11 @@ export class RoundAggregation {
         publicDetail: 'not a participant of this round',
       });
     }
-    const nonce = Buffer.from(header.nonce).toString('hex');
-    if (header.nonce.length < 16 || round.usedNonces.has(nonce)) {
+    checkNonce('update', header.nonce);
+    if (round.usedNonces.has(Buffer.from(header.nonce).toString('hex'))) {
       throw new HeflError('replay', 'update nonce reused', { publicDetail: 'nonce already used' });
     }
-    if (Math.abs(this.deps.clock.now() - header.sentAtMs) > FRESHNESS_MS) {
-      throw new HeflError('replay', 'update is not fresh', {
-        publicDetail: 'update timestamp outside the freshness window',
-      });
-    }
+    checkSentAt('update', header.sentAtMs, this.deps.clock.now());
     return round;
   }
 

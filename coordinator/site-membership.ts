@@ -134,8 +134,17 @@ export class SiteMembership {
     this.recordDecision(siteId, decision, decision.accept ? 'job.accepted' : 'job.declined', {
       reason: decision.reason,
     });
-    const undecided = [...this.offeredTo].filter((s) => !this.decisions.has(s));
-    return undecided.length === 0;
+    return this.everyAdmittedAnswered();
+  }
+
+  /**
+   * Whether recruiting has nothing left to wait for: some site answered, and every site
+   * offered the job has answered or is no longer admitted (revoked since the offer).
+   */
+  everyAdmittedAnswered(): boolean {
+    const admitted = (s: string) => this.deps.members.byId(s) !== undefined;
+    const undecided = [...this.offeredTo].filter((s) => !this.decisions.has(s) && admitted(s));
+    return this.decisions.size > 0 && undecided.length === 0;
   }
 
   /** Keeps a site's signed answer (in memory and durably) and audits it as `action`. */
@@ -157,8 +166,9 @@ export class SiteMembership {
   /** Ends recruiting: picks the accepted sites (at most maxSites) and the dealer, or says why too few accepted. */
   endRecruiting(): string | undefined {
     const { spec } = this.job.job;
+    // A site revoked since it accepted is left out (it would be sealed the job's key).
     this.accepted = [...this.decisions]
-      .filter(([, d]) => d.accept)
+      .filter(([s, d]) => d.accept && this.deps.members.byId(s) !== undefined)
       .map(([s]) => s)
       .sort();
     if (this.accepted.length < spec.minSites) {

@@ -31,11 +31,12 @@ import type { BlobStore, BlobWriter } from './blob-store.js';
 import { toServiceError } from './grpc-errors.js';
 import type { JobRegistry } from './job-registry.js';
 import type { MemberDirectory } from './member-directory.js';
+import { checkNonce, checkSentAt } from './message-freshness.js';
+import type { NonceWindow } from './nonce-window.js';
 import type { RequestGuard } from './request-guard.js';
 import type { TaskHub } from './task-hub.js';
 
 const DOWNLOAD_CHUNK = 1024 * 1024;
-const HELLO_FRESHNESS_MS = 5 * 60 * 1000;
 
 export interface SiteServiceDeps {
   readonly members: MemberDirectory;
@@ -44,12 +45,14 @@ export interface SiteServiceDeps {
   readonly hub: TaskHub;
   readonly blobs: BlobStore;
   readonly clock: Clock;
+  /** Takes each signed hello once (nonce and timestamp checked). */
+  readonly replays: NonceWindow;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
 }
 
 /** gRPC adapter for what sites call. Protobuf types end here; the job controller sees domain calls. */
 export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
-  const { guard, jobs, hub, blobs, clock } = deps;
+  const { guard, jobs, hub, blobs } = deps;
   const unary =
     <Req>(handler: (req: Req, call: ServerUnaryCall<Req, Ack>) => string) =>
     (call: ServerUnaryCall<Req, Ack>, callback: sendUnaryData<Ack>) => {
@@ -74,11 +77,13 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
           throw new HeflError('permission_denied', 'hello names another site', {
             publicDetail: 'site id does not match the signing key',
           });
-        if (Math.abs(clock.now() - hello.sentAtMs) > HELLO_FRESHNESS_MS)
-          throw new HeflError('replay', 'stale hello', {
-            publicDetail: 'hello timestamp outside the freshness window',
-          });
-        const detach = hub.attach(member.id, (task) => call.write(task));
+        deps.replays.admit('hello', member.id, hello);
+        // Closed when the manifest no longer admits the site (revocation): the site is told why.
+        const detach = hub.attach(
+          member.id,
+          (task) => call.write(task),
+          () => call.emit('error', toServiceError(revokedWhileConnected())),
+        );
         const manifest = deps.members.signedManifestJson?.();
         if (manifest)
           call.write({ kind: { $case: 'manifest', value: { signedManifestJson: Buffer.from(manifest) } } });
@@ -231,6 +236,9 @@ async function receiveUpload(
           throw new HeflError('permission_denied', 'header names another site', {
             publicDetail: 'site id does not match the signing key',
           });
+        // Malformed before anything else (the round checks nonce reuse and the window too).
+        checkNonce('update', header.nonce);
+        checkSentAt('update', header.sentAtMs, deps.clock.now());
         const layout = header.sections.map(layoutFromProto);
         opened = { header, envelope: kind.value, siteId: member.id, declared: 0 };
         jobs.get(header.jobId).checkUploadHeader(member.id, header);
@@ -288,4 +296,10 @@ async function receiveUpload(
     }
     throw error;
   }
+}
+
+function revokedWhileConnected(): HeflError {
+  return new HeflError('permission_denied', 'member revoked while connected', {
+    publicDetail: 'member is revoked',
+  });
 }

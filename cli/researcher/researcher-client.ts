@@ -56,7 +56,7 @@ export class ResearcherClient {
     const envelope = signMessage(
       SigningContext.jobCancellation,
       JobCancellation,
-      { jobId, reason, nonce: randomBytes(16) },
+      { jobId, reason, nonce: randomBytes(16), sentAtMs: Date.now() },
       this.keys.signingSecretKey,
     );
     return new Promise((resolve, reject) =>

@@ -39,6 +39,11 @@ export interface JobCancellation {
   jobId: string;
   nonce: Buffer;
   reason: string;
+  /**
+   * Milliseconds since the Unix epoch, checked against the coordinator's clock (bounds how
+   * long the coordinator must remember the nonce).
+   */
+  sentAtMs: number;
 }
 
 export interface JobDecision {
@@ -435,7 +440,7 @@ export const JobSubmission: MessageFns<JobSubmission> = {
 };
 
 function createBaseJobCancellation(): JobCancellation {
-  return { jobId: "", nonce: Buffer.alloc(0), reason: "" };
+  return { jobId: "", nonce: Buffer.alloc(0), reason: "", sentAtMs: 0 };
 }
 
 export const JobCancellation: MessageFns<JobCancellation> = {
@@ -448,6 +453,9 @@ export const JobCancellation: MessageFns<JobCancellation> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.sentAtMs !== 0) {
+      writer.uint32(321).double(message.sentAtMs);
     }
     return writer;
   },
@@ -489,6 +497,14 @@ export const JobCancellation: MessageFns<JobCancellation> = {
             message.reason = reader.string();
             continue;
           }
+          case 40: {
+            if (tag !== 321) {
+              break;
+            }
+
+            message.sentAtMs = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -510,6 +526,11 @@ export const JobCancellation: MessageFns<JobCancellation> = {
         : "",
       nonce: isSet(object.nonce) ? Buffer.from(bytesFromBase64(object.nonce)) : Buffer.alloc(0),
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      sentAtMs: isSet(object.sentAtMs)
+        ? globalThis.Number(object.sentAtMs)
+        : isSet(object.sent_at_ms)
+        ? globalThis.Number(object.sent_at_ms)
+        : 0,
     };
   },
 
@@ -524,6 +545,9 @@ export const JobCancellation: MessageFns<JobCancellation> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.sentAtMs !== 0) {
+      obj.sentAtMs = floatToJson(message.sentAtMs);
+    }
     return obj;
   },
 
@@ -535,6 +559,7 @@ export const JobCancellation: MessageFns<JobCancellation> = {
     message.jobId = object.jobId ?? "";
     message.nonce = object.nonce ?? Buffer.alloc(0);
     message.reason = object.reason ?? "";
+    message.sentAtMs = object.sentAtMs ?? 0;
     return message;
   },
 };
