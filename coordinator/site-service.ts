@@ -265,6 +265,8 @@ async function receiveUpload(
         publicDetail: `received ${writer.bytesWritten} of ${opened.declared} bytes`,
       });
     }
+    // Revoked while its bytes were arriving: the update is not taken.
+    if (!deps.members.byId(opened.siteId)) throw revokedWhileConnected();
     const blob = await writer.finish(toHex(opened.header.payloadDigest));
     writer = undefined;
     stored = blob.digest;

@@ -1,6 +1,9 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { dealKeys } from '../client-node/key-ceremony.js';
 import {
   channelCredentials,
   loadCoordinatorIdentity,
@@ -8,8 +11,9 @@ import {
   saveCoordinatorManifest,
 } from '../common/identity/index.js';
 import { parseJobSpec } from '../common/job/job-spec.js';
+import { SiteServiceClient } from '../proto/gen/hefl/v1/services.js';
 import { researcherRpc, signedSubmission, submitJob } from './support/researcher-requests.js';
-import { ScriptedSite, type TaskKind } from './support/scripted-site.js';
+import { encryptedUpdate, refusal, ScriptedSite, type TaskKind } from './support/scripted-site.js';
 import { startTlsFederation, type TlsFederation, waitUntil } from './support/tls-federation.js';
 
 /*
@@ -164,5 +168,64 @@ describe('a site revoked while connected', () => {
 
     expect(ceremony.sites.map((s) => s.siteId)).toEqual(['site-a', 'site-b']);
     expect(fed.coordinator.jobs.get(jobId).accepted).toEqual(['site-a', 'site-b']);
+  });
+
+  it('revoked while its update is arriving: the update is refused at its end, not taken', async () => {
+    fed = await startTlsFederation(['site-a', 'site-b', 'site-c']);
+    const researcher = await fed.member('researcher');
+    const client = researcherRpc(fed.address, channelCredentials(researcher.tls));
+    closers.push(client);
+    const [a, b, c] = await Promise.all(['site-a', 'site-b', 'site-c'].map((id) => connectedSite(fed!, id)));
+    closers.push(a!, b!, c!);
+    const { jobId } = await submitJob(
+      client,
+      signedSubmission(JOB, {
+        signingSecretKey: researcher.signingKey.secretKey,
+        sealingPublicKey: researcher.sealingKey.publicKey,
+      }),
+    );
+    for (const s of [a!, b!, c!]) {
+      await s.site.waitForTask('jobOffer', (o) => o.jobId === jobId);
+      await s.site.client.decide(s.site.decision(jobId, JOB.hash));
+    }
+    const ceremony = await a!.site.waitForTask('keyCeremony', (k) => k.jobId === jobId);
+    const dealt = await dealKeys(
+      a!.site.keys,
+      {
+        jobId,
+        profileId: JOB.spec.he.profile,
+        quantizer: { clipRange: JOB.spec.he.clipRange, maxSites: JOB.spec.maxSites },
+      },
+      ceremony.sites.map((s) => ({ siteId: s.siteId, sealingPublicKey: new Uint8Array(s.sealingPublicKey) })),
+    );
+    closers.push({ close: () => dealt.cipher.delete() });
+    await a!.site.client.postKeyBundle(dealt.bundle);
+    await c!.site.waitForTask('roundOpen', (r) => r.jobId === jobId && r.round === 0);
+    // The job's key is shared by its sites: c's update is well formed under it.
+    const update = encryptedUpdate(c!.site.keys, dealt.cipher, { jobId, round: 0 });
+    const raw = new SiteServiceClient(fed.address, channelCredentials((await fed.member('site-c')).tls));
+    closers.push(raw);
+    const tmp = join(fed.provisioned.coordinatorDir, 'blobs', 'tmp');
+    const call = raw.upload(() => {});
+    const answered = new Promise((resolve, reject) => {
+      call.on('status', (s) =>
+        s.code === status.OK ? resolve(s) : reject(Object.assign(new Error(s.details), s)),
+      );
+    });
+
+    call.write({ kind: { $case: 'header', value: update.header } });
+    // The header was checked and the coordinator is writing the update: revoke now.
+    await waitUntil(() => (readdirSync(tmp).length > 0 ? true : undefined), 5_000, 'the upload to be opened');
+    await revoke(fed, 'site-c');
+    for (const part of update.parts) call.write({ kind: { $case: 'data', value: Buffer.from(part) } });
+    call.end();
+    const refused = await refusal(answered);
+
+    expect({ code: status[refused.code], details: refused.details }).toEqual({
+      code: 'PERMISSION_DENIED',
+      details: 'permission denied: member is revoked',
+    });
+    expect(fed.coordinator.jobs.get(jobId).rounds[0]?.uploads.has('site-c')).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });
