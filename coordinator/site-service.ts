@@ -236,11 +236,11 @@ async function receiveUpload(
           throw new HeflError('permission_denied', 'header names another site', {
             publicDetail: 'site id does not match the signing key',
           });
+        const layout = header.sections.map(layoutFromProto);
+        opened = { header, envelope: kind.value, siteId: member.id, declared: 0 };
         // Malformed before anything else (the round checks nonce reuse and the window too).
         checkNonce('update', header.nonce);
         checkSentAt('update', header.sentAtMs, deps.clock.now());
-        const layout = header.sections.map(layoutFromProto);
-        opened = { header, envelope: kind.value, siteId: member.id, declared: 0 };
         jobs.get(header.jobId).checkUploadHeader(member.id, header);
         const declared = layout.reduce((a, s) => a + s.byteLength, 0);
         opened = { header, envelope: kind.value, siteId: member.id, declared };
