@@ -63,7 +63,7 @@ export interface MappingEntry {
   readonly aggregate: Aggregate;
   /** Target unit (UCUM code, or OMOP unit concept id); values in it pass unchanged. */
   readonly unit: string | undefined;
-  /** Factor per source unit: target value = source value × factor. */
+  /** Factor per source unit: target = source × factor, rounded to 12 significant digits. */
   readonly convert: ReadonlyMap<string, number>;
   /** Code (or value text) → cell text; when given, an unlisted code is an error. */
   readonly map: ReadonlyMap<string, string> | undefined;

@@ -231,7 +231,9 @@ export class PatientRows {
           stats.firstUnknownUnit ??= event.where;
           return undefined;
         }
-        return v.value * factor;
+        // 12 significant digits: no conversion factor is more precise, and it keeps
+        // 6.0253...mmol/L × 38.67 at 233 mg/dL rather than 232.99999999999997.
+        return Number((v.value * factor).toPrecision(12));
       }
       case 'text':
       case 'codes': {
