@@ -3,10 +3,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SiteTable } from '../client-node/data/index.js';
-import { type SiteDataset, type SiteDataSource, loadSiteDataset } from '../client-node/site-dataset.js';
+import { loadSiteDataset, type SiteDataSource, type SiteDataset } from '../client-node/site-dataset.js';
 import { modelHash } from '../client-node/strategy/model-hash.js';
 import { parseJobSpec } from '../common/job/job-spec.js';
-import { finalModels, startTestFederation, waitForJob, waitForSites } from '../experiments/harness/local-federation.js';
+import {
+  finalModels,
+  startTestFederation,
+  waitForJob,
+  waitForSites,
+} from '../experiments/harness/local-federation.js';
 import { heartCsv, heartRows } from './support/heart/heart-rows.js';
 import { writeHeartFhirExport } from './support/heart/heart-to-fhir.js';
 import { heartOmopTables, writeOmopCsvFolder } from './support/heart/heart-to-omop.js';
@@ -30,7 +35,14 @@ type Input = 'csv' | 'fhir' | 'omop-csv' | 'omop-postgres';
 
 /** Everything of a table but the name it is reported under. */
 function contents(t: SiteTable) {
-  return { columns: t.featureColumns, label: t.labelColumn, rows: t.rows, numeric: t.numeric, categorical: t.categorical, labels: t.labels };
+  return {
+    columns: t.featureColumns,
+    label: t.labelColumn,
+    rows: t.rows,
+    numeric: t.numeric,
+    categorical: t.categorical,
+    labels: t.labels,
+  };
 }
 const dataset = (d: SiteDataset) => ({ train: contents(d.train), test: contents(d.test), report: d.report });
 
@@ -97,7 +109,10 @@ describe('CSV, FHIR R4 NDJSON and OMOP CDM (CSV folder, PostgreSQL) inputs of fo
       await waitForSites(fed);
       const hashes = new Map<Input, string>();
       for (const [input, list] of sources) {
-        list.forEach((source, h) => Object.assign(current[h]!, { input: 'csv', mapping: undefined }, source));
+        // The same four site nodes read the next input for the next job.
+        for (const [h, source] of list.entries()) {
+          Object.assign(current[h]!, { input: 'csv', mapping: undefined }, source);
+        }
         const { jobId } = await fed.researcher.submit(job);
         const status = await waitForJob(fed.researcher, jobId, 60_000);
         expect(status.state, `${input}: ${status.reason}`).toBe('completed');

@@ -15,7 +15,13 @@ import type { ClinicalEvent, EventValue } from '../mapping/clinical-event.js';
 import { parseIsoTime } from '../mapping/clinical-event.js';
 
 /** The resources of a Bulk Data export hefl reads (types from `@medplum/fhirtypes`). */
-export type ReadResource = Patient | Observation | Condition | MedicationStatement | MedicationRequest | Encounter;
+export type ReadResource =
+  | Patient
+  | Observation
+  | Condition
+  | MedicationStatement
+  | MedicationRequest
+  | Encounter;
 
 /**
  * Whether a coding matches one of the mapping's codes: `system|code` matches exactly, a bare
@@ -27,7 +33,10 @@ export function codingMatches(codes: ReadonlySet<string>, coding: Coding): boole
   return codes.has(`${coding.system ?? ''}|${coding.code}`) || codes.has(coding.code);
 }
 
-function conceptMatches(codes: ReadonlySet<string>, concepts: readonly (CodeableConcept | undefined)[]): boolean {
+function conceptMatches(
+  codes: ReadonlySet<string>,
+  concepts: readonly (CodeableConcept | undefined)[],
+): boolean {
   if (codes.size === 0) return true;
   return concepts.some((c) => (c?.coding ?? []).some((coding) => codingMatches(codes, coding)));
 }
@@ -55,12 +64,17 @@ export function timeOf(resource: ReadResource): number | undefined {
   switch (resource.resourceType) {
     case 'Observation':
       return parseIsoTime(
-        resource.effectiveDateTime ?? resource.effectiveInstant ?? resource.effectivePeriod?.start ?? resource.issued,
+        resource.effectiveDateTime ??
+          resource.effectiveInstant ??
+          resource.effectivePeriod?.start ??
+          resource.issued,
       );
     case 'Condition':
       return parseIsoTime(resource.onsetDateTime ?? resource.onsetPeriod?.start ?? resource.recordedDate);
     case 'MedicationStatement':
-      return parseIsoTime(resource.effectiveDateTime ?? resource.effectivePeriod?.start ?? resource.dateAsserted);
+      return parseIsoTime(
+        resource.effectiveDateTime ?? resource.effectivePeriod?.start ?? resource.dateAsserted,
+      );
     case 'MedicationRequest':
       return parseIsoTime(resource.authoredOn);
     case 'Encounter':
@@ -97,15 +111,21 @@ export function recordMatches(resource: ReadResource, codes: ReadonlySet<string>
  * The event a matched record gives for a value path. For an Observation whose own code does
  * not match but a component's does (a blood-pressure panel), the component's value is used.
  */
-export function fhirEvent(resource: ReadResource, codes: ReadonlySet<string>, value: string, where: string): ClinicalEvent {
-  return { time: timeOf(resource), value: valueOf(resource, codes, value), where };
+export function fhirEvent(
+  resource: ReadResource,
+  codes: ReadonlySet<string>,
+  value: string,
+  where: string,
+): ClinicalEvent {
+  return { time: timeOf(resource), value: valueAt(resource, codes, value), where };
 }
 
-function valueOf(resource: ReadResource, codes: ReadonlySet<string>, path: string): EventValue | undefined {
+function valueAt(resource: ReadResource, codes: ReadonlySet<string>, path: string): EventValue | undefined {
   if (path === 'presence') return { kind: 'present' };
   switch (resource.resourceType) {
     case 'Patient': {
-      if (path === 'gender') return resource.gender === undefined ? undefined : { kind: 'text', text: resource.gender };
+      if (path === 'gender')
+        return resource.gender === undefined ? undefined : { kind: 'text', text: resource.gender };
       const birth = parseIsoTime(resource.birthDate);
       return birth === undefined ? undefined : { kind: 'birth', time: birth };
     }
@@ -133,11 +153,17 @@ function observationValue(source: Observation | ObservationComponent, path: stri
     case 'valueQuantity':
       return quantity(source.valueQuantity);
     case 'valueInteger':
-      return typeof source.valueInteger === 'number' ? { kind: 'number', value: source.valueInteger, unit: undefined } : undefined;
+      return typeof source.valueInteger === 'number'
+        ? { kind: 'number', value: source.valueInteger, unit: undefined }
+        : undefined;
     case 'valueBoolean':
-      return typeof source.valueBoolean === 'boolean' ? { kind: 'text', text: source.valueBoolean ? '1' : '0' } : undefined;
+      return typeof source.valueBoolean === 'boolean'
+        ? { kind: 'text', text: source.valueBoolean ? '1' : '0' }
+        : undefined;
     case 'valueCodeableConcept':
-      return source.valueCodeableConcept === undefined ? undefined : { kind: 'codes', codes: conceptCodes(source.valueCodeableConcept) };
+      return source.valueCodeableConcept === undefined
+        ? undefined
+        : { kind: 'codes', codes: conceptCodes(source.valueCodeableConcept) };
     case 'valueString':
       return typeof source.valueString === 'string' ? { kind: 'text', text: source.valueString } : undefined;
     default:

@@ -19,13 +19,21 @@ function exportWith(files: Record<string, unknown[] | string>, mapping: unknown)
   const dir = join(root, 'export');
   mkdirSync(dir);
   for (const [name, lines] of Object.entries(files)) {
-    writeFileSync(join(dir, name), typeof lines === 'string' ? lines : `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    writeFileSync(
+      join(dir, name),
+      typeof lines === 'string' ? lines : `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`,
+    );
   }
   writeFileSync(join(root, 'mapping.yaml'), stringify(mapping));
   return { dir, mapping: join(root, 'mapping.yaml') };
 }
 
-const patient = (id: string, birthDate = '1960-06-15', gender = 'female') => ({ resourceType: 'Patient', id, birthDate, gender });
+const patient = (id: string, birthDate = '1960-06-15', gender = 'female') => ({
+  resourceType: 'Patient',
+  id,
+  birthDate,
+  gender,
+});
 const visit = (id: string, subject: string, start: string) => ({
   resourceType: 'Encounter',
   id,
@@ -49,7 +57,11 @@ describe('readFhirExport through a mapping', () => {
   it('applies the window around the index event, the aggregates, unit conversion and medications', async () => {
     const input = exportWith(
       {
-        'Patient.ndjson': [patient('a', '1960-06-15', 'female'), patient('b', '1950-01-01', 'male'), patient('c')],
+        'Patient.ndjson': [
+          patient('a', '1960-06-15', 'female'),
+          patient('b', '1950-01-01', 'male'),
+          patient('c'),
+        ],
         'Encounter.ndjson': [
           visit('e1', 'a', '2020-03-01T10:00:00Z'),
           visit('e0', 'a', '2019-03-01T10:00:00Z'),
@@ -67,8 +79,14 @@ describe('readFhirExport through a mapping', () => {
             subject: { reference: 'Patient/b' },
             effectiveDateTime: '2020-05-10',
             component: [
-              { code: { coding: [{ system: LOINC, code: '8462-4' }] }, valueQuantity: { value: 80, code: 'mm[Hg]' } },
-              { code: { coding: [{ system: LOINC, code: '8480-6' }] }, valueQuantity: { value: 141, code: 'mm[Hg]' } },
+              {
+                code: { coding: [{ system: LOINC, code: '8462-4' }] },
+                valueQuantity: { value: 80, code: 'mm[Hg]' },
+              },
+              {
+                code: { coding: [{ system: LOINC, code: '8480-6' }] },
+                valueQuantity: { value: 141, code: 'mm[Hg]' },
+              },
             ],
           },
         ],
@@ -83,7 +101,12 @@ describe('readFhirExport through a mapping', () => {
           },
         ],
         'Condition.ndjson': [
-          { resourceType: 'Condition', subject: { reference: 'Patient/b' }, code: { coding: [{ system: SNOMED, code: '53741008' }] }, onsetDateTime: '2020-05-11' },
+          {
+            resourceType: 'Condition',
+            subject: { reference: 'Patient/b' },
+            code: { coding: [{ system: SNOMED, code: '53741008' }] },
+            onsetDateTime: '2020-05-11',
+          },
         ],
       },
       {
@@ -92,10 +115,36 @@ describe('readFhirExport through a mapping', () => {
         features: [
           { name: 'age', resource: 'Patient', value: 'age' },
           { name: 'sex', resource: 'Patient', value: 'gender', map: { male: 1, female: 0 } },
-          { name: 'glucose_mean', resource: 'Observation', codes: [`${LOINC}|2345-7`], window: { from: -30, to: 0 }, aggregate: 'mean', unit: 'mg/dL', convert: { 'mmol/L': 18.02 } },
-          { name: 'glucose_n', resource: 'Observation', codes: ['2345-7'], window: { from: -30, to: 0 }, aggregate: 'count' },
-          { name: 'systolic', resource: 'Observation', codes: [`${LOINC}|8480-6`], window: { from: -1, to: 1 }, unit: 'mm[Hg]' },
-          { name: 'statin', resource: 'MedicationRequest', codes: [`${SNOMED}|372912004`], window: { from: -90, to: 0 }, aggregate: 'any' },
+          {
+            name: 'glucose_mean',
+            resource: 'Observation',
+            codes: [`${LOINC}|2345-7`],
+            window: { from: -30, to: 0 },
+            aggregate: 'mean',
+            unit: 'mg/dL',
+            convert: { 'mmol/L': 18.02 },
+          },
+          {
+            name: 'glucose_n',
+            resource: 'Observation',
+            codes: ['2345-7'],
+            window: { from: -30, to: 0 },
+            aggregate: 'count',
+          },
+          {
+            name: 'systolic',
+            resource: 'Observation',
+            codes: [`${LOINC}|8480-6`],
+            window: { from: -1, to: 1 },
+            unit: 'mm[Hg]',
+          },
+          {
+            name: 'statin',
+            resource: 'MedicationRequest',
+            codes: [`${SNOMED}|372912004`],
+            window: { from: -90, to: 0 },
+            aggregate: 'any',
+          },
         ],
         label,
       },
@@ -126,11 +175,18 @@ describe('readFhirExport through a mapping', () => {
         'Patient.ndjson': `${JSON.stringify(patient('a'))}\n{"resourceType":"Patient","id":"b","name":"SECRET-NAME"\n`,
         'Encounter.ndjson': [visit('e', 'a', '2020-01-01')],
       },
-      { source: 'fhir', index: { resource: 'Encounter' }, features: [{ name: 'age', resource: 'Patient', value: 'age' }], label },
+      {
+        source: 'fhir',
+        index: { resource: 'Encounter' },
+        features: [{ name: 'age', resource: 'Patient', value: 'age' }],
+        label,
+      },
     );
     const error = await loadMappedInput('fhir', input.dir, input.mapping, options).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toBe('Patient.ndjson:2: not a JSON value (NDJSON wants one resource per line)');
+    expect((error as Error).message).toBe(
+      'Patient.ndjson:2: not a JSON value (NDJSON wants one resource per line)',
+    );
     expect((error as Error).message).not.toContain('SECRET');
   });
 
@@ -138,7 +194,10 @@ describe('readFhirExport through a mapping', () => {
     const input = exportWith(
       {
         'Patient.ndjson': [patient('a')],
-        'Observation.ndjson': [glucose('a', '2020-01-01', 90), { resourceType: 'Condition', subject: { reference: 'Patient/a' } }],
+        'Observation.ndjson': [
+          glucose('a', '2020-01-01', 90),
+          { resourceType: 'Condition', subject: { reference: 'Patient/a' } },
+        ],
       },
       { source: 'fhir', features: [{ name: 'g', resource: 'Observation', codes: ['2345-7'] }], label },
     );
@@ -167,14 +226,26 @@ describe('readFhirExport through a mapping', () => {
         source: 'fhir',
         features: [
           { name: 'glucose', resource: 'Observation', codes: ['2345-7'], unit: 'mg/dL' },
-          { name: 'ecg', resource: 'Observation', codes: ['8601-7'], value: 'valueCodeableConcept', map: { [`${SNOMED}|164854000`]: 'normal' } },
+          {
+            name: 'ecg',
+            resource: 'Observation',
+            codes: ['8601-7'],
+            value: 'valueCodeableConcept',
+            map: { [`${SNOMED}|164854000`]: 'normal' },
+          },
         ],
         label,
       },
     );
-    const error = (await loadMappedInput('fhir', input.dir, input.mapping, options).catch((e: Error) => e)) as Error;
-    expect(error.message).toContain("features[0] 'glucose': 1 record(s) in a unit that is neither 'unit' nor in 'convert' (first at Observation.ndjson:2)");
-    expect(error.message).toContain("features[1] 'ecg': 1 record(s) with a code not in 'map' (first at Observation.ndjson:3)");
+    const error = (await loadMappedInput('fhir', input.dir, input.mapping, options).catch(
+      (e: Error) => e,
+    )) as Error;
+    expect(error.message).toContain(
+      "features[0] 'glucose': 1 record(s) in a unit that is neither 'unit' nor in 'convert' (first at Observation.ndjson:2)",
+    );
+    expect(error.message).toContain(
+      "features[1] 'ecg': 1 record(s) with a code not in 'map' (first at Observation.ndjson:3)",
+    );
     expect(error.message).not.toMatch(/999999|mmol/);
     const counts = await countMappedPatients('fhir', input.dir, input.mapping);
     expect(counts.entries.map((e) => [e.column, e.patients, e.unknownUnits, e.unmappedCodes])).toEqual([
@@ -198,8 +269,15 @@ describe('readFhirExport through a mapping', () => {
         label,
       },
     );
-    const error = (await loadMappedInput('fhir', input.dir, input.mapping, options).catch((e: Error) => e)) as Error;
-    expect(error.message.split('\n').slice(1).map((l) => l.trim())).toEqual([
+    const error = (await loadMappedInput('fhir', input.dir, input.mapping, options).catch(
+      (e: Error) => e,
+    )) as Error;
+    expect(
+      error.message
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim()),
+    ).toEqual([
       "features.0.value: 'age' is counted at the 'index' event; give one",
       "features.1.resource: unknown resource 'Procedure'",
       "features.2.aggregate: 'mean' needs a numeric value, 'valueCodeableConcept' is not",

@@ -22,12 +22,14 @@ interface ExportFile {
  * that is not a resource, a resource of another type than its file, or a Patient without id.
  */
 export async function readFhirExport(dir: string, spec: MappingSpec): Promise<MappedRows> {
-  if (spec.source !== 'fhir') throw new HeflError('invalid_config', `the mapping is for source '${spec.source}', not fhir`);
+  if (spec.source !== 'fhir')
+    throw new HeflError('invalid_config', `the mapping is for source '${spec.source}', not fhir`);
   const files = await exportFiles(dir);
   const rows = new PatientRows(spec);
   const ofType = (type: string) => files.filter((f) => f.type === type);
   const patientFiles = ofType('Patient');
-  if (patientFiles.length === 0) throw new HeflError('invalid_data', `${basename(dir)}: the export holds no Patient file`);
+  if (patientFiles.length === 0)
+    throw new HeflError('invalid_data', `${basename(dir)}: the export holds no Patient file`);
 
   const patientColumns = spec.columns.flatMap((e, c) => (e.resource === 'Patient' ? [c] : []));
   await eachResource(patientFiles, (resource, where) => {
@@ -69,7 +71,8 @@ async function exportFiles(dir: string): Promise<ExportFile[]> {
   } catch (cause) {
     throw new HeflError('invalid_argument', `cannot read FHIR export folder ${basename(dir)}`, { cause });
   }
-  if (names.length === 0) throw new HeflError('invalid_data', `${basename(dir)}: no .ndjson files (a FHIR Bulk Data export)`);
+  if (names.length === 0)
+    throw new HeflError('invalid_data', `${basename(dir)}: no .ndjson files (a FHIR Bulk Data export)`);
   const files: ExportFile[] = [];
   for (const name of names) {
     const path = join(dir, name);
@@ -99,7 +102,10 @@ async function eachResource(
       const where = `${file.name}:${line}`;
       const type = resourceType(value, where);
       if (type !== file.type) {
-        throw new HeflError('invalid_data', `${where}: a ${type} in a file of ${file.type} resources (one type per file)`);
+        throw new HeflError(
+          'invalid_data',
+          `${where}: a ${type} in a file of ${file.type} resources (one type per file)`,
+        );
       }
       try {
         visit(value as ReadResource, where);

@@ -27,7 +27,10 @@ export async function* readNdjson(path: string, fileName: string): AsyncGenerato
       try {
         value = JSON.parse(trimmed);
       } catch {
-        throw new HeflError('invalid_data', `${fileName}:${line}: not a JSON value (NDJSON wants one resource per line)`);
+        throw new HeflError(
+          'invalid_data',
+          `${fileName}:${line}: not a JSON value (NDJSON wants one resource per line)`,
+        );
       }
       yield { line, value };
     }

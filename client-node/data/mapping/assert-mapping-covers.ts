@@ -11,11 +11,14 @@ export function assertMappingCovers(counts: MappingCounts): void {
   const problems: string[] = [];
   for (const e of counts.entries) {
     if (e.unmappedCodes > 0)
-      problems.push(`${e.entry}: ${e.unmappedCodes} record(s) with a code not in 'map' (first at ${e.firstUnmappedAt})`);
+      problems.push(
+        `${e.entry}: ${e.unmappedCodes} record(s) with a code not in 'map' (first at ${e.firstUnmappedAt})`,
+      );
     if (e.unknownUnits > 0)
       problems.push(
         `${e.entry}: ${e.unknownUnits} record(s) in a unit that is neither 'unit' nor in 'convert' (first at ${e.firstUnknownUnitAt})`,
       );
   }
-  if (problems.length > 0) throw new HeflError('invalid_data', `the mapping does not cover the data:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new HeflError('invalid_data', `the mapping does not cover the data:\n  ${problems.join('\n  ')}`);
 }

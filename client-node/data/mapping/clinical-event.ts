@@ -30,7 +30,8 @@ export function ageInYears(birth: number, at: number): number {
   const a = new Date(at);
   let years = a.getUTCFullYear() - b.getUTCFullYear();
   const beforeBirthday =
-    a.getUTCMonth() < b.getUTCMonth() || (a.getUTCMonth() === b.getUTCMonth() && a.getUTCDate() < b.getUTCDate());
+    a.getUTCMonth() < b.getUTCMonth() ||
+    (a.getUTCMonth() === b.getUTCMonth() && a.getUTCDate() < b.getUTCDate());
   if (beforeBirthday) years--;
   return years;
 }
@@ -48,7 +49,8 @@ export function daysFrom(index: number, time: number): number {
 export function parseIsoTime(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const t = text.trim();
-  if (!/^\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$/.test(t)) return undefined;
+  if (!/^\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$/.test(t))
+    return undefined;
   const iso = t.replace(' ', 'T');
   const withZone = /T/.test(iso) && !/(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? `${iso}Z` : iso;
   const ms = Date.parse(withZone);

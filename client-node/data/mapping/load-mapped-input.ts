@@ -18,9 +18,15 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-async function readRows(input: MappedInput, location: string, spec: MappingSpec): Promise<{ rows: MappedRows; name: string }> {
+async function readRows(
+  input: MappedInput,
+  location: string,
+  spec: MappingSpec,
+): Promise<{ rows: MappedRows; name: string }> {
   if (input === 'fhir') return { rows: await readFhirExport(location, spec), name: basename(location) };
-  const source = isPostgresUrl(location) ? await openOmopPostgres(location) : await openOmopCsvFolder(location);
+  const source = isPostgresUrl(location)
+    ? await openOmopPostgres(location)
+    : await openOmopCsvFolder(location);
   try {
     return { rows: await readOmop(source, spec), name: source.name };
   } finally {
@@ -51,7 +57,11 @@ export async function loadMappedInput(
  * outside the window, had unmapped codes or unknown units): what `hefl site check` shows.
  * Reads the input exactly as the site node would; counts only, never values.
  */
-export async function countMappedPatients(input: MappedInput, location: string, mappingPath: string): Promise<MappingCounts> {
+export async function countMappedPatients(
+  input: MappedInput,
+  location: string,
+  mappingPath: string,
+): Promise<MappingCounts> {
   const spec = await readMappingFile(mappingPath);
   return (await readRows(input, location, spec)).rows.counts;
 }

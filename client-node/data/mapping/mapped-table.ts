@@ -11,8 +11,10 @@ import type { MappedRows } from './patient-rows.js';
  * mapping, so `columns` (headerless files) is not accepted.
  */
 export function mappedTable(mapped: MappedRows, name: string, options: CsvTableOptions): ParsedCsv {
-  if (options.columns) throw new HeflError('invalid_config', `${name}: 'columns' applies to headerless CSV files only`);
-  if (mapped.rows.length === 0) throw new HeflError('invalid_data', `${name}: no patient rows (no patient with an index event)`);
+  if (options.columns)
+    throw new HeflError('invalid_config', `${name}: 'columns' applies to headerless CSV files only`);
+  if (mapped.rows.length === 0)
+    throw new HeflError('invalid_data', `${name}: no patient rows (no patient with an index event)`);
   const lines = [mapped.header, ...mapped.rows].map((cells) => cells.map(quote).join(','));
   const { delimiter: _ignored, ...rest } = options;
   return parseCsv(`${lines.join('\n')}\n`, name, rest);

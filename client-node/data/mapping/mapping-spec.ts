@@ -74,7 +74,9 @@ export interface MappingEntry {
 /** A parsed, frozen mapping file: the index event, the feature columns and the label column. */
 export interface MappingSpec {
   readonly source: 'fhir' | 'omop';
-  readonly index: { readonly resource: string; readonly codes: ReadonlySet<string>; readonly pick: 'first' | 'last' } | undefined;
+  readonly index:
+    | { readonly resource: string; readonly codes: ReadonlySet<string>; readonly pick: 'first' | 'last' }
+    | undefined;
   readonly features: readonly MappingEntry[];
   readonly label: MappingEntry;
   /** Features then label: the columns of the table, in this order. */
@@ -116,7 +118,11 @@ export function parseMappingSpec(
   if (raw.index) {
     const resource = vocabulary.resource(raw.index.resource);
     if (!resource) problems.push(`index.resource: unknown resource '${raw.index.resource}'`);
-    index = Object.freeze({ resource: resource ?? '', codes: codeSet(raw.index.codes), pick: raw.index.pick });
+    index = Object.freeze({
+      resource: resource ?? '',
+      codes: codeSet(raw.index.codes),
+      pick: raw.index.pick,
+    });
   }
 
   const entry = (e: z.infer<typeof entrySchema>, path: string, where: string): MappingEntry => {
@@ -125,7 +131,9 @@ export function parseMappingSpec(
     const allowed = resource ? vocabulary.values(resource) : [];
     const valuePath = e.value ?? allowed[0] ?? '';
     if (resource && !allowed.includes(valuePath)) {
-      problems.push(`${path}.value: '${valuePath}' is not a value of ${resource} (one of ${allowed.join(', ')})`);
+      problems.push(
+        `${path}.value: '${valuePath}' is not a value of ${resource} (one of ${allowed.join(', ')})`,
+      );
     }
     const numeric = resource !== undefined && vocabulary.numeric(resource, valuePath);
     if (NUMERIC_AGGREGATES.includes(e.aggregate) && !numeric) {
@@ -135,9 +143,11 @@ export function parseMappingSpec(
       problems.push(`${path}.unit: only numeric values have units`);
     }
     if (e.convert && e.unit === undefined) problems.push(`${path}.convert: needs 'unit', the target unit`);
-    if (e.window && resource && vocabulary.timeless(resource)) problems.push(`${path}.window: ${resource} records have no time`);
+    if (e.window && resource && vocabulary.timeless(resource))
+      problems.push(`${path}.window: ${resource} records have no time`);
     if (e.window && !raw.index) problems.push(`${path}.window: needs an 'index' event to be relative to`);
-    if (valuePath === 'age' && !raw.index) problems.push(`${path}.value: 'age' is counted at the 'index' event; give one`);
+    if (valuePath === 'age' && !raw.index)
+      problems.push(`${path}.value: 'age' is counted at the 'index' event; give one`);
     return Object.freeze({
       name: e.name,
       resource: resource ?? '',
@@ -160,5 +170,11 @@ export function parseMappingSpec(
     seen.add(c.name);
   }
   if (problems.length > 0) fail(problems);
-  return Object.freeze({ source: raw.source, index, features: Object.freeze(features), label, columns: Object.freeze(columns) });
+  return Object.freeze({
+    source: raw.source,
+    index,
+    features: Object.freeze(features),
+    label,
+    columns: Object.freeze(columns),
+  });
 }

@@ -91,7 +91,8 @@ export class PatientRows {
 
   /** Registers a patient; rows keep this order. A second record for one id is an error. */
   addPatient(id: string, where: string): void {
-    if (this.rowOf.has(id)) throw new HeflError('invalid_data', `${where}: a second record for one patient id`);
+    if (this.rowOf.has(id))
+      throw new HeflError('invalid_data', `${where}: a second record for one patient id`);
     this.rowOf.set(id, this.order.length);
     this.order.push(id);
     this.index.push(undefined);
@@ -129,7 +130,7 @@ export class PatientRows {
         return;
       }
     }
-    const value = this.valueOf(entry, stats, event);
+    const value = this.valueAt(entry, stats, event);
     if (value === undefined) return;
     stats.records++;
     const time = event.time ?? Number.NEGATIVE_INFINITY;
@@ -147,7 +148,14 @@ export class PatientRows {
       cell.max = Math.max(cell.max, value);
     }
     if (value !== true && typeof value !== 'number' && 'birth' in value) cell.birth = value.birth;
-    const text = typeof value === 'number' ? String(value) : value === true ? '1' : 'text' in value ? value.text : undefined;
+    const text =
+      typeof value === 'number'
+        ? String(value)
+        : value === true
+          ? '1'
+          : 'text' in value
+            ? value.text
+            : undefined;
     const takes =
       first ||
       (entry.aggregate === 'last' && time >= cell.time) ||
@@ -208,7 +216,7 @@ export class PatientRows {
     };
   }
 
-  private valueOf(
+  private valueAt(
     entry: MappingEntry,
     stats: EntryStats,
     event: ClinicalEvent,

@@ -21,13 +21,17 @@ export async function openOmopCsvFolder(dir: string): Promise<OmopSource> {
     throw new HeflError('invalid_argument', `cannot read OMOP folder ${basename(dir)}`, { cause });
   }
   const fileFor = (table: string) =>
-    names.find((n) => n.toLowerCase() === `${table}.csv`) ?? names.find((n) => n.toLowerCase() === `${table}.tsv`);
+    names.find((n) => n.toLowerCase() === `${table}.csv`) ??
+    names.find((n) => n.toLowerCase() === `${table}.tsv`);
   return {
     name: basename(dir),
     async *rows(table, columns) {
       const file = fileFor(table);
       if (file === undefined) {
-        throw new HeflError('invalid_data', `${basename(dir)}: no file for OMOP table ${table.toUpperCase()} (${table}.csv)`);
+        throw new HeflError(
+          'invalid_data',
+          `${basename(dir)}: no file for OMOP table ${table.toUpperCase()} (${table}.csv)`,
+        );
       }
       yield* readTableFile(join(dir, file), file, columns);
     },
@@ -35,7 +39,11 @@ export async function openOmopCsvFolder(dir: string): Promise<OmopSource> {
   };
 }
 
-async function* readTableFile(path: string, fileName: string, columns: readonly string[]): AsyncGenerator<OmopRow> {
+async function* readTableFile(
+  path: string,
+  fileName: string,
+  columns: readonly string[],
+): AsyncGenerator<OmopRow> {
   const stream = createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNo = 0;
@@ -59,12 +67,19 @@ async function* readTableFile(path: string, fileName: string, columns: readonly 
         header = fieldsOf(first, fileName, pendingStart, delimiter).map((h) => h.trim().toLowerCase());
         positions = new Map(header.map((h, i) => [h, i]));
         const absent = columns.filter((c) => !positions.has(c) && !OPTIONAL.has(c));
-        if (absent.length > 0) throw new HeflError('invalid_data', `${fileName}:1: no column ${absent.map((c) => `'${c}'`).join(', ')}`);
+        if (absent.length > 0)
+          throw new HeflError(
+            'invalid_data',
+            `${fileName}:1: no column ${absent.map((c) => `'${c}'`).join(', ')}`,
+          );
         continue;
       }
       const fields = fieldsOf(recordText, fileName, pendingStart, delimiter);
       if (fields.length !== header.length) {
-        throw new HeflError('invalid_data', `${fileName}:${pendingStart}: expected ${header.length} fields, found ${fields.length}`);
+        throw new HeflError(
+          'invalid_data',
+          `${fileName}:${pendingStart}: expected ${header.length} fields, found ${fields.length}`,
+        );
       }
       const where = `${fileName}:${pendingStart}`;
       yield {
@@ -77,8 +92,10 @@ async function* readTableFile(path: string, fileName: string, columns: readonly 
         },
       };
     }
-    if (pending !== '') throw new HeflError('invalid_data', `${fileName}:${pendingStart}: unterminated quoted field`);
-    if (header === undefined) throw new HeflError('invalid_data', `${fileName}: empty file, expected a header row`);
+    if (pending !== '')
+      throw new HeflError('invalid_data', `${fileName}:${pendingStart}: unterminated quoted field`);
+    if (header === undefined)
+      throw new HeflError('invalid_data', `${fileName}: empty file, expected a header row`);
   } catch (cause) {
     if (cause instanceof HeflError) throw cause;
     throw new HeflError('invalid_argument', `cannot read ${fileName}`, { cause });
@@ -104,7 +121,10 @@ const OPTIONAL = new Set([
 
 function fieldsOf(text: string, fileName: string, line: number, delimiter: string): string[] {
   try {
-    for (const record of readCsvRecords(text, fileName, { delimiter, describeField: (i) => `field ${i + 1}` })) {
+    for (const record of readCsvRecords(text, fileName, {
+      delimiter,
+      describeField: (i) => `field ${i + 1}`,
+    })) {
       return record.fields;
     }
     return [];

@@ -31,12 +31,16 @@ export async function openOmopPostgres(url: string): Promise<OmopSource> {
   try {
     await client.connect();
   } catch (cause) {
-    throw new HeflError('unavailable', `cannot connect to the OMOP database ${name}`, { cause: scrub(cause, url) });
+    throw new HeflError('unavailable', `cannot connect to the OMOP database ${name}`, {
+      cause: scrub(cause, url),
+    });
   }
   return {
     name,
     async *rows(table, columns, concept) {
-      const select = columns.map((c) => `${pg.escapeIdentifier(c)}::text AS ${pg.escapeIdentifier(c)}`).join(', ');
+      const select = columns
+        .map((c) => `${pg.escapeIdentifier(c)}::text AS ${pg.escapeIdentifier(c)}`)
+        .join(', ');
       const where = concept ? ` WHERE ${pg.escapeIdentifier(concept.column)} = ANY($1::bigint[])` : '';
       const order = table === 'person' ? ' ORDER BY person_id' : '';
       const sql = `SELECT ${select} FROM ${pg.escapeIdentifier(table)}${where}${order}`;
@@ -47,7 +51,9 @@ export async function openOmopPostgres(url: string): Promise<OmopSource> {
         open = true;
         await client.query(`DECLARE hefl_rows NO SCROLL CURSOR FOR ${sql}`, concept ? [concept.ids] : []);
         for (;;) {
-          const batch = await client.query<Record<string, string | null>>(`FETCH ${BATCH_ROWS} FROM hefl_rows`);
+          const batch = await client.query<Record<string, string | null>>(
+            `FETCH ${BATCH_ROWS} FROM hefl_rows`,
+          );
           if (batch.rows.length === 0) break;
           for (const record of batch.rows) {
             n++;
@@ -60,8 +66,14 @@ export async function openOmopPostgres(url: string): Promise<OmopSource> {
         if (cause instanceof HeflError) throw cause;
         const code = (cause as { code?: string }).code;
         const what =
-          code === '42P01' ? 'no such table' : code === '42703' ? 'a needed column is missing' : 'query failed';
-        throw new HeflError('invalid_data', `${name}: table ${table.toUpperCase()}: ${what}`, { cause: scrub(cause, url) });
+          code === '42P01'
+            ? 'no such table'
+            : code === '42703'
+              ? 'a needed column is missing'
+              : 'query failed';
+        throw new HeflError('invalid_data', `${name}: table ${table.toUpperCase()}: ${what}`, {
+          cause: scrub(cause, url),
+        });
       } finally {
         // Stopped early (an error in the caller, or in the query): end the transaction.
         if (open) await client.query('ROLLBACK').catch(() => {});

@@ -12,6 +12,10 @@ export interface OmopRow {
 export interface OmopSource {
   /** For messages and logs: a folder name, or the database URL without its password. */
   readonly name: string;
-  rows(table: string, columns: readonly string[], concept?: { column: string; ids: readonly string[] }): AsyncIterable<OmopRow>;
+  rows(
+    table: string,
+    columns: readonly string[],
+    concept?: { column: string; ids: readonly string[] },
+  ): AsyncIterable<OmopRow>;
   close(): Promise<void>;
 }

@@ -13,7 +13,13 @@ export interface OmopTable {
   readonly columns: readonly string[];
 }
 
-const table = (name: string, conceptColumn: string | undefined, time: string, values: string[], extra: string[]): OmopTable => {
+const table = (
+  name: string,
+  conceptColumn: string | undefined,
+  time: string,
+  values: string[],
+  extra: string[],
+): OmopTable => {
   const timeColumns = time === '' ? [] : [`${time}_datetime`, `${time}_date`];
   return Object.freeze({
     name,
@@ -26,18 +32,20 @@ const table = (name: string, conceptColumn: string | undefined, time: string, va
 
 /** PERSON, MEASUREMENT, OBSERVATION, CONDITION_OCCURRENCE (features) and VISIT_OCCURRENCE (index). */
 export const OMOP_TABLES: Readonly<Record<string, OmopTable>> = Object.freeze({
-  person: table('person', undefined, '', ['age', 'gender_concept_id'], [
-    'gender_concept_id',
-    'year_of_birth',
-    'month_of_birth',
-    'day_of_birth',
-    'birth_datetime',
-  ]),
-  measurement: table('measurement', 'measurement_concept_id', 'measurement', ['value_as_number', 'value_as_concept_id', 'presence', 'concept'], [
-    'value_as_number',
-    'value_as_concept_id',
-    'unit_concept_id',
-  ]),
+  person: table(
+    'person',
+    undefined,
+    '',
+    ['age', 'gender_concept_id'],
+    ['gender_concept_id', 'year_of_birth', 'month_of_birth', 'day_of_birth', 'birth_datetime'],
+  ),
+  measurement: table(
+    'measurement',
+    'measurement_concept_id',
+    'measurement',
+    ['value_as_number', 'value_as_concept_id', 'presence', 'concept'],
+    ['value_as_number', 'value_as_concept_id', 'unit_concept_id'],
+  ),
   observation: table(
     'observation',
     'observation_concept_id',
@@ -45,7 +53,13 @@ export const OMOP_TABLES: Readonly<Record<string, OmopTable>> = Object.freeze({
     ['value_as_number', 'value_as_concept_id', 'value_as_string', 'presence', 'concept'],
     ['value_as_number', 'value_as_concept_id', 'value_as_string', 'unit_concept_id'],
   ),
-  condition_occurrence: table('condition_occurrence', 'condition_concept_id', 'condition_start', ['presence', 'concept'], []),
+  condition_occurrence: table(
+    'condition_occurrence',
+    'condition_concept_id',
+    'condition_start',
+    ['presence', 'concept'],
+    [],
+  ),
   visit_occurrence: table('visit_occurrence', 'visit_concept_id', 'visit_start', ['presence', 'concept'], []),
 });
 

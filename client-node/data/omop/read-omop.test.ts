@@ -21,14 +21,22 @@ function omopFolder(files: Record<string, string>, mapping: unknown) {
   return { dir, mapping: join(root, 'mapping.yaml') };
 }
 
-const PERSON = 'person_id,gender_concept_id,year_of_birth,month_of_birth,day_of_birth\n20,8532,1970,1,1\n3,8507,1950,,\n';
+const PERSON =
+  'person_id,gender_concept_id,year_of_birth,month_of_birth,day_of_birth\n20,8532,1970,1,1\n3,8507,1950,,\n';
 const MEASUREMENT_HEADER =
   'measurement_id,person_id,measurement_concept_id,measurement_date,measurement_datetime,value_as_number,value_as_concept_id,unit_concept_id\n';
 const mapping = {
   source: 'omop',
   features: [
     { name: 'sex', resource: 'PERSON', value: 'gender_concept_id', map: { 8507: 1, 8532: 0 } },
-    { name: 'chol', resource: 'measurement', codes: [3027114], unit: 8840, convert: { 8753: 38.67 }, aggregate: 'last' },
+    {
+      name: 'chol',
+      resource: 'measurement',
+      codes: [3027114],
+      unit: 8840,
+      convert: { 8753: 38.67 },
+      aggregate: 'last',
+    },
   ],
   label: { name: 'cad', resource: 'condition_occurrence', codes: [317576], aggregate: 'any' },
 };
@@ -40,7 +48,8 @@ describe('OMOP CDM input', () => {
       {
         'PERSON.csv': PERSON,
         'measurement.csv': `${MEASUREMENT_HEADER}1,20,3027114,2020-01-01,,200,,8840\n2,3,3027114,2020-01-01,,5,,8753\n3,3,3027114,2019-01-01,"2019-01-01 08:00:00",300,,8840\n4,3,9999,2020-01-01,,1,,\n`,
-        'CONDITION_OCCURRENCE.tsv': 'condition_occurrence_id\tperson_id\tcondition_concept_id\tcondition_start_date\tcondition_start_datetime\n1\t20\t317576\t2020-01-02\t\n',
+        'CONDITION_OCCURRENCE.tsv':
+          'condition_occurrence_id\tperson_id\tcondition_concept_id\tcondition_start_date\tcondition_start_datetime\n1\t20\t317576\t2020-01-02\t\n',
       },
       mapping,
     );
@@ -52,14 +61,22 @@ describe('OMOP CDM input', () => {
 
   it('names file and line of a bad record, never its values', async () => {
     const input = omopFolder(
-      { 'person.csv': PERSON, 'measurement.csv': `${MEASUREMENT_HEADER}1,20,3027114,2020-01-01,,200,,8840\n2,3,3027114,"2020-01-01\n,,oops-SECRET\n`, 'condition_occurrence.csv': 'person_id,condition_concept_id,condition_start_date\n' },
+      {
+        'person.csv': PERSON,
+        'measurement.csv': `${MEASUREMENT_HEADER}1,20,3027114,2020-01-01,,200,,8840\n2,3,3027114,"2020-01-01\n,,oops-SECRET\n`,
+        'condition_occurrence.csv': 'person_id,condition_concept_id,condition_start_date\n',
+      },
       mapping,
     );
     await expect(loadMappedInput('omop', input.dir, input.mapping, options)).rejects.toThrow(
       /^measurement\.csv:3: unterminated quoted field$/,
     );
     const badDate = omopFolder(
-      { 'person.csv': PERSON, 'measurement.csv': `${MEASUREMENT_HEADER}1,20,3027114,SECRET-DATE,,200,,8840\n`, 'condition_occurrence.csv': 'person_id,condition_concept_id,condition_start_date\n' },
+      {
+        'person.csv': PERSON,
+        'measurement.csv': `${MEASUREMENT_HEADER}1,20,3027114,SECRET-DATE,,200,,8840\n`,
+        'condition_occurrence.csv': 'person_id,condition_concept_id,condition_start_date\n',
+      },
       mapping,
     );
     await expect(loadMappedInput('omop', badDate.dir, badDate.mapping, options)).rejects.toThrow(
@@ -72,11 +89,13 @@ describe('OMOP CDM input', () => {
   });
 
   it('keeps the password out of the connection string it shows and out of errors', async () => {
-    expect(redactConnectionString('postgres://hefl:s3cr%40t@db.example:5432/cdm?options=-c%20search_path%3Dx')).toBe(
-      'postgres://hefl:***@db.example:5432/cdm?options=-c%20search_path%3Dx',
-    );
+    expect(
+      redactConnectionString('postgres://hefl:s3cr%40t@db.example:5432/cdm?options=-c%20search_path%3Dx'),
+    ).toBe('postgres://hefl:***@db.example:5432/cdm?options=-c%20search_path%3Dx');
     // Nothing listens on port 1: the connection fails; the message must not carry the password.
-    const error = (await openOmopPostgres('postgres://hefl:hunter2-secret@127.0.0.1:1/cdm').catch((e: Error) => e)) as Error & {
+    const error = (await openOmopPostgres('postgres://hefl:hunter2-secret@127.0.0.1:1/cdm').catch(
+      (e: Error) => e,
+    )) as Error & {
       cause?: Error;
     };
     expect(error.message).toBe('cannot connect to the OMOP database postgres://hefl:***@127.0.0.1:1/cdm');

@@ -12,7 +12,8 @@ import { OMOP_TABLES, type OmopTable } from './omop-vocabulary.js';
  * Throws `invalid_data` naming table and row (never a value) for a bad id, date or number.
  */
 export async function readOmop(source: OmopSource, spec: MappingSpec): Promise<MappedRows> {
-  if (spec.source !== 'omop') throw new HeflError('invalid_config', `the mapping is for source '${spec.source}', not omop`);
+  if (spec.source !== 'omop')
+    throw new HeflError('invalid_config', `the mapping is for source '${spec.source}', not omop`);
   const rows = new PatientRows(spec);
   const person = OMOP_TABLES.person!;
   const personColumns = spec.columns.flatMap((e, c) => (e.resource === 'person' ? [c] : []));
@@ -52,7 +53,7 @@ export async function readOmop(source: OmopSource, spec: MappingSpec): Promise<M
       for (const c of columns) {
         const entry = spec.columns[c]!;
         if (!conceptMatches(table, entry.codes, row)) continue;
-        rows.add(id, c, { time: timeOf(table, row), value: valueOf(table, entry, row), where: row.where });
+        rows.add(id, c, { time: timeOf(table, row), value: valueAt(table, entry, row), where: row.where });
       }
     }
   }
@@ -62,7 +63,8 @@ export async function readOmop(source: OmopSource, spec: MappingSpec): Promise<M
 function conceptFilter(table: OmopTable, ids: ReadonlySet<string>) {
   if (ids.size === 0 || table.conceptColumn === undefined) return undefined;
   for (const id of ids) {
-    if (!/^\d+$/.test(id)) throw new HeflError('invalid_config', `OMOP concept ids are integers; '${id}' is not`);
+    if (!/^\d+$/.test(id))
+      throw new HeflError('invalid_config', `OMOP concept ids are integers; '${id}' is not`);
   }
   return { column: table.conceptColumn, ids: [...ids] };
 }
@@ -75,7 +77,8 @@ function conceptMatches(table: OmopTable, ids: ReadonlySet<string>, row: OmopRow
 
 function personId(row: OmopRow): string {
   const id = row.get('person_id');
-  if (id === undefined || !/^-?\d+$/.test(id)) throw new HeflError('invalid_data', `${row.where}: column 'person_id' is not an integer`);
+  if (id === undefined || !/^-?\d+$/.test(id))
+    throw new HeflError('invalid_data', `${row.where}: column 'person_id' is not an integer`);
   return id;
 }
 
@@ -84,7 +87,8 @@ function timeOf(table: OmopTable, row: OmopRow): number | undefined {
     const text = row.get(column);
     if (text === undefined) continue;
     const time = parseIsoTime(text);
-    if (time === undefined) throw new HeflError('invalid_data', `${row.where}: column '${column}' is not a date`);
+    if (time === undefined)
+      throw new HeflError('invalid_data', `${row.where}: column '${column}' is not a date`);
     return time;
   }
   return undefined;
@@ -94,13 +98,15 @@ function birthOf(row: OmopRow): number | undefined {
   const datetime = row.get('birth_datetime');
   if (datetime !== undefined) {
     const t = parseIsoTime(datetime);
-    if (t === undefined) throw new HeflError('invalid_data', `${row.where}: column 'birth_datetime' is not a date`);
+    if (t === undefined)
+      throw new HeflError('invalid_data', `${row.where}: column 'birth_datetime' is not a date`);
     return t;
   }
   const part = (column: string, fallback: number | undefined) => {
     const text = row.get(column);
     if (text === undefined) return fallback;
-    if (!/^\d+$/.test(text)) throw new HeflError('invalid_data', `${row.where}: column '${column}' is not an integer`);
+    if (!/^\d+$/.test(text))
+      throw new HeflError('invalid_data', `${row.where}: column '${column}' is not an integer`);
     return Number(text);
   };
   const year = part('year_of_birth', undefined);
@@ -118,7 +124,7 @@ function personEvent(entry: MappingEntry, row: OmopRow, birth: number | undefine
   return { time: undefined, value, where: row.where };
 }
 
-function valueOf(table: OmopTable, entry: MappingEntry, row: OmopRow): EventValue | undefined {
+function valueAt(table: OmopTable, entry: MappingEntry, row: OmopRow): EventValue | undefined {
   switch (entry.value) {
     case 'presence':
       return { kind: 'present' };
@@ -138,7 +144,8 @@ function valueOf(table: OmopTable, entry: MappingEntry, row: OmopRow): EventValu
       const text = row.get('value_as_number');
       if (text === undefined) return undefined;
       const value = Number(text);
-      if (!Number.isFinite(value)) throw new HeflError('invalid_data', `${row.where}: column 'value_as_number' is not a number`);
+      if (!Number.isFinite(value))
+        throw new HeflError('invalid_data', `${row.where}: column 'value_as_number' is not a number`);
       return { kind: 'number', value, unit: row.get('unit_concept_id') };
     }
   }

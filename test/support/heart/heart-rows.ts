@@ -68,6 +68,8 @@ export function heartRows(rows: number, seed: number): HeartRow[] {
 
 /** The rows as a CSV with a header, `?` for a missing cell (as in the UCI files). */
 export function heartCsv(rows: readonly HeartRow[]): string {
-  const lines = rows.map((r) => HEART_COLUMNS.map((c) => (r[c] === undefined ? '?' : String(r[c]))).join(','));
+  const lines = rows.map((r) =>
+    HEART_COLUMNS.map((c) => (r[c] === undefined ? '?' : String(r[c]))).join(','),
+  );
   return `${[HEART_COLUMNS.join(','), ...lines].join('\n')}\n`;
 }

@@ -8,7 +8,7 @@ import type {
   Observation,
   Patient,
 } from '@medplum/fhirtypes';
-import { CHOLESTEROL_MG_PER_MMOL, FHIR_CODES as C, LOCAL, LOINC, SNOMED } from './heart-codes.js';
+import { FHIR_CODES as C, CHOLESTEROL_MG_PER_MMOL, LOCAL, LOINC, SNOMED } from './heart-codes.js';
 import type { HeartRow } from './heart-rows.js';
 
 const DAY = 86_400_000;
@@ -39,9 +39,19 @@ const concept = (system: string, code: string): CodeableConcept => ({ coding: [{
  * heart rate twice so `max` finds the peak, an old cholesterol outside the window),
  * hyperglycaemia and coronary disease as Conditions, and a statin MedicationStatement.
  */
-export function writeHeartFhirExport(dir: string, rows: readonly HeartRow[], options: FhirExportOptions = {}): void {
+export function writeHeartFhirExport(
+  dir: string,
+  rows: readonly HeartRow[],
+  options: FhirExportOptions = {},
+): void {
   mkdirSync(dir, { recursive: true });
-  const out: Record<string, string[]> = { Patient: [], Encounter: [], Observation: [], Condition: [], MedicationStatement: [] };
+  const out: Record<string, string[]> = {
+    Patient: [],
+    Encounter: [],
+    Observation: [],
+    Condition: [],
+    MedicationStatement: [],
+  };
   const push = (r: Patient | Encounter | Observation | Condition | MedicationStatement) =>
     out[r.resourceType]!.push(JSON.stringify(r));
   rows.forEach((row, i) => {
@@ -49,7 +59,12 @@ export function writeHeartFhirExport(dir: string, rows: readonly HeartRow[], opt
     const subject = { reference: `Patient/${id}` };
     const day = indexDay(i);
     const at = (offsetDays: number) => `${iso(day + offsetDays * DAY)}T09:30:00Z`;
-    push({ resourceType: 'Patient', id, gender: row.sex === 1 ? 'male' : 'female', birthDate: iso(birthDay(row.age, day, i)) });
+    push({
+      resourceType: 'Patient',
+      id,
+      gender: row.sex === 1 ? 'male' : 'female',
+      birthDate: iso(birthDay(row.age, day, i)),
+    });
     push({
       resourceType: 'Encounter',
       id: `enc-${i}-old`,
@@ -74,8 +89,19 @@ export function writeHeartFhirExport(dir: string, rows: readonly HeartRow[], opt
       code: concept(LOINC, C.bpPanel),
       effectiveDateTime: at(0),
       component: [
-        { code: concept(LOINC, C.systolic), valueQuantity: { value: row.trestbps, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
-        { code: concept(LOINC, C.diastolic), valueQuantity: { value: 80, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+        {
+          code: concept(LOINC, C.systolic),
+          valueQuantity: {
+            value: row.trestbps,
+            unit: 'mmHg',
+            system: 'http://unitsofmeasure.org',
+            code: 'mm[Hg]',
+          },
+        },
+        {
+          code: concept(LOINC, C.diastolic),
+          valueQuantity: { value: 80, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+        },
       ],
     });
     const chol = (value: number, offset: number, suffix: string) =>
@@ -83,21 +109,58 @@ export function writeHeartFhirExport(dir: string, rows: readonly HeartRow[], opt
         code: concept(LOINC, C.cholesterol),
         effectiveDateTime: at(offset),
         valueQuantity: options.cholesterolInMmol
-          ? { value: value / CHOLESTEROL_MG_PER_MMOL, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' }
+          ? {
+              value: value / CHOLESTEROL_MG_PER_MMOL,
+              unit: 'mmol/L',
+              system: 'http://unitsofmeasure.org',
+              code: 'mmol/L',
+            }
           : { value, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
       });
     chol(199, -1100, 'chol-old');
     if (row.chol !== undefined) chol(row.chol, -2, 'chol');
-    obs('hr-rest', { code: concept(LOINC, C.heartRate), effectiveDateTime: at(0), valueQuantity: { value: Math.min(60, row.thalach), code: '/min' } });
-    obs('hr-peak', { code: concept(LOINC, C.heartRate), effectiveDateTime: at(0), valueQuantity: { value: row.thalach, code: '/min' } });
-    obs('cp', { code: concept(SNOMED, C.chestPain), effectiveDateTime: at(0), valueCodeableConcept: concept(SNOMED, C.cp[row.cp]) });
-    obs('ecg', { code: concept(LOINC, C.ecgImpression), effectiveDateTime: at(0), valueCodeableConcept: concept(SNOMED, C.restecg[row.restecg]) });
+    obs('hr-rest', {
+      code: concept(LOINC, C.heartRate),
+      effectiveDateTime: at(0),
+      valueQuantity: { value: Math.min(60, row.thalach), code: '/min' },
+    });
+    obs('hr-peak', {
+      code: concept(LOINC, C.heartRate),
+      effectiveDateTime: at(0),
+      valueQuantity: { value: row.thalach, code: '/min' },
+    });
+    obs('cp', {
+      code: concept(SNOMED, C.chestPain),
+      effectiveDateTime: at(0),
+      valueCodeableConcept: concept(SNOMED, C.cp[row.cp]),
+    });
+    obs('ecg', {
+      code: concept(LOINC, C.ecgImpression),
+      effectiveDateTime: at(0),
+      valueCodeableConcept: concept(SNOMED, C.restecg[row.restecg]),
+    });
     obs('exang', { code: concept(LOCAL, 'exang'), effectiveDateTime: at(0), valueBoolean: row.exang === 1 });
-    obs('oldpeak', { code: concept(LOCAL, 'oldpeak'), effectiveDateTime: at(0), valueQuantity: { value: row.oldpeak, code: 'mm' } });
+    obs('oldpeak', {
+      code: concept(LOCAL, 'oldpeak'),
+      effectiveDateTime: at(0),
+      valueQuantity: { value: row.oldpeak, code: 'mm' },
+    });
     if (row.fbs === 1)
-      push({ resourceType: 'Condition', id: `cond-${i}-fbs`, subject, code: concept(SNOMED, C.hyperglycaemia), onsetDateTime: at(-10) });
+      push({
+        resourceType: 'Condition',
+        id: `cond-${i}-fbs`,
+        subject,
+        code: concept(SNOMED, C.hyperglycaemia),
+        onsetDateTime: at(-10),
+      });
     if (row.num > 0)
-      push({ resourceType: 'Condition', id: `cond-${i}-cad`, subject, code: concept(SNOMED, C.coronaryDisease), onsetDateTime: at(1) });
+      push({
+        resourceType: 'Condition',
+        id: `cond-${i}-cad`,
+        subject,
+        code: concept(SNOMED, C.coronaryDisease),
+        onsetDateTime: at(1),
+      });
     if (i % 3 === 0)
       push({
         resourceType: 'MedicationStatement',
@@ -108,5 +171,6 @@ export function writeHeartFhirExport(dir: string, rows: readonly HeartRow[], opt
         effectiveDateTime: at(-30),
       });
   });
-  for (const [type, lines] of Object.entries(out)) writeFileSync(join(dir, `${type}.ndjson`), `${lines.join('\n')}\n`);
+  for (const [type, lines] of Object.entries(out))
+    writeFileSync(join(dir, `${type}.ndjson`), `${lines.join('\n')}\n`);
 }

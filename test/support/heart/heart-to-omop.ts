@@ -38,14 +38,62 @@ const EHR = 32817; // type concept "EHR"
  * impression, OBSERVATION for chest-pain type and exercise angina, CONDITION_OCCURRENCE for
  * hyperglycaemia and coronary disease.
  */
-export function heartOmopTables(rows: readonly HeartRow[], options: { cholesterolInMmol?: boolean } = {}): OmopTables {
+export function heartOmopTables(
+  rows: readonly HeartRow[],
+  options: { cholesterolInMmol?: boolean } = {},
+): OmopTables {
   const t = (columns: string[]) => ({ columns, rows: [] as Cell[][] });
   const tables = {
-    person: t(['person_id', 'gender_concept_id', 'year_of_birth', 'month_of_birth', 'day_of_birth', 'birth_datetime', 'race_concept_id', 'ethnicity_concept_id']),
-    visit_occurrence: t(['visit_occurrence_id', 'person_id', 'visit_concept_id', 'visit_start_date', 'visit_start_datetime', 'visit_end_date', 'visit_type_concept_id']),
-    measurement: t(['measurement_id', 'person_id', 'measurement_concept_id', 'measurement_date', 'measurement_datetime', 'measurement_type_concept_id', 'value_as_number', 'value_as_concept_id', 'unit_concept_id']),
-    observation: t(['observation_id', 'person_id', 'observation_concept_id', 'observation_date', 'observation_datetime', 'observation_type_concept_id', 'value_as_number', 'value_as_string', 'value_as_concept_id', 'unit_concept_id']),
-    condition_occurrence: t(['condition_occurrence_id', 'person_id', 'condition_concept_id', 'condition_start_date', 'condition_start_datetime', 'condition_type_concept_id']),
+    person: t([
+      'person_id',
+      'gender_concept_id',
+      'year_of_birth',
+      'month_of_birth',
+      'day_of_birth',
+      'birth_datetime',
+      'race_concept_id',
+      'ethnicity_concept_id',
+    ]),
+    visit_occurrence: t([
+      'visit_occurrence_id',
+      'person_id',
+      'visit_concept_id',
+      'visit_start_date',
+      'visit_start_datetime',
+      'visit_end_date',
+      'visit_type_concept_id',
+    ]),
+    measurement: t([
+      'measurement_id',
+      'person_id',
+      'measurement_concept_id',
+      'measurement_date',
+      'measurement_datetime',
+      'measurement_type_concept_id',
+      'value_as_number',
+      'value_as_concept_id',
+      'unit_concept_id',
+    ]),
+    observation: t([
+      'observation_id',
+      'person_id',
+      'observation_concept_id',
+      'observation_date',
+      'observation_datetime',
+      'observation_type_concept_id',
+      'value_as_number',
+      'value_as_string',
+      'value_as_concept_id',
+      'unit_concept_id',
+    ]),
+    condition_occurrence: t([
+      'condition_occurrence_id',
+      'person_id',
+      'condition_concept_id',
+      'condition_start_date',
+      'condition_start_datetime',
+      'condition_type_concept_id',
+    ]),
   };
   let id = 1;
   rows.forEach((row, i) => {
@@ -53,11 +101,36 @@ export function heartOmopTables(rows: readonly HeartRow[], options: { cholestero
     const day = indexDay(i);
     const date = (offset: number) => iso(day + offset * DAY);
     const birth = new Date(birthDay(row.age, day, i));
-    tables.person.rows.push([person, row.sex === 1 ? O.male : O.female, birth.getUTCFullYear(), birth.getUTCMonth() + 1, birth.getUTCDate(), null, 0, 0]);
+    tables.person.rows.push([
+      person,
+      row.sex === 1 ? O.male : O.female,
+      birth.getUTCFullYear(),
+      birth.getUTCMonth() + 1,
+      birth.getUTCDate(),
+      null,
+      0,
+      0,
+    ]);
     tables.visit_occurrence.rows.push([id++, person, O.inpatientVisit, date(-800), null, date(-797), EHR]);
     tables.visit_occurrence.rows.push([id++, person, O.outpatientVisit, date(0), null, date(0), EHR]);
-    const m = (concept: number, offset: number, value: number | null, valueConcept: number | null, unit: number | null) =>
-      tables.measurement.rows.push([id++, person, concept, date(offset), null, EHR, value, valueConcept, unit]);
+    const m = (
+      concept: number,
+      offset: number,
+      value: number | null,
+      valueConcept: number | null,
+      unit: number | null,
+    ) =>
+      tables.measurement.rows.push([
+        id++,
+        person,
+        concept,
+        date(offset),
+        null,
+        EHR,
+        value,
+        valueConcept,
+        unit,
+      ]);
     m(O.systolic, 0, row.trestbps, null, O.mmHg);
     const chol = (value: number, offset: number) =>
       options.cholesterolInMmol
@@ -70,11 +143,24 @@ export function heartOmopTables(rows: readonly HeartRow[], options: { cholestero
     m(O.oldpeak, 0, row.oldpeak, null, null);
     m(O.ecgImpression, 0, null, O.restecg[row.restecg], null);
     const o = (concept: number, value: number | null, valueConcept: number | null) =>
-      tables.observation.rows.push([id++, person, concept, date(0), null, EHR, value, null, valueConcept, null]);
+      tables.observation.rows.push([
+        id++,
+        person,
+        concept,
+        date(0),
+        null,
+        EHR,
+        value,
+        null,
+        valueConcept,
+        null,
+      ]);
     o(O.chestPain, null, O.cp[row.cp]);
     o(O.exang, row.exang, null);
-    if (row.fbs === 1) tables.condition_occurrence.rows.push([id++, person, O.hyperglycaemia, date(-10), null, EHR]);
-    if (row.num > 0) tables.condition_occurrence.rows.push([id++, person, O.coronaryDisease, date(1), null, EHR]);
+    if (row.fbs === 1)
+      tables.condition_occurrence.rows.push([id++, person, O.hyperglycaemia, date(-10), null, EHR]);
+    if (row.num > 0)
+      tables.condition_occurrence.rows.push([id++, person, O.coronaryDisease, date(1), null, EHR]);
   });
   return tables;
 }
@@ -83,7 +169,10 @@ export function heartOmopTables(rows: readonly HeartRow[], options: { cholestero
 export function writeOmopCsvFolder(dir: string, tables: OmopTables): void {
   mkdirSync(dir, { recursive: true });
   for (const [name, { columns, rows }] of Object.entries(tables)) {
-    const lines = [columns.join(','), ...rows.map((r) => r.map((c) => (c === null ? '' : String(c))).join(','))];
+    const lines = [
+      columns.join(','),
+      ...rows.map((r) => r.map((c) => (c === null ? '' : String(c))).join(',')),
+    ];
     writeFileSync(join(dir, `${name.toUpperCase()}.csv`), `${lines.join('\n')}\n`);
   }
 }

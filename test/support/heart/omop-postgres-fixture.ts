@@ -28,7 +28,9 @@ export async function probePostgres(): Promise<{ ok: true } | { ok: false; reaso
  * Creates a fresh schema (random name) holding the OMOP tables, filled with `tables`, and
  * returns a connection string whose search path points at it, plus a function dropping it.
  */
-export async function createOmopSchema(tables: OmopTables): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createOmopSchema(
+  tables: OmopTables,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const schema = `hefl_omop_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: TEST_PG_URL });
   await client.connect();
@@ -37,8 +39,13 @@ export async function createOmopSchema(tables: OmopTables): Promise<{ url: strin
     for (const [name, { columns, rows }] of Object.entries(tables)) {
       await client.query(`CREATE TABLE ${schema}.${name} (${OMOP_DDL[name]})`);
       if (rows.length === 0) continue;
-      const values = rows.map((row, r) => `(${row.map((_, c) => `$${r * columns.length + c + 1}`).join(',')})`);
-      await client.query(`INSERT INTO ${schema}.${name} (${columns.join(',')}) VALUES ${values.join(',')}`, rows.flat());
+      const values = rows.map(
+        (row, r) => `(${row.map((_, c) => `$${r * columns.length + c + 1}`).join(',')})`,
+      );
+      await client.query(
+        `INSERT INTO ${schema}.${name} (${columns.join(',')}) VALUES ${values.join(',')}`,
+        rows.flat(),
+      );
     }
   } finally {
     await client.end();
