@@ -4,11 +4,16 @@ import { dataLocation } from './data-location.js';
 describe('dataLocation (--data, --input, --mapping)', () => {
   it('keeps a postgres:// URL as given and makes paths absolute', () => {
     const url = 'postgres://reader@db:5432/cdm';
-    expect(dataLocation({ data: url, input: 'omop', mapping: 'm.yaml' })).toMatchObject({ input: 'omop', path: url });
+    expect(dataLocation({ data: url, input: 'omop', mapping: 'm.yaml' })).toMatchObject({
+      input: 'omop',
+      path: url,
+    });
     const fhir = dataLocation({ data: 'export', input: 'fhir', mapping: 'm.yaml' });
     expect(fhir.path).toMatch(/^\/.*\/export$/);
     expect(fhir.mapping).toMatch(/^\/.*\/m\.yaml$/);
-    expect(dataLocation({ data: 'a.csv', input: 'csv' })).toEqual({ path: expect.stringMatching(/\/a\.csv$/) });
+    expect(dataLocation({ data: 'a.csv', input: 'csv' })).toEqual({
+      path: expect.stringMatching(/\/a\.csv$/),
+    });
   });
 
   it('refuses combinations that cannot work, without echoing the URL', () => {
