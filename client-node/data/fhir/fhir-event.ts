@@ -84,6 +84,29 @@ export function timeOf(resource: ReadResource): number | undefined {
   }
 }
 
+/**
+ * Whether a record states something that did not happen or was withdrawn, so no mapping
+ * counts it: `entered-in-error` anywhere, a cancelled Observation, Encounter or
+ * MedicationRequest, a MedicationStatement `not-taken`, a Condition whose verification
+ * status is `refuted` or `entered-in-error`.
+ */
+export function isVoided(resource: ReadResource): boolean {
+  switch (resource.resourceType) {
+    case 'Observation':
+    case 'Encounter':
+    case 'MedicationRequest':
+      return resource.status === 'entered-in-error' || resource.status === 'cancelled';
+    case 'MedicationStatement':
+      return resource.status === 'entered-in-error' || resource.status === 'not-taken';
+    case 'Condition':
+      return (resource.verificationStatus?.coding ?? []).some(
+        (c) => c.code === 'refuted' || c.code === 'entered-in-error',
+      );
+    default:
+      return false;
+  }
+}
+
 /** Whether an index/feature's codes select this record (its code, medication, or encounter type/class). */
 export function recordMatches(resource: ReadResource, codes: ReadonlySet<string>): boolean {
   switch (resource.resourceType) {

@@ -169,6 +169,71 @@ describe('readFhirExport through a mapping', () => {
     expect(counts.entries.find((e) => e.column === 'systolic')).toMatchObject({ patients: 1, records: 1 });
   });
 
+  it('counts no record that was entered in error, refuted, cancelled or not taken', async () => {
+    const refuted = { coding: [{ code: 'refuted' }] };
+    const input = exportWith(
+      {
+        'Patient.ndjson': [patient('a'), patient('b')],
+        'Encounter.ndjson': [
+          { ...visit('e0', 'a', '2019-01-01'), status: 'entered-in-error' },
+          visit('e1', 'a', '2020-01-01'),
+          visit('e2', 'b', '2020-01-01'),
+        ],
+        'Observation.ndjson': [
+          glucose('a', '2020-01-01', 100),
+          { ...glucose('a', '2020-01-01', 900), status: 'entered-in-error' },
+        ],
+        'Condition.ndjson': [
+          {
+            resourceType: 'Condition',
+            subject: { reference: 'Patient/a' },
+            code: { coding: [{ system: SNOMED, code: '53741008' }] },
+            verificationStatus: refuted,
+          },
+          {
+            resourceType: 'Condition',
+            subject: { reference: 'Patient/b' },
+            code: { coding: [{ system: SNOMED, code: '53741008' }] },
+          },
+        ],
+        'MedicationStatement.ndjson': [
+          {
+            resourceType: 'MedicationStatement',
+            status: 'not-taken',
+            subject: { reference: 'Patient/a' },
+            medicationCodeableConcept: { coding: [{ code: 'statin' }] },
+          },
+          {
+            resourceType: 'MedicationStatement',
+            status: 'active',
+            subject: { reference: 'Patient/b' },
+            medicationCodeableConcept: { coding: [{ code: 'statin' }] },
+          },
+        ],
+      },
+      {
+        source: 'fhir',
+        index: { resource: 'Encounter', pick: 'first' },
+        features: [
+          {
+            name: 'glucose',
+            resource: 'Observation',
+            codes: ['2345-7'],
+            window: { from: 0, to: 0 },
+            aggregate: 'max',
+          },
+          { name: 'statin', resource: 'MedicationStatement', codes: ['statin'], aggregate: 'any' },
+        ],
+        label,
+      },
+    );
+    const { table } = await loadMappedInput('fhir', input.dir, input.mapping, options);
+    // a's first encounter was entered in error: its index is 2020-01-01, where glucose 100 is.
+    expect(Array.from(table.numeric.glucose!)).toEqual([100, expect.any(Number)]);
+    expect(Array.from(table.numeric.statin!)).toEqual([0, 1]);
+    expect(Array.from(table.labels)).toEqual([0, 1]);
+  });
+
   it('names the file and line of a malformed line, never its text', async () => {
     const input = exportWith(
       {

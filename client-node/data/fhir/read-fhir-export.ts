@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { HeflError } from '../../../common/errors/index.js';
 import type { MappingSpec } from '../mapping/mapping-spec.js';
 import { type MappedRows, PatientRows } from '../mapping/patient-rows.js';
-import { fhirEvent, patientOf, type ReadResource, recordMatches, timeOf } from './fhir-event.js';
+import { fhirEvent, isVoided, patientOf, type ReadResource, recordMatches, timeOf } from './fhir-event.js';
 import { FHIR_RESOURCE_TYPES } from './fhir-vocabulary.js';
 import { readNdjson } from './read-ndjson.js';
 
@@ -17,6 +17,7 @@ interface ExportFile {
  * Reads a FHIR R4 Bulk Data export (a folder of `*.ndjson` files, one resource type per file
  * as the Bulk Data spec requires) through a mapping, streaming every file line by line.
  * Rows are the Patient resources in file order (file names sorted) that have an index event.
+ * Records that were entered in error, refuted, cancelled or not taken count nowhere.
  * Order of reading: Patient files, then the index event's files, then the files of every
  * other mapped type. Throws `invalid_data` naming file and line (never a value) for a line
  * that is not a resource, a resource of another type than its file, or a Patient without id.
@@ -45,7 +46,7 @@ export async function readFhirExport(dir: string, spec: MappingSpec): Promise<Ma
   if (spec.index) {
     const { resource, codes } = spec.index;
     await eachResource(ofType(resource), (r) => {
-      if (recordMatches(r, codes)) rows.offerIndex(patientOf(r) ?? '', timeOf(r));
+      if (!isVoided(r) && recordMatches(r, codes)) rows.offerIndex(patientOf(r) ?? '', timeOf(r));
     });
   }
 
@@ -53,6 +54,7 @@ export async function readFhirExport(dir: string, spec: MappingSpec): Promise<Ma
   for (const type of types) {
     const columns = spec.columns.flatMap((e, c) => (e.resource === type ? [c] : []));
     await eachResource(ofType(type), (resource, where) => {
+      if (isVoided(resource)) return;
       for (const c of columns) {
         const entry = spec.columns[c]!;
         if (!recordMatches(resource, entry.codes)) continue;

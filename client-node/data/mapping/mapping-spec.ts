@@ -118,6 +118,7 @@ export function parseMappingSpec(
   if (raw.index) {
     const resource = vocabulary.resource(raw.index.resource);
     if (!resource) problems.push(`index.resource: unknown resource '${raw.index.resource}'`);
+    else if (vocabulary.timeless(resource)) problems.push(`index.resource: ${resource} records have no time`);
     index = Object.freeze({
       resource: resource ?? '',
       codes: codeSet(raw.index.codes),
