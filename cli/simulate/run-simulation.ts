@@ -129,6 +129,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         'invalid_argument',
         `--input ${input} needs --data DIR (one folder per site) and --mapping FILE`,
       );
+    if (input === 'csv' && options.mapping)
+      throw new HeflError('invalid_argument', '--mapping applies to --input fhir or omop');
     const mapping = options.mapping ? resolve(options.mapping) : undefined;
     const data = simulationSites({
       ...(options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
