@@ -24,7 +24,7 @@ const HOSPITALS = ['cleveland', 'hungary', 'switzerland', 'va'];
 const job = parseJobSpec({
   model: { kind: 'logreg' },
   data: { label: 'num', categorical: ['cp', 'restecg'] },
-  rounds: 2,
+  rounds: 1,
   minSites: 4,
   local: { epochs: 1, batchSize: 16, learningRate: 0.1 },
   roundDeadlineSeconds: 60,
