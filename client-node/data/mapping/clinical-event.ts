@@ -36,9 +36,12 @@ export function ageInYears(birth: number, at: number): number {
   return years;
 }
 
-/** Days from `index` to `time` (may be fractional or negative). */
+/**
+ * Calendar days (UTC) from the index event's day to the record's day: a lab value dated
+ * `2020-01-01` is on day 0 of an index visit at `2020-01-01T09:30Z`, not 0.4 days before it.
+ */
 export function daysFrom(index: number, time: number): number {
-  return (time - index) / DAY_MS;
+  return Math.floor(time / DAY_MS) - Math.floor(index / DAY_MS);
 }
 
 /**
