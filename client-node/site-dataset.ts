@@ -1,11 +1,11 @@
 import { HeflError } from '../common/errors/index.js';
 import type { JobSpec } from '../common/job/job-spec.js';
 import type { MissingValueReport, SiteTable } from './data/index.js';
-import { loadCsv, selectRows, stratifiedSplit } from './data/index.js';
+import { selectRows, stratifiedSplit } from './data/index.js';
+import { loadSiteTable, type TableLocation } from './data/mapping/index.js';
 
 /** Where a site's records are and how to read them; set by hospital IT at `hefl site start`. */
-export interface SiteDataSource {
-  readonly path: string;
+export interface SiteDataSource extends TableLocation {
   /** The label column this site's data uses; a job asking for another is declined. */
   readonly label?: string;
   /** Column names for a headerless CSV. */
@@ -41,7 +41,7 @@ export async function loadSiteDataset(source: SiteDataSource, spec: JobSpec): Pr
     missing: data.missing,
     ...(source.columns ? { columns: source.columns } : {}),
   };
-  let parsed = await loadCsv(source.path, base);
+  let parsed = await loadSiteTable(source, base);
   if (data.features) {
     const present = new Set(parsed.table.featureColumns.map((c) => c.name));
     const missing = data.features.filter((f) => !present.has(f));
@@ -51,7 +51,7 @@ export async function loadSiteDataset(source: SiteDataSource, spec: JobSpec): Pr
       });
     }
     const drop = [...present].filter((c) => !data.features!.includes(c));
-    if (drop.length > 0) parsed = await loadCsv(source.path, { ...base, drop });
+    if (drop.length > 0) parsed = await loadSiteTable(source, { ...base, drop });
   }
   const { table, report } = parsed;
   const split = stratifiedSplit(table.labels, data.testFraction, spec.seed);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { DATA_INPUTS, type DataInput } from '../../client-node/data/mapping/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { STRATEGY_NAMES } from '../../common/job/strategy-config.js';
 import { oneOf, positiveInteger, positiveNumber } from '../cli-options.js';
@@ -9,6 +10,8 @@ interface SimulateOptions {
   sites: number;
   rounds: number;
   data?: string;
+  input: DataInput;
+  mapping?: string;
   label?: string;
   categorical?: string;
   model: string;
@@ -42,6 +45,16 @@ export function registerSimulateCommand(program: Command): void {
     )
     .option('--rounds <r>', 'training rounds', positiveInteger('--rounds', 1000), 5)
     .option('--data <dir>', 'one CSV per site (default: built-in synthetic hospitals)')
+    .option(
+      '--input <kind>',
+      `how sites read --data: ${DATA_INPUTS.join(', ')}`,
+      oneOf('--input', DATA_INPUTS),
+      'csv',
+    )
+    .option(
+      '--mapping <file>',
+      'with --input fhir|omop: the mapping file every site uses (--data DIR has one folder per site)',
+    )
     .option('--label <column>', 'label column (required with --data; value > 0 is positive)')
     .option('--categorical <columns>', 'comma-separated categorical columns of --data')
     .option('--model <kind>', 'logreg, mlp, or a JSON model spec file', 'logreg')
@@ -86,6 +99,8 @@ export function registerSimulateCommand(program: Command): void {
         sites: opts.sites,
         rounds: opts.rounds,
         ...(opts.data ? { dataDir: opts.data } : {}),
+        input: opts.input,
+        ...(opts.mapping ? { mapping: opts.mapping } : {}),
         ...(opts.label ? { label: opts.label } : {}),
         ...(opts.categorical ? { categorical: opts.categorical.split(',').map((c) => c.trim()) } : {}),
         model: readModel(opts.model),

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DATA_INPUTS, type DataInput } from '../../client-node/data/mapping/index.js';
 import { startSite } from '../../client-node/start-site.js';
 import { oneOf } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
 import { untilSignal } from '../daemon/until-signal.js';
+import { dataLocation } from '../data-location.js';
 
 /** `hefl site start`: the site node a hospital runs next to its records. */
 export function registerSiteStartCommand(site: Command): void {
@@ -11,7 +13,15 @@ export function registerSiteStartCommand(site: Command): void {
     .command('start')
     .description('run this site: dial out to the coordinator and train on local records (they never leave)')
     .requiredOption('--dir <dir>', 'the site folder (keys, certificates, manifest)')
-    .requiredOption('--data <file>', 'CSV of local records (header row, or give --columns)')
+    .requiredOption(
+      '--data <location>',
+      'local records: a CSV file (header row, or give --columns); with --input fhir a Bulk Data export folder; with --input omop a folder of table CSVs or a postgres:// URL',
+    )
+    .option('--input <kind>', `${DATA_INPUTS.join(', ')}`, oneOf('--input', DATA_INPUTS), 'csv')
+    .option(
+      '--mapping <file>',
+      'mapping file (YAML) from FHIR resources or OMOP concepts to columns; needed for fhir and omop',
+    )
     .option('--label <column>', 'label column of the data; jobs asking for another are declined')
     .option('--columns <names>', 'comma-separated column names for a headerless CSV')
     .option('--policy <file>', 'site policy (default: site-policy.yaml in --dir, else built-in defaults)')
@@ -26,6 +36,8 @@ export function registerSiteStartCommand(site: Command): void {
       async (opts: {
         dir: string;
         data: string;
+        input: DataInput;
+        mapping?: string;
         label?: string;
         columns?: string;
         policy?: string;
@@ -37,7 +49,7 @@ export function registerSiteStartCommand(site: Command): void {
           dir: resolve(opts.dir),
           coordinator: opts.coordinator,
           data: {
-            path: resolve(opts.data),
+            ...dataLocation(opts),
             ...(opts.label ? { label: opts.label } : {}),
             ...(opts.columns ? { columns: opts.columns.split(',').map((c) => c.trim()) } : {}),
           },

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { type DataInput, readMappingFile } from '../../client-node/data/mapping/index.js';
 import { BudgetStore } from '../../client-node/policy/budget-store.js';
 import { noiseMultiplierFor } from '../../client-node/privacy/noise-multiplier-for.js';
 import { bytesEqual, fromHex } from '../../common/crypto/index.js';
@@ -22,6 +23,10 @@ export interface SimulationOptions {
   readonly sites: number;
   readonly rounds: number;
   readonly dataDir?: string;
+  /** How each site reads its part of `dataDir`: csv (one file per site) or fhir/omop (one folder per site). */
+  readonly input?: DataInput;
+  /** The mapping file every site uses with fhir/omop input. */
+  readonly mapping?: string;
   readonly label?: string;
   readonly categorical?: string[];
   /** A model spec (validated with the job). */
@@ -118,13 +123,24 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   try {
     const dataRoot = join(root, 'data');
     mkdirSync(dataRoot, { recursive: true, mode: 0o700 });
+    const input = options.input ?? 'csv';
+    if (input !== 'csv' && (!options.dataDir || !options.mapping))
+      throw new HeflError(
+        'invalid_argument',
+        `--input ${input} needs --data DIR (one folder per site) and --mapping FILE`,
+      );
+    if (input === 'csv' && options.mapping)
+      throw new HeflError('invalid_argument', '--mapping applies to --input fhir or omop');
+    const mapping = options.mapping ? resolve(options.mapping) : undefined;
     const data = simulationSites({
       ...(options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
+      layout: input === 'csv' ? 'csv' : 'folders',
       sites: options.sites,
       seed: options.seed,
       root: dataRoot,
     });
-    const label = options.label ?? data.label;
+    const label =
+      options.label ?? data.label ?? (mapping ? (await readMappingFile(mapping)).label.name : undefined);
     if (!label)
       throw new HeflError(
         'invalid_argument',
@@ -158,7 +174,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const dir = fed.siteDirs.find((d) => d.id === site.id)!.dir;
       const p = new HeflProcess(
         site.id,
-        ['site', 'start', '--dir', dir, '--data', site.csv, '--coordinator', address, '--label', label],
+        [
+          'site',
+          'start',
+          '--dir',
+          dir,
+          '--data',
+          site.csv,
+          '--coordinator',
+          address,
+          '--label',
+          label,
+          ...(input === 'csv' ? [] : ['--input', input, '--mapping', mapping!]),
+        ],
         options.cliEntry,
         options.siteEnv?.(site.id),
       );

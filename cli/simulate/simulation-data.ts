@@ -9,6 +9,7 @@ import { HeflError } from '../../common/errors/index.js';
 
 export interface SimulationSite {
   readonly id: string;
+  /** The site's `--data`: a CSV file, or (for fhir/omop input) the site's folder. */
   readonly csv: string;
 }
 
@@ -16,24 +17,39 @@ export interface SimulationSite {
  * Where each simulated site's records come from: one CSV per site from `--data DIR`
  * (the site count follows the files), or the built-in synthetic multi-hospital data.
  */
-export function simulationSites(options: { dataDir?: string; sites: number; seed: number; root: string }): {
+export function simulationSites(options: {
+  dataDir?: string;
+  /** 'csv' (default): one CSV per site; 'folders': one sub-folder per site (FHIR export, OMOP tables). */
+  layout?: 'csv' | 'folders';
+  sites: number;
+  seed: number;
+  root: string;
+}): {
   sites: SimulationSite[];
   label: string | undefined;
   categorical: string[] | undefined;
   synthetic: boolean;
 } {
   if (options.dataDir) {
+    const folders = options.layout === 'folders';
     let files: string[];
     try {
-      files = readdirSync(options.dataDir)
-        .filter((f) => extname(f).toLowerCase() === '.csv')
+      files = readdirSync(options.dataDir, { withFileTypes: true })
+        .filter((f) => (folders ? f.isDirectory() : extname(f.name).toLowerCase() === '.csv'))
+        .map((f) => f.name)
         .sort();
     } catch (cause) {
       throw new HeflError('invalid_argument', `cannot read --data folder ${options.dataDir}`, { cause });
     }
     if (files.length < 1)
-      throw new HeflError('invalid_argument', `--data ${options.dataDir} holds no .csv files (one per site)`);
-    const sites = files.map((file) => ({ id: siteIdFrom(file), csv: join(options.dataDir!, file) }));
+      throw new HeflError(
+        'invalid_argument',
+        `--data ${options.dataDir} holds no ${folders ? 'sub-folders' : '.csv files'} (one per site)`,
+      );
+    const sites = files.map((file) => ({
+      id: siteIdFrom(folders ? `${file}.x` : file),
+      csv: join(options.dataDir!, file),
+    }));
     const ids = new Set(sites.map((s) => s.id));
     if (ids.size !== sites.length)
       throw new HeflError('invalid_argument', `--data file names must give distinct site ids`);

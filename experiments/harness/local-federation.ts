@@ -6,6 +6,7 @@ import { ResearcherClient, type ResearcherKeys } from '../../cli/researcher/rese
 import { CoordinatorClient } from '../../client-node/coordinator-client.js';
 import { generateSyntheticHospitals } from '../../client-node/data/index.js';
 import { noSiteAudit } from '../../client-node/site-audit.js';
+import type { SiteDataSource } from '../../client-node/site-dataset.js';
 import type { FederationView, SiteKeys } from '../../client-node/site-keys.js';
 import { SiteNode } from '../../client-node/site-node.js';
 import { InProcessTrainer, type Trainer } from '../../client-node/training/index.js';
@@ -42,6 +43,8 @@ export async function startTestFederation(options: {
   sites: number;
   seed?: number;
   dataFiles?: string[];
+  /** Each site's data source (overrides `dataFiles`), e.g. a FHIR export or OMOP tables. */
+  dataSources?: SiteDataSource[];
   /** Lets a test route one site through a proxy (e.g. to record every byte it sends). */
   siteAddress?: (siteIndex: number, coordinatorAddress: string) => string;
   /** Lets a test give one site another trainer (e.g. a deliberately slow one). */
@@ -131,7 +134,7 @@ export async function startTestFederation(options: {
       ),
       trainer: options.trainerFor?.(i, trainer) ?? trainer,
       clock: systemClock,
-      data: { path: dataFiles[i]! },
+      data: options.dataSources?.[i] ?? { path: dataFiles[i]! },
       audit: noSiteAudit,
       log: (event, fields) => logs.push({ site: keys.siteId, event, fields }),
     });

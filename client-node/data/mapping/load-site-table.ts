@@ -1,0 +1,30 @@
+import { HeflError } from '../../../common/errors/index.js';
+import type { CsvTableOptions, ParsedCsv } from '../csv-table.js';
+import { loadCsv } from '../load-csv.js';
+import { loadMappedInput, type MappedInput } from './load-mapped-input.js';
+
+/** Which kind of records a site reads; `csv` is the default. */
+export type DataInput = 'csv' | MappedInput;
+export const DATA_INPUTS: readonly DataInput[] = ['csv', 'fhir', 'omop'];
+
+/** Where a site's records are: a CSV file, or a FHIR/OMOP location plus the mapping file. */
+export interface TableLocation {
+  readonly input?: DataInput;
+  /** CSV file, FHIR export folder, OMOP CSV folder or `postgres://` URL. */
+  readonly path: string;
+  /** Required for fhir and omop. */
+  readonly mapping?: string;
+}
+
+/**
+ * The one dispatch from input kind to loader: every kind ends as the CSV loader's
+ * `ParsedCsv`, so everything after it (split, statistics, features) is shared.
+ */
+export async function loadSiteTable(location: TableLocation, options: CsvTableOptions): Promise<ParsedCsv> {
+  const input = location.input ?? 'csv';
+  if (input === 'csv') return loadCsv(location.path, options);
+  if (!location.mapping) {
+    throw new HeflError('invalid_argument', `--input ${input} needs --mapping FILE`);
+  }
+  return loadMappedInput(input, location.path, location.mapping, options);
+}
