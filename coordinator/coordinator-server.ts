@@ -13,6 +13,7 @@ import { RequestGuard } from './request-guard.js';
 import { createResearcherService } from './researcher-service.js';
 import { createSiteService } from './site-service.js';
 import { TaskHub } from './task-hub.js';
+import { undecodableRequestInterceptor, withTolerantDecoding } from './undecodable-request.js';
 
 /** After a restart, sites get at least this long to reconnect before a round deadline fires. */
 const RESTART_GRACE_MS = 20_000;
@@ -61,9 +62,10 @@ export async function startCoordinatorServer(
   const server = new Server({
     'grpc.max_receive_message_length': 8 * 1024 * 1024,
     'grpc.keepalive_time_ms': 30_000,
+    interceptors: [undecodableRequestInterceptor],
   });
   server.addService(
-    SiteServiceService,
+    withTolerantDecoding(SiteServiceService),
     createSiteService({
       guard,
       jobs,
@@ -81,7 +83,7 @@ export async function startCoordinatorServer(
     deps.log('manifest.reloaded', {});
   });
   server.addService(
-    ResearcherServiceService,
+    withTolerantDecoding(ResearcherServiceService),
     createResearcherService({ guard, jobs, clock: deps.clock, members: deps.members }),
   );
   // The standard gRPC health-checking service (grpc.health.v1), for load balancers and monitoring.

@@ -20,7 +20,10 @@ function caught(run: () => unknown): unknown {
 describe('job files a researcher might really have, or an attacker might craft', () => {
   it('accepts a YAML or JSON job file that starts with a UTF-8 byte order mark', () => {
     const yaml = parseJobText(`\uFEFF${JOB}`, 'job.yaml');
-    const json = parseJobText(`\uFEFF${JSON.stringify({ model: { kind: 'logreg' }, rounds: 2, data: { label: 'event' } })}`, 'job.json');
+    const json = parseJobText(
+      `\uFEFF${JSON.stringify({ model: { kind: 'logreg' }, rounds: 2, data: { label: 'event' } })}`,
+      'job.json',
+    );
 
     expect(yaml.spec.rounds).toBe(2);
     expect(json.spec.rounds).toBe(2);
