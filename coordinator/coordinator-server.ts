@@ -66,7 +66,7 @@ export async function startCoordinatorServer(
   );
   const restored = await jobs.restore(RESTART_GRACE_MS);
   if (restored > 0) deps.log('jobs.restored', { unfinished: restored });
-  const guard = new RequestGuard(deps.members, deps.audit);
+  const guard = new RequestGuard(deps.members, deps.audit, deps.clock);
   const server = new Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     // Bounds the request bytes one connection can make the coordinator buffer.
@@ -114,6 +114,7 @@ export async function startCoordinatorServer(
     jobs,
     stop: () =>
       new Promise<void>((resolve) => {
+        guard.flushRefusals();
         server.tryShutdown(() => resolve());
         setTimeout(() => {
           server.forceShutdown();

@@ -28,6 +28,7 @@ import type {
   UploadChunk,
 } from '../proto/gen/hefl/v1/services.js';
 import type { BlobStore, BlobWriter } from './blob-store.js';
+import { boundedText } from './bounded-text.js';
 import { toServiceError } from './grpc-errors.js';
 import type { JobRegistry } from './job-registry.js';
 import type { MemberDirectory } from './member-directory.js';
@@ -302,9 +303,9 @@ async function receiveUpload(
       guard.refused(opened.envelope, SigningContext.updateHeader, error, 'update.refused');
       deps.log('update.refused', {
         site: opened.siteId,
-        job: opened.header.jobId,
+        job: boundedText(opened.header.jobId),
         round: opened.header.round,
-        reason: error instanceof Error ? error.message : 'error',
+        reason: boundedText(error instanceof Error ? error.message : 'error'),
       });
     }
     throw error;
