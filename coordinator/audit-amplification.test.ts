@@ -54,7 +54,7 @@ function federation(revoked: boolean) {
   return { members, decision };
 }
 
-function refuse(guard: RequestGuard, run: () => unknown): void {
+function refuse(run: () => unknown): void {
   try {
     run();
   } catch (error) {
@@ -74,7 +74,7 @@ describe('audit-log amplification', () => {
     const envelope = decision('job-1');
 
     for (let i = 0; i < 1000; i++)
-      refuse(guard, () => guard.open(SigningContext.jobDecision, JobDecision, envelope, 'site'));
+      refuse(() => guard.open(SigningContext.jobDecision, JobDecision, envelope, 'site'));
     const inTheMinute = audit.entries.length;
     clock.advance(60_000);
 
@@ -99,7 +99,7 @@ describe('audit-log amplification', () => {
 
     const envelope = decision('job-1');
     for (let i = 0; i < 5; i++)
-      refuse(guard, () => guard.open(SigningContext.jobDecision, JobDecision, envelope, 'site'));
+      refuse(() => guard.open(SigningContext.jobDecision, JobDecision, envelope, 'site'));
     guard.flushRefusals();
 
     expect(audit.entries.map((e) => [e.action, e.details.refusals])).toEqual([
