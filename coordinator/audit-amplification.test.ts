@@ -80,6 +80,8 @@ describe('audit-log amplification', () => {
 
     expect(inTheMinute).toBe(1);
     expect(audit.entries.map((e) => e.action)).toEqual(['request.refused', 'request.refused.repeated']);
+    // A revoked key is no member any more: it is counted with the other keys outside the federation.
+    expect(audit.entries[1]!.actor).toBe('unknown');
     expect(audit.entries[1]!.details).toMatchObject({
       refusals: 999,
       windowSeconds: 60,

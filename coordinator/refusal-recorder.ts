@@ -42,23 +42,24 @@ export class RefusalRecorder {
     this.windows.set(who, {
       count: 0,
       reasons: new Map(),
-      timer: this.clock.schedule(this.windowMs, () => this.close(who, entry.actor)),
+      timer: this.clock.schedule(this.windowMs, () => this.close(who)),
     });
   }
 
   /** Writes every open window's count now (the coordinator is stopping). */
   flush(): void {
-    for (const who of [...this.windows.keys()]) this.close(who, who);
+    for (const who of [...this.windows.keys()]) this.close(who);
   }
 
-  private close(who: string, actor: string): void {
+  /** The counted entry is by `who`: the member, or 'unknown' for the keys outside the federation. */
+  private close(who: string): void {
     const window = this.windows.get(who);
     if (!window) return;
     window.timer.cancel();
     this.windows.delete(who);
     if (window.count === 0) return;
     this.audit.append({
-      actor,
+      actor: who,
       action: 'request.refused.repeated',
       details: {
         refusals: window.count,
