@@ -14,6 +14,8 @@ import { RequestGuard } from './request-guard.js';
 import { createResearcherService } from './researcher-service.js';
 import { createSiteService } from './site-service.js';
 import { TaskHub } from './task-hub.js';
+import { undecodableRequestInterceptor, withTolerantDecoding } from './undecodable-request.js';
+import { type UploadLimitSettings, UploadLimits } from './upload-limits.js';
 
 /** After a restart, sites get at least this long to reconnect before a round deadline fires. */
 const RESTART_GRACE_MS = 20_000;
@@ -28,7 +30,14 @@ export interface CoordinatorServerDeps {
   readonly store?: JobStore;
   readonly credentials: ServerCredentials;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
+  /** Per-member upload limits and the idle timeout (default DEFAULT_UPLOAD_LIMITS). */
+  readonly uploadLimits?: UploadLimitSettings;
 }
+
+/** Concurrent calls one connection may have open (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
+export const MAX_CONCURRENT_CALLS = 16;
+/** Largest single gRPC message accepted (a model release of a ~2M-parameter model fits). */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 export interface RunningCoordinator {
   readonly port: number;
@@ -58,14 +67,17 @@ export async function startCoordinatorServer(
   );
   const restored = await jobs.restore(RESTART_GRACE_MS);
   if (restored > 0) deps.log('jobs.restored', { unfinished: restored });
-  const guard = new RequestGuard(deps.members, deps.audit);
+  const guard = new RequestGuard(deps.members, deps.audit, deps.clock);
   const replays = new NonceWindow(deps.clock);
   const server = new Server({
-    'grpc.max_receive_message_length': 8 * 1024 * 1024,
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    // Bounds the request bytes one connection can make the coordinator buffer.
+    'grpc.max_concurrent_streams': MAX_CONCURRENT_CALLS,
     'grpc.keepalive_time_ms': 30_000,
+    interceptors: [undecodableRequestInterceptor],
   });
   server.addService(
-    SiteServiceService,
+    withTolerantDecoding(SiteServiceService),
     createSiteService({
       guard,
       jobs,
@@ -75,6 +87,7 @@ export async function startCoordinatorServer(
       clock: deps.clock,
       replays,
       log: deps.log,
+      limits: new UploadLimits(deps.clock, deps.uploadLimits),
     }),
   );
   deps.members.onChange?.(() => {
@@ -90,7 +103,7 @@ export async function startCoordinatorServer(
     deps.log('manifest.reloaded', {});
   });
   server.addService(
-    ResearcherServiceService,
+    withTolerantDecoding(ResearcherServiceService),
     createResearcherService({ guard, jobs, replays, members: deps.members }),
   );
   // The standard gRPC health-checking service (grpc.health.v1), for load balancers and monitoring.
@@ -110,6 +123,7 @@ export async function startCoordinatorServer(
     jobs,
     stop: () =>
       new Promise<void>((resolve) => {
+        guard.flushRefusals();
         server.tryShutdown(() => resolve());
         setTimeout(() => {
           server.forceShutdown();

@@ -3,9 +3,12 @@ import { HeflError } from '../common/errors/index.js';
 import { peerCertificateFingerprint } from '../common/identity/tls-credentials.js';
 import { type MessageCodec, openMessage } from '../common/protocol/signed-message.js';
 import type { SigningContextName } from '../common/protocol/signing-context.js';
+import { type Clock, systemClock } from '../common/time/clock.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import type { AuditSink } from './audit-sink.js';
+import { boundedText } from './bounded-text.js';
 import type { Member, MemberDirectory, MemberRole } from './member-directory.js';
+import { RefusalRecorder } from './refusal-recorder.js';
 
 type PeerCall = Parameters<typeof peerCertificateFingerprint>[0];
 
@@ -16,10 +19,20 @@ type PeerCall = Parameters<typeof peerCertificateFingerprint>[0];
  * decoded. Refusals are written to the audit log with the signer's key id.
  */
 export class RequestGuard {
+  private readonly refusals: RefusalRecorder;
+
   constructor(
     private readonly members: MemberDirectory,
-    private readonly audit: AuditSink,
-  ) {}
+    audit: AuditSink,
+    clock: Clock = systemClock,
+  ) {
+    this.refusals = new RefusalRecorder(audit, clock);
+  }
+
+  /** Writes the counts of refusals not yet in the audit log (the coordinator is stopping). */
+  flushRefusals(): void {
+    this.refusals.flush();
+  }
 
   open<T>(
     context: SigningContextName,
@@ -103,7 +116,10 @@ export class RequestGuard {
     return member;
   }
 
-  /** Records a refused request (who signed it and the reason; never the payload). */
+  /**
+   * Records a refused request (who signed it and the reason, cut to a bounded length; never
+   * the payload). Repeated refusals of one member within a minute become one counted entry.
+   */
   refused(
     envelope: SignedEnvelope | undefined,
     context: string,
@@ -113,8 +129,14 @@ export class RequestGuard {
     const key = envelope?.signerPublicKey?.length === 32 ? envelope.signerPublicKey : undefined;
     // A member's key is recorded as that member (the sink writes its key id and name);
     // any other key by its key id.
-    const signer = key ? (this.members.bySigningKey(key)?.id ?? keyId(key)) : 'unknown';
+    const member = key ? this.members.bySigningKey(key)?.id : undefined;
+    const signer = member ?? (key ? keyId(key) : 'unknown');
     const reason = error instanceof HeflError ? `${error.code}: ${error.message}` : 'internal error';
-    this.audit.append({ actor: signer, action, details: { request: context, reason } });
+    // Keys outside the federation cost nothing to make: they share one window.
+    this.refusals.record(member ?? 'unknown', {
+      actor: signer,
+      action,
+      details: { request: boundedText(context), reason },
+    });
   }
 }

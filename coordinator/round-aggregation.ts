@@ -2,7 +2,12 @@ import { fromHex, merkleRoot, sha256, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
 import type { CiphertextBatch, PreparedContribution, VectorAdder, VectorSum } from '../common/he/index.js';
 import type { JobSpec } from '../common/job/job-spec.js';
-import { frameSection, type SectionLayout, unframeSection } from '../common/protocol/section-framing.js';
+import {
+  frameSection,
+  layoutFromProto,
+  type SectionLayout,
+  unframeSection,
+} from '../common/protocol/section-framing.js';
 import { signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
 import type { Clock } from '../common/time/clock.js';
@@ -11,6 +16,7 @@ import { Receipt, RoundSummary, type UpdateHeader } from '../proto/gen/hefl/v1/m
 import type { AuditSink } from './audit-sink.js';
 import type { BlobStore } from './blob-store.js';
 import type { CoordinatorKeys } from './coordinator-keys.js';
+import { checkExpectedLayout } from './expected-round-layout.js';
 import type { JobState } from './job-controller.js';
 import type { JobStore } from './job-store.js';
 import { checkNonce, checkSentAt } from './message-freshness.js';
@@ -42,6 +48,8 @@ export interface AggregatingJob {
   readonly spec: JobSpec;
   readonly state: JobState;
   readonly currentRound: RoundRecord | undefined;
+  /** The rounds so far, in order (earlier closed rounds fix the update's length). */
+  readonly rounds: readonly RoundRecord[];
   isFinished(): boolean;
 }
 
@@ -91,6 +99,18 @@ export class RoundAggregation {
       throw new HeflError('replay', 'update nonce reused', { publicDetail: 'nonce already used' });
     }
     checkSentAt('update', header.sentAtMs, this.deps.clock.now());
+    // The job, not the first uploader, fixes what a round's update looks like.
+    const earlier = this.job.rounds
+      .filter((r) => r.round < round.round && r.state === 'closed')
+      .flatMap((r) => r.layout ?? [])
+      .reverse();
+    checkExpectedLayout(
+      this.job.spec,
+      round.round,
+      header.sections.map(layoutFromProto),
+      this.deps.adder,
+      earlier,
+    );
     return round;
   }
 

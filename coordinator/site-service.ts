@@ -28,6 +28,7 @@ import type {
   UploadChunk,
 } from '../proto/gen/hefl/v1/services.js';
 import type { BlobStore, BlobWriter } from './blob-store.js';
+import { boundedText } from './bounded-text.js';
 import { toServiceError } from './grpc-errors.js';
 import type { JobRegistry } from './job-registry.js';
 import type { MemberDirectory } from './member-directory.js';
@@ -35,6 +36,7 @@ import { checkNonce, checkSentAt } from './message-freshness.js';
 import type { NonceWindow } from './nonce-window.js';
 import type { RequestGuard } from './request-guard.js';
 import type { TaskHub } from './task-hub.js';
+import { UploadLimits, type UploadSlot } from './upload-limits.js';
 
 const DOWNLOAD_CHUNK = 1024 * 1024;
 
@@ -48,11 +50,14 @@ export interface SiteServiceDeps {
   /** Takes each signed hello once (nonce and timestamp checked). */
   readonly replays: NonceWindow;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
+  /** Per-member upload limits and idle timeout (defaults: DEFAULT_UPLOAD_LIMITS). */
+  readonly limits?: UploadLimits;
 }
 
 /** gRPC adapter for what sites call. Protobuf types end here; the job controller sees domain calls. */
 export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
-  const { guard, jobs, hub, blobs } = deps;
+  const { guard, jobs, hub, blobs, clock } = deps;
+  const limits = deps.limits ?? new UploadLimits(clock);
   const unary =
     <Req>(handler: (req: Req, call: ServerUnaryCall<Req, Ack>) => string) =>
     (call: ServerUnaryCall<Req, Ack>, callback: sendUnaryData<Ack>) => {
@@ -119,7 +124,7 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
     }),
 
     upload(call: ServerReadableStream<UploadChunk, SignedEnvelope>, callback: sendUnaryData<SignedEnvelope>) {
-      receiveUpload(deps, call).then(
+      receiveUpload(deps, limits, call).then(
         (receipt) => callback(null, receipt),
         (error) => callback(toServiceError(error)),
       );
@@ -208,7 +213,8 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
 
 async function receiveUpload(
   deps: SiteServiceDeps,
-  call: AsyncIterable<UploadChunk> & CallWithAuthContext,
+  limits: UploadLimits,
+  call: AsyncIterable<UploadChunk> & CallWithAuthContext & { destroy(error?: Error): void },
 ): Promise<SignedEnvelope> {
   const { guard, jobs, blobs } = deps;
   let writer: BlobWriter | undefined;
@@ -217,8 +223,18 @@ async function receiveUpload(
   let opened:
     | { header: UpdateHeader; envelope: SignedEnvelope; siteId: string; declared: number }
     | undefined;
+  let slot: UploadSlot | undefined;
+  // A stream that goes quiet (before or after its header) is closed, not held open.
+  const idle = limits.watchIdle(() =>
+    call.destroy(
+      new HeflError('deadline_exceeded', 'upload stream went idle', {
+        publicDetail: `no upload data for ${limits.settings.idleMs} ms`,
+      }),
+    ),
+  );
   try {
     for await (const chunk of call) {
+      idle.touch();
       const kind = chunk.kind;
       if (!opened) {
         if (kind?.$case !== 'header')
@@ -241,25 +257,28 @@ async function receiveUpload(
         // Malformed before anything else (the round checks nonce reuse and the window too).
         checkNonce('update', header.nonce);
         checkSentAt('update', header.sentAtMs, deps.clock.now());
+        // Checks the declared sections against the job's exact sizes before any data is read.
         jobs.get(header.jobId).checkUploadHeader(member.id, header);
         const declared = layout.reduce((a, s) => a + s.byteLength, 0);
         opened = { header, envelope: kind.value, siteId: member.id, declared };
-        writer = await blobs.createWriter();
+        slot = limits.admit(member.id, declared);
         continue;
       }
       if (kind?.$case !== 'data')
         throw new HeflError('invalid_argument', 'only data chunks may follow the header', {
           publicDetail: 'unexpected second header',
         });
-      if (writer!.bytesWritten + kind.value.length > opened.declared) {
+      if ((writer?.bytesWritten ?? 0) + kind.value.length > opened.declared) {
         throw new HeflError('invalid_argument', 'upload exceeds its declared size', {
           publicDetail: 'more bytes than the header declares',
         });
       }
-      await writer!.write(kind.value);
+      // The file is opened with the first data, so a stream that sends only a header holds none.
+      writer ??= await blobs.createWriter();
+      await writer.write(kind.value);
     }
-    if (!opened || !writer)
-      throw new HeflError('invalid_argument', 'empty upload', { publicDetail: 'no header' });
+    if (!opened) throw new HeflError('invalid_argument', 'empty upload', { publicDetail: 'no header' });
+    writer ??= await blobs.createWriter();
     if (writer.bytesWritten !== opened.declared) {
       throw new HeflError('invalid_argument', 'upload ended early', {
         publicDetail: `received ${writer.bytesWritten} of ${opened.declared} bytes`,
@@ -267,13 +286,16 @@ async function receiveUpload(
     }
     // Revoked while its bytes were arriving: the update is not taken.
     if (!deps.members.byId(opened.siteId)) throw revokedWhileConnected();
+    idle.stop();
     const blob = await writer.finish(toHex(opened.header.payloadDigest));
     writer = undefined;
     stored = blob.digest;
     const layout = opened.header.sections.map(layoutFromProto);
-    const receipt = await jobs
-      .get(opened.header.jobId)
-      .acceptUpload(opened.siteId, opened.header, opened.envelope.payload, layout, blob);
+    const { header, envelope, siteId } = opened;
+    // One update at a time is read and added: its bytes are what adding holds in memory.
+    const receipt = await limits.serially(() =>
+      jobs.get(header.jobId).acceptUpload(siteId, header, envelope.payload, layout, blob),
+    );
     deps.log('update.accepted', {
       site: opened.siteId,
       job: opened.header.jobId,
@@ -291,12 +313,15 @@ async function receiveUpload(
       guard.refused(opened.envelope, SigningContext.updateHeader, error, 'update.refused');
       deps.log('update.refused', {
         site: opened.siteId,
-        job: opened.header.jobId,
+        job: boundedText(opened.header.jobId),
         round: opened.header.round,
-        reason: error instanceof Error ? error.message : 'error',
+        reason: boundedText(error instanceof Error ? error.message : 'error'),
       });
     }
     throw error;
+  } finally {
+    idle.stop();
+    slot?.release();
   }
 }
 

@@ -4,6 +4,9 @@ import { parseDocument } from 'yaml';
 import { HeflError } from '../../common/errors/index.js';
 import { type ParsedJob, parseJobSpec } from '../../common/job/job-spec.js';
 
+/** Alias expansions a job file may use: plenty for anchors, far too few for an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
 /**
  * Reads a researcher's job file (JSON for `.json`, YAML otherwise — YAML also reads JSON)
  * and validates it once. Failures are `invalid_config` (CLI exit 2) naming the file, with
@@ -20,7 +23,9 @@ export async function readJobFile(path: string): Promise<ParsedJob> {
 }
 
 /** Parses job text as JSON or YAML (by the file name's extension) and validates it. */
-export function parseJobText(text: string, fileName: string): ParsedJob {
+export function parseJobText(raw: string, fileName: string): ParsedJob {
+  // Editors on Windows often save UTF-8 with a byte order mark; it is not part of the text.
+  const text = raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
   const value =
     extname(fileName).toLowerCase() === '.json' ? parseJson(text, fileName) : parseYaml(text, fileName);
   try {
@@ -55,7 +60,16 @@ function parseYaml(text: string, fileName: string): unknown {
     });
     throw invalid(fileName, problems, document.errors[0]);
   }
-  return document.toJS({ maxAliasCount: 100 });
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (cause) {
+    // The yaml library refuses alias expansion beyond the count (a "billion laughs" file).
+    throw invalid(
+      fileName,
+      [`(aliases): the file expands YAML aliases too often (limit ${MAX_ALIAS_COUNT}); write the values out`],
+      cause,
+    );
+  }
 }
 
 function invalid(fileName: string, problems: readonly string[], cause: unknown): HeflError {

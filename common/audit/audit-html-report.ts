@@ -9,6 +9,7 @@ export const MAX_TIMELINE_ROWS = 5000;
 const REFUSALS = new Set([
   'update.refused',
   'request.refused',
+  'request.refused.repeated',
   'job.declined',
   'site.declined',
   'site.proof-failed',

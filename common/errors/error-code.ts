@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'failed_precondition'
   | 'deadline_exceeded'
   | 'unavailable'
+  | 'resource_exhausted'
   | 'integrity'
   | 'internal';
 
@@ -75,6 +76,11 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = Object.fr
     exitCode: 1,
   },
   unavailable: { grpcStatus: status.UNAVAILABLE, publicMessage: 'service unavailable', exitCode: 1 },
+  resource_exhausted: {
+    grpcStatus: status.RESOURCE_EXHAUSTED,
+    publicMessage: 'limit reached',
+    exitCode: 1,
+  },
   integrity: { grpcStatus: status.DATA_LOSS, publicMessage: 'integrity check failed', exitCode: 1 },
   internal: { grpcStatus: status.INTERNAL, publicMessage: 'internal error', exitCode: 1 },
 });

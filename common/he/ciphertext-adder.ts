@@ -4,7 +4,7 @@ import { HeflError } from '../errors/index.js';
 import type { CiphertextBatch } from './ciphertext-batch.js';
 import { HeContext } from './he-context.js';
 import type { HeProfile } from './he-profile.js';
-import type { PreparedContribution, VectorAdder, VectorSum } from './vector-cipher.js';
+import type { PreparedContribution, UploadShape, VectorAdder, VectorSum } from './vector-cipher.js';
 
 /**
  * The coordinator's side of the HE codec. It is built from a profile alone — public
@@ -22,6 +22,21 @@ export class CiphertextAdder implements VectorAdder {
 
   get profileId(): string {
     return this.he.profile.id;
+  }
+
+  uploadShape(valueCount: number): UploadShape {
+    const { he } = this;
+    const ciphertextCount = he.ciphertextCount(valueCount);
+    const form = he.uploadForm;
+    if (form === 'seeded') {
+      const bytes = ciphertextCount * (4 + he.packedCiphertextLength('seeded'));
+      return { form, ciphertextCount, minBytes: bytes, maxBytes: bytes };
+    }
+    // SEAL's compressed serialization varies; it is never above two uncompressed
+    // polynomials over every prime, plus zstd's worst-case growth and SEAL's header.
+    const { polyModulusDegree, coeffModulusBits } = he.profile;
+    const most = Math.ceil(2 * polyModulusDegree * coeffModulusBits.length * 8 * 1.01) + 4096;
+    return { form, ciphertextCount, minBytes: ciphertextCount * 5, maxBytes: ciphertextCount * (4 + most) };
   }
 
   static async create(profile: HeProfile): Promise<CiphertextAdder> {

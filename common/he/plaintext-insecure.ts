@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { HeflError } from '../errors/index.js';
 import type { CiphertextBatch } from './ciphertext-batch.js';
-import type { PreparedContribution, SiteVectorCipher, VectorAdder, VectorSum } from './vector-cipher.js';
+import type {
+  PreparedContribution,
+  SiteVectorCipher,
+  UploadShape,
+  VectorAdder,
+  VectorSum,
+} from './vector-cipher.js';
 
 /**
  * INSECURE: the same round path with the encryption taken out, for `--he off`
@@ -93,6 +99,12 @@ export class PlaintextSiteCipher implements SiteVectorCipher {
 
 export class PlaintextAdder implements VectorAdder {
   readonly profileId = PLAINTEXT_PROFILE_ID;
+
+  uploadShape(valueCount: number): UploadShape {
+    const ciphertextCount = Math.ceil(valueCount / SLOTS);
+    const bytes = 4 * ciphertextCount + 8 * valueCount;
+    return { form: 'plain', ciphertextCount, minBytes: bytes, maxBytes: bytes };
+  }
 
   startSum(valueCount: number): VectorSum {
     return new PlaintextSum(valueCount);

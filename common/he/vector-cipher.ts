@@ -35,9 +35,22 @@ export interface VectorSum {
   delete(): void;
 }
 
+/**
+ * How a site's fresh batch of `valueCount` values travels under a profile, framed as in an
+ * update (each ciphertext preceded by its 4-byte length): lets the coordinator refuse a
+ * declared size before reading it. Bytes are exact for fixed-size forms.
+ */
+export interface UploadShape {
+  readonly form: CiphertextBatch['form'];
+  readonly ciphertextCount: number;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+}
+
 /** What the coordinator holds: it can add, and nothing else. */
 export interface VectorAdder {
   readonly profileId: string;
+  uploadShape(valueCount: number): UploadShape;
   startSum(valueCount: number): VectorSum;
   delete(): void;
 }

@@ -16,6 +16,7 @@ import { MemoryAuditSink } from '../../coordinator/audit-sink.js';
 import { FileBlobStore } from '../../coordinator/blob-store.js';
 import { type RunningCoordinator, startCoordinatorServer } from '../../coordinator/coordinator-server.js';
 import { type Member, StaticMemberDirectory } from '../../coordinator/member-directory.js';
+import type { UploadLimitSettings } from '../../coordinator/upload-limits.js';
 
 export interface TestFederation {
   readonly dir: string;
@@ -51,6 +52,8 @@ export async function startTestFederation(options: {
   trainerFor?: (siteIndex: number, shared: Trainer) => Trainer;
   /** How many sites start at once (default all); the rest wait for `startSite`. */
   startSites?: number;
+  /** The coordinator's upload limits (e.g. a short idle timeout for a test). */
+  uploadLimits?: UploadLimitSettings;
 }): Promise<TestFederation> {
   const dir = mkdtempSync(join(tmpdir(), 'hefl-fed-'));
   const coordinatorSigning = generateSigningKeyPair();
@@ -110,6 +113,7 @@ export async function startTestFederation(options: {
       },
       credentials: ServerCredentials.createInsecure(),
       log: () => {},
+      ...(options.uploadLimits ? { uploadLimits: options.uploadLimits } : {}),
     },
     '127.0.0.1',
     0,

@@ -7,13 +7,16 @@ import type { SiteKeys } from '../../client-node/site-keys.js';
 import { sha256 } from '../../common/crypto/index.js';
 import type { SiteVectorCipher } from '../../common/he/vector-cipher.js';
 import { channelCredentials, type MemberIdentity } from '../../common/identity/index.js';
-import { frameSection } from '../../common/protocol/section-framing.js';
+import { frameSection, type Section } from '../../common/protocol/section-framing.js';
 import { signMessage } from '../../common/protocol/signed-message.js';
 import { SigningContext } from '../../common/protocol/signing-context.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import { JobDecision, RoundReport, SiteHello, UpdateHeader } from '../../proto/gen/hefl/v1/messages.js';
 import type { Task } from '../../proto/gen/hefl/v1/services.js';
 import { waitUntil } from './tls-federation.js';
+
+/** Evaluation sums a site sends (count, correct, loss, two 100-bin histograms, its accuracy). */
+const METRICS_VALUES = 3 + 2 * 100 + 1;
 
 export type TaskKind = NonNullable<Task['kind']>;
 export type TaskOf<K extends TaskKind['$case']> = Extract<TaskKind, { $case: K }>['value'];
@@ -118,12 +121,25 @@ export interface EncryptedUpdate {
   readonly parts: Uint8Array[];
 }
 
+/**
+ * Shaped as a site of a logistic-regression job with one numeric feature sends it (round 0:
+ * feature statistics; later rounds: the update and evaluation sums), unless `sections` says
+ * otherwise. The coordinator refuses layouts its job does not allow.
+ */
 export function encryptedUpdate(
   keys: SiteKeys,
   cipher: SiteVectorCipher,
-  target: { jobId: string; round: number; signingSecretKey?: Uint8Array },
+  target: { jobId: string; round: number; signingSecretKey?: Uint8Array; sections?: Section[] },
 ): EncryptedUpdate {
-  const framed = frameSection(exactSection(cipher, 'stats', [1, 2, 3, 4]));
+  const sections =
+    target.sections ??
+    (target.round === 0
+      ? [exactSection(cipher, 'stats', [1, 2, 3])]
+      : [
+          { name: 'update', batch: cipher.encrypt([0.01, -0.01, 1]).batch },
+          exactSection(cipher, 'metrics', new Float64Array(METRICS_VALUES)),
+        ]);
+  const framed = sections.map(frameSection);
   const header = signMessage(
     SigningContext.updateHeader,
     UpdateHeader,
@@ -132,13 +148,13 @@ export function encryptedUpdate(
       round: target.round,
       siteId: keys.siteId,
       nonce: randomBytes(16),
-      sections: [framed.layout],
-      payloadDigest: Buffer.from(sha256(...framed.bytes)),
+      sections: framed.map((f) => f.layout),
+      payloadDigest: Buffer.from(sha256(...framed.flatMap((f) => f.bytes))),
       sentAtMs: Date.now(),
     },
     target.signingSecretKey ?? keys.signingSecretKey,
   );
-  return { header, parts: framed.bytes };
+  return { header, parts: framed.flatMap((f) => f.bytes) };
 }
 
 /** Opens a task stream with `hello`; resolves with its first task, or with the error that ended it. */
