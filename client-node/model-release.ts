@@ -12,8 +12,21 @@ export interface ModelCard {
   readonly participatingSites: readonly string[];
   /** Aggregate metrics of the final model on the sites' held-out records. */
   readonly metrics: { accuracy: number; pooledAccuracy: number; auc: number; loss: number; examples: number };
-  /** Differential privacy spent by each site on this job, or null when the job used none. */
-  readonly privacy: { epsilon: number; delta: number; noiseMultiplier: number } | null;
+  /**
+   * Differential privacy spent by each site on this job, or null when the job used none.
+   * `unit`: what epsilon protects, one patient record at a site (`record`, DP-SGD) or one
+   * site's update (`site`). noiseMultiplier (and for `record` the sampling rate and steps the
+   * accountant composed) are those of the site that sealed this copy: under record-level DP
+   * each site chooses its own noise, from its own row count, for the same epsilon.
+   */
+  readonly privacy: {
+    unit: 'record' | 'site';
+    epsilon: number;
+    delta: number;
+    noiseMultiplier: number;
+    samplingRate?: number;
+    steps?: number;
+  } | null;
   /** The input the model expects, in order: z-scored numeric columns, then one-hot category buckets. */
   readonly features: {
     readonly names: readonly string[];
