@@ -45,7 +45,9 @@ export async function trainWithDpSgd(
   const { rows, cols, config } = input;
   const layout = weightLayoutOf(input.spec, input.inputDim);
   const variables = layout.map((entry) =>
-    tf.variable(tf.tensor(input.globalWeights.slice(entry.offset, entry.offset + entry.size), [...entry.shape])),
+    tf.tidy(() =>
+      tf.variable(tf.tensor(input.globalWeights.slice(entry.offset, entry.offset + entry.size), [...entry.shape])),
+    ),
   );
   const anchors = (config.proximalMu ?? 0) > 0 ? variables.map((v) => tf.clone(v)) : [];
   const optimizer: tf.Optimizer =
