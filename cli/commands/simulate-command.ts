@@ -169,7 +169,9 @@ function describeDp(dp: NonNullable<SimulationResult['dp']>): string[] {
       a.samplingRate !== undefined
         ? `, sampling rate ${a.samplingRate.toPrecision(3)}, ${a.steps} steps, accountant epsilon ${a.epsilonAccounted?.toFixed(3)}`
         : '';
-    lines.push(`  ${site}: epsilon ${a.epsilon} spent, noise multiplier ${a.noiseMultiplier.toFixed(3)}${sampling}`);
+    lines.push(
+      `  ${site}: epsilon ${a.epsilon} spent, noise multiplier ${a.noiseMultiplier.toFixed(3)}${sampling}`,
+    );
   }
   return lines;
 }

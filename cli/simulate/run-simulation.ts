@@ -469,7 +469,10 @@ async function acceptedPrivacy(auditPath: string, jobHash: string): Promise<Site
   let found: SiteDpAccount | undefined;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    const entry = JSON.parse(line) as { action?: string; details?: { jobHash?: string; privacy?: SiteDpAccount } };
+    const entry = JSON.parse(line) as {
+      action?: string;
+      details?: { jobHash?: string; privacy?: SiteDpAccount };
+    };
     if (entry.action === 'site.accepted' && entry.details?.jobHash === jobHash && entry.details.privacy) {
       const { epsilon, epsilonAccounted, noiseMultiplier, samplingRate, steps } = entry.details.privacy;
       found = {

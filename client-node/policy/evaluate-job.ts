@@ -152,10 +152,20 @@ export function evaluateJob(input: JobEvaluationInput): JobEvaluation {
 function planFor(spec: JobSpec, trainRows: number | undefined, reasons: string[]): RecordDpPlan | null {
   const { epsilon, delta, clipNorm } = spec.dp!;
   if (trainRows === undefined) {
-    throw new HeflError('invalid_argument', 'record-level DP needs the site’s training row count (trainRows)');
+    throw new HeflError(
+      'invalid_argument',
+      'record-level DP needs the site’s training row count (trainRows)',
+    );
   }
   try {
-    return recordDpPlan({ epsilon, delta, clipNorm, rows: trainRows, local: spec.local, rounds: spec.rounds });
+    return recordDpPlan({
+      epsilon,
+      delta,
+      clipNorm,
+      rows: trainRows,
+      local: spec.local,
+      rounds: spec.rounds,
+    });
   } catch (error) {
     if (!HeflError.is(error, 'invalid_argument')) throw error;
     reasons.push(

@@ -4,7 +4,10 @@ import { defaultSitePolicy, type SitePolicy } from './site-policy.js';
 /** What the site consults when a job is offered: its policy, its budget ledger and its approvals. */
 export interface SitePolicyContext {
   readonly policy: SitePolicy;
-  readonly budget: { current(): DpBudget; spend(jobHash: string, epsilon: number, unit?: DpUnit): Promise<DpBudget> };
+  readonly budget: {
+    current(): DpBudget;
+    spend(jobHash: string, epsilon: number, unit?: DpUnit): Promise<DpBudget>;
+  };
   readonly approvals: { approved(): Promise<ReadonlySet<string>> };
 }
 

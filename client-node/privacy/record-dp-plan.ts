@@ -11,7 +11,11 @@ export interface RecordDpPlanInput {
   /** This site's training rows: only the site knows its own count, and nobody else needs it. */
   readonly rows: number;
   /** The job's local settings: expected batch size and steps or epochs per round. */
-  readonly local: { readonly batchSize: number; readonly steps?: number | undefined; readonly epochs?: number | undefined };
+  readonly local: {
+    readonly batchSize: number;
+    readonly steps?: number | undefined;
+    readonly epochs?: number | undefined;
+  };
   /** Training rounds of the job (each runs `stepsPerRound` DP-SGD steps at this site). */
   readonly rounds: number;
 }
@@ -43,7 +47,10 @@ export interface RecordDpPlan {
 export function recordDpPlan(input: RecordDpPlanInput): RecordDpPlan {
   const { epsilon, delta, clipNorm, rows, local, rounds } = input;
   if (!(Number.isSafeInteger(rows) && rows >= 1)) {
-    throw new HeflError('invalid_argument', `record-level DP needs the site's training rows (>= 1), got ${rows}`);
+    throw new HeflError(
+      'invalid_argument',
+      `record-level DP needs the site's training rows (>= 1), got ${rows}`,
+    );
   }
   if (!(Number.isSafeInteger(rounds) && rounds >= 1)) {
     throw new HeflError('invalid_argument', `rounds must be a positive integer, got ${rounds}`);

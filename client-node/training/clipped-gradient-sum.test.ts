@@ -46,11 +46,18 @@ function autodiffGradient(spec: ModelSpec, weights: Float32Array, x: number[], y
     return tf.tidy(() => {
       const { grads } = tf.variableGrads(() => {
         const p = model.apply(tf.tensor2d([x]), { training: true }) as tf.Tensor;
-        return tf.tensor2d([[y]]).mul(p.log()).add(tf.scalar(1 - y).mul(tf.scalar(1).sub(p).log())).sum().neg() as tf.Scalar;
+        return tf
+          .tensor2d([[y]])
+          .mul(p.log())
+          .add(tf.scalar(1 - y).mul(tf.scalar(1).sub(p).log()))
+          .sum()
+          .neg() as tf.Scalar;
       }, variables);
       const layout = weightLayoutOf(spec, DIM);
       const flat = new Float32Array(weights.length);
-      variables.forEach((v, i) => flat.set(grads[v.name]!.dataSync() as Float32Array, layout[i]!.offset));
+      variables.forEach((v, i) => {
+        flat.set(grads[v.name]!.dataSync() as Float32Array, layout[i]!.offset);
+      });
       return flat;
     });
   } finally {
@@ -66,27 +73,32 @@ function l2(v: ArrayLike<number>): number {
 
 function randomRows(seed: number, rows: number, scale: number): { x: number[][]; y: number[] } {
   const random = seededNoiseSource(seed);
-  const x = Array.from({ length: rows }, () => Array.from({ length: DIM }, () => scale * random.nextGaussian()));
+  const x = Array.from({ length: rows }, () =>
+    Array.from({ length: DIM }, () => scale * random.nextGaussian()),
+  );
   const y = Array.from({ length: rows }, () => (random.nextUniform() < 0.5 ? 0 : 1));
   return { x, y };
 }
 
 describe('clippedGradientSum', () => {
-  it.each(SPECS)('equals autodiff per-example gradients, norms and summed loss without clipping ($kind $activation)', (spec) => {
-    const weights = initialWeights(spec, DIM, 3);
-    const { x, y } = randomRows(1, 6, 1);
+  it.each(SPECS)(
+    'equals autodiff per-example gradients, norms and summed loss without clipping ($kind $activation)',
+    (spec) => {
+      const weights = initialWeights(spec, DIM, 3);
+      const { x, y } = randomRows(1, 6, 1);
 
-    const { flat, norms, loss } = clippedSum(spec, weights, x, y, 1e9);
+      const { flat, norms, loss } = clippedSum(spec, weights, x, y, 1e9);
 
-    const expected = new Float32Array(weights.length);
-    x.forEach((row, i) => {
-      const g = autodiffGradient(spec, weights, row, y[i]!);
-      expect(norms[i]).toBeCloseTo(l2(g), 4);
-      for (let j = 0; j < g.length; j++) expected[j]! += g[j]!;
-    });
-    for (let j = 0; j < expected.length; j++) expect(flat[j]).toBeCloseTo(expected[j]!, 4);
-    expect(loss).toBeGreaterThan(0);
-  });
+      const expected = new Float32Array(weights.length);
+      x.forEach((row, i) => {
+        const g = autodiffGradient(spec, weights, row, y[i]!);
+        expect(norms[i]).toBeCloseTo(l2(g), 4);
+        for (let j = 0; j < g.length; j++) expected[j]! += g[j]!;
+      });
+      for (let j = 0; j < expected.length; j++) expect(flat[j]).toBeCloseTo(expected[j]!, 4);
+      expect(loss).toBeGreaterThan(0);
+    },
+  );
 
   it.each(SPECS)(
     'bounds one record’s influence: replacing or removing any record moves the summed clipped gradient by at most C ($kind $activation)',
@@ -124,7 +136,10 @@ describe('clippedGradientSum', () => {
           y.filter((_, i) => i !== changed),
           1e9,
         ).flat;
-        largestUnclipped = Math.max(largestUnclipped, l2(unclippedBase.map((v, j) => v - unclippedRemoved[j]!)));
+        largestUnclipped = Math.max(
+          largestUnclipped,
+          l2(unclippedBase.map((v, j) => v - unclippedRemoved[j]!)),
+        );
       }
       // The data really would move the sum further without clipping, so the bound above is clipping's doing.
       expect(largestUnclipped).toBeGreaterThan(clipNorm);

@@ -53,8 +53,7 @@ export function clippedGradientSum(
   const outputs: tf.Tensor2D[] = [];
   for (let k = 0; k < layers; k++) {
     const z = inputs[k]!.matMul(params.kernels[k]!).add(params.biases[k]!) as tf.Tensor2D;
-    const a =
-      k === layers - 1 ? tf.sigmoid(z) : params.hiddenActivation === 'relu' ? tf.relu(z) : tf.tanh(z);
+    const a = k === layers - 1 ? tf.sigmoid(z) : params.hiddenActivation === 'relu' ? tf.relu(z) : tf.tanh(z);
     outputs.push(a);
     inputs.push(a);
   }

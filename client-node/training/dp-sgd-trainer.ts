@@ -46,7 +46,9 @@ export async function trainWithDpSgd(
   const layout = weightLayoutOf(input.spec, input.inputDim);
   const variables = layout.map((entry) =>
     tf.tidy(() =>
-      tf.variable(tf.tensor(input.globalWeights.slice(entry.offset, entry.offset + entry.size), [...entry.shape])),
+      tf.variable(
+        tf.tensor(input.globalWeights.slice(entry.offset, entry.offset + entry.size), [...entry.shape]),
+      ),
     ),
   );
   const anchors = (config.proximalMu ?? 0) > 0 ? variables.map((v) => tf.clone(v)) : [];
@@ -105,7 +107,9 @@ export async function trainWithDpSgd(
       }
     }
     const weights = new Float32Array(parameterCount);
-    variables.forEach((variable, k) => weights.set(variable.dataSync() as Float32Array, layout[k]!.offset));
+    variables.forEach((variable, k) => {
+      weights.set(variable.dataSync() as Float32Array, layout[k]!.offset);
+    });
     return { weights, samples: rows, meanLoss: sampled > 0 ? lossSum / sampled : Number.NaN, sampled };
   } finally {
     optimizer.dispose();

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { cryptoNoiseSource, seededNoiseSource } from '../../common/dp/noise-source.js';
 import { HeflError } from '../../common/errors/index.js';
 import { type ModelSpec, parameterCount } from '../../common/job/model-spec.js';
 import { parseTrainingConfig, type TrainingConfig } from '../../common/job/training-config.js';
-import { cryptoNoiseSource, seededNoiseSource } from '../../common/dp/noise-source.js';
 import { checkDataset } from './check-dataset.js';
 import type { DpSgdSettings } from './dp-sgd-settings.js';
 import { trainWithDpSgd } from './dp-sgd-trainer.js';

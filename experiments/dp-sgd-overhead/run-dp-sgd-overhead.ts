@@ -10,7 +10,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { initialWeights, selectBackend, separableDataset, trainLocally } from '../../client-node/training/index.js';
+import {
+  initialWeights,
+  selectBackend,
+  separableDataset,
+  trainLocally,
+} from '../../client-node/training/index.js';
 import { type ModelSpec, parameterCount } from '../../common/job/model-spec.js';
 
 const { values } = parseArgs({
@@ -76,7 +81,11 @@ for (const { name, spec } of MODELS) {
   }
 }
 if (values.json) {
-  console.log(JSON.stringify({ backend: backend.name, rows, cols: COLS, batch: BATCH, steps, repeats, results }));
+  console.log(
+    JSON.stringify({ backend: backend.name, rows, cols: COLS, batch: BATCH, steps, repeats, results }),
+  );
 } else {
-  console.log(`backend ${backend.name}; ${rows} rows x ${COLS} features, batch ${BATCH}, ${steps} steps per epoch, median of ${repeats}`);
+  console.log(
+    `backend ${backend.name}; ${rows} rows x ${COLS} features, batch ${BATCH}, ${steps} steps per epoch, median of ${repeats}`,
+  );
 }

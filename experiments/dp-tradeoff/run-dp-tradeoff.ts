@@ -71,7 +71,9 @@ async function runOne(
       minSites: sites,
       data: { label: 'event', categorical: ['chest_pain', 'ecg'] },
       he: { clipRange: dp ? dp.clipRange : 1 },
-      ...(epsilon !== null && unit !== null ? { dp: { unit, epsilon, delta: DELTA, clipNorm: CLIP_NORM } } : {}),
+      ...(epsilon !== null && unit !== null
+        ? { dp: { unit, epsilon, delta: DELTA, clipNorm: CLIP_NORM } }
+        : {}),
       recruitSeconds: 30,
       roundDeadlineSeconds: 120,
       seed,
