@@ -15,18 +15,14 @@ export interface ModelCard {
   /**
    * Differential privacy spent by each site on this job, or null when the job used none.
    * `unit`: what epsilon protects, one patient record at a site (`record`, DP-SGD) or one
-   * site's update (`site`). noiseMultiplier (and for `record` the sampling rate and steps the
-   * accountant composed) are those of the site that sealed this copy: under record-level DP
-   * each site chooses its own noise, from its own row count, for the same epsilon.
+   * site's update (`site`). Under record-level DP each site chose its own noise from its own
+   * row count, and sigma would reveal that count, so the card carries no noise multiplier
+   * then (each site's own audit log has it); under site-level DP sigma is the job's.
    */
-  readonly privacy: {
-    unit: 'record' | 'site';
-    epsilon: number;
-    delta: number;
-    noiseMultiplier: number;
-    samplingRate?: number;
-    steps?: number;
-  } | null;
+  readonly privacy:
+    | { unit: 'record'; epsilon: number; delta: number }
+    | { unit: 'site'; epsilon: number; delta: number; noiseMultiplier: number }
+    | null;
   /** The input the model expects, in order: z-scored numeric columns, then one-hot category buckets. */
   readonly features: {
     readonly names: readonly string[];

@@ -188,18 +188,18 @@ export class SiteNode {
         dpSgd: evaluation.dpSgd,
         release: {
           allowed: policy.policy.allowRelease,
+          // Record-level: no sigma, q or steps on the card, they would reveal this site's row count.
           privacy:
-            evaluation.epsilonThisJob > 0 && evaluation.unit !== null
-              ? {
-                  unit: evaluation.unit,
-                  epsilon: evaluation.epsilonThisJob,
-                  delta: job.spec.dp?.delta ?? 0,
-                  noiseMultiplier: evaluation.noiseMultiplier,
-                  ...(evaluation.dpSgd
-                    ? { samplingRate: evaluation.dpSgd.samplingRate, steps: evaluation.dpSgd.steps }
-                    : {}),
-                }
-              : null,
+            evaluation.epsilonThisJob <= 0 || evaluation.unit === null
+              ? null
+              : evaluation.unit === 'record'
+                ? { unit: 'record', epsilon: evaluation.epsilonThisJob, delta: job.spec.dp?.delta ?? 0 }
+                : {
+                    unit: 'site',
+                    epsilon: evaluation.epsilonThisJob,
+                    delta: job.spec.dp?.delta ?? 0,
+                    noiseMultiplier: evaluation.noiseMultiplier,
+                  },
         },
       });
       if (evaluation.epsilonThisJob > 0 && evaluation.unit !== null) {
