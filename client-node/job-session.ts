@@ -22,6 +22,7 @@ import { finalModelRelease } from './final-model-release.js';
 import { checkJoinRequest, receiveKeys, sealKeyBundle } from './key-ceremony.js';
 import type { ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
+import type { RecordDpPlan } from './privacy/record-dp-plan.js';
 import { applyUpdateFilters, type UpdateFilter } from './privacy/update-filter.js';
 import { decodeExactSection, exactSection, findSection } from './round-sections.js';
 import type { SiteAudit } from './site-audit.js';
@@ -58,6 +59,8 @@ export class JobSession {
   private readonly strategy: ServerStrategy;
   /** Privacy filters on the way out, in order (clip + Gaussian noise under DP). */
   private readonly filters: UpdateFilter[];
+  /** Record-level DP (DP-SGD inside local training), or null. */
+  private readonly dpSgd: RecordDpPlan | null;
   private cipher: SiteVectorCipher | undefined;
   private schema: ColumnSpec[];
   private train: TransformedTable | undefined;
@@ -83,8 +86,10 @@ export class JobSession {
       job: ParsedJob;
       researcherKey: Uint8Array;
       dataset: SiteDataset;
-      /** Differential-privacy settings agreed at acceptance; null = no DP filter. */
+      /** Site-level DP settings agreed at acceptance; null = no DP filter. */
       dp?: DpFilterSettings | null;
+      /** Record-level DP: this site's DP-SGD settings for every round; null = plain training. */
+      dpSgd?: RecordDpPlan | null;
       /** This site's policy on model release, and the privacy spent for this job. */
       release?: { allowed: boolean; privacy: ModelCard['privacy'] };
     },
@@ -95,6 +100,7 @@ export class JobSession {
     this.dataset = init.dataset;
     this.strategy = createStrategy(init.job.spec.strategy);
     this.filters = init.dp ? [new DpUpdateFilter(init.dp)] : [];
+    this.dpSgd = init.dpSgd ?? null;
     this.release = init.release ?? { allowed: true, privacy: null };
     this.ledger = new UpdateLedger({ ...deps, jobId: init.jobId, siteId: deps.keys.siteId });
     this.schema = [...init.dataset.train.featureColumns].sort((a, b) =>
@@ -172,6 +178,16 @@ export class JobSession {
           globalWeights: global,
           ...train,
           config: trainingConfigFor(this.spec, round),
+          ...(this.dpSgd
+            ? {
+                dpSgd: {
+                  clipNorm: this.dpSgd.clipNorm,
+                  noiseMultiplier: this.dpSgd.noiseMultiplier,
+                  samplingRate: this.dpSgd.samplingRate,
+                  steps: this.dpSgd.stepsPerRound,
+                },
+              }
+            : {}),
         });
         this.lastLocalLoss = result.meanLoss;
         const delta = new Float32Array(global.length);
@@ -182,7 +198,7 @@ export class JobSession {
         const { update, records } = applyUpdateFilters(this.filters, delta);
         if (records.length > 0)
           this.deps.log('update.filtered', { job: this.jobId, round, filters: records.map((r) => r.filter) });
-        const weightSamples = this.filters.length > 0 ? this.spec.weightCap : result.samples;
+        const weightSamples = this.spec.dp !== undefined ? this.spec.weightCap : result.samples;
         const values = encodeWeightedUpdate(
           update,
           weightSamples,

@@ -12,8 +12,17 @@ export interface ModelCard {
   readonly participatingSites: readonly string[];
   /** Aggregate metrics of the final model on the sites' held-out records. */
   readonly metrics: { accuracy: number; pooledAccuracy: number; auc: number; loss: number; examples: number };
-  /** Differential privacy spent by each site on this job, or null when the job used none. */
-  readonly privacy: { epsilon: number; delta: number; noiseMultiplier: number } | null;
+  /**
+   * Differential privacy spent by each site on this job, or null when the job used none.
+   * `unit`: what epsilon protects, one patient record at a site (`record`, DP-SGD) or one
+   * site's update (`site`). Under record-level DP each site chose its own noise from its own
+   * row count, and sigma would reveal that count, so the card carries no noise multiplier
+   * then (each site's own audit log has it); under site-level DP sigma is the job's.
+   */
+  readonly privacy:
+    | { unit: 'record'; epsilon: number; delta: number }
+    | { unit: 'site'; epsilon: number; delta: number; noiseMultiplier: number }
+    | null;
   /** The input the model expects, in order: z-scored numeric columns, then one-hot category buckets. */
   readonly features: {
     readonly names: readonly string[];

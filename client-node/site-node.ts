@@ -143,7 +143,7 @@ export class SiteNode {
     let accept = false;
     let reason = '';
     let session: JobSession | undefined;
-    let privacy: Record<string, number> | undefined;
+    let privacy: Record<string, number | string> | undefined;
     try {
       const { message: submission } = openMessage(
         SigningContext.jobSubmission,
@@ -159,6 +159,8 @@ export class SiteNode {
       // that job's epsilon: judge the job as if it had not, and never charge it twice.
       const ledger = policy.budget.current();
       const reservedBefore = ledger.spent.find((s) => s.jobHash === job.hash)?.epsilon ?? 0;
+      // Loaded first: record-level DP chooses this site's noise from its own row count.
+      const dataset = await loadSiteDataset(this.deps.data, job.spec);
       const evaluation = evaluateJob({
         policy: policy.policy,
         spec: job.spec,
@@ -166,11 +168,11 @@ export class SiteNode {
         budget: { ...ledger, spent: ledger.spent.filter((s) => s.jobHash !== job.hash) },
         approvals: await policy.approvals.approved(),
         sitesExpected: job.spec.minSites,
+        trainRows: dataset.train.rows,
       });
       if (!evaluation.accept) {
         throw new HeflError('failed_precondition', evaluation.reason, { publicDetail: evaluation.reason });
       }
-      const dataset = await loadSiteDataset(this.deps.data, job.spec);
       this.deps.log('data.loaded', {
         job: offer.jobId,
         ...dataset.report,
@@ -183,26 +185,39 @@ export class SiteNode {
         researcherKey: new Uint8Array(submission.researcherSealingKey),
         dataset,
         dp: evaluation.dp,
+        dpSgd: evaluation.dpSgd,
         release: {
           allowed: policy.policy.allowRelease,
+          // Record-level: no sigma, q or steps on the card, they would reveal this site's row count.
           privacy:
-            evaluation.epsilonThisJob > 0
-              ? {
-                  epsilon: evaluation.epsilonThisJob,
-                  delta: job.spec.dp?.delta ?? 0,
-                  noiseMultiplier: evaluation.noiseMultiplier,
-                }
-              : null,
+            evaluation.epsilonThisJob <= 0 || evaluation.unit === null
+              ? null
+              : evaluation.unit === 'record'
+                ? { unit: 'record', epsilon: evaluation.epsilonThisJob, delta: job.spec.dp?.delta ?? 0 }
+                : {
+                    unit: 'site',
+                    epsilon: evaluation.epsilonThisJob,
+                    delta: job.spec.dp?.delta ?? 0,
+                    noiseMultiplier: evaluation.noiseMultiplier,
+                  },
         },
       });
-      if (evaluation.epsilonThisJob > 0) {
+      if (evaluation.epsilonThisJob > 0 && evaluation.unit !== null) {
         // The whole job's epsilon is reserved up front: concurrent jobs cannot over-commit the budget.
         const owed = evaluation.epsilonThisJob - reservedBefore;
-        const after = owed > 0 ? await policy.budget.spend(job.hash, owed) : ledger;
+        const after = owed > 0 ? await policy.budget.spend(job.hash, owed, evaluation.unit) : ledger;
         privacy = {
+          unit: evaluation.unit,
           epsilon: evaluation.epsilonThisJob,
           delta: job.spec.dp?.delta ?? 0,
           noiseMultiplier: evaluation.noiseMultiplier,
+          ...(evaluation.dpSgd
+            ? {
+                samplingRate: evaluation.dpSgd.samplingRate,
+                steps: evaluation.dpSgd.steps,
+                epsilonAccounted: evaluation.dpSgd.epsilon,
+              }
+            : {}),
           epsilonRemaining: after.epsilonTotal - after.spent.reduce((a, s) => a + s.epsilon, 0),
         };
       }

@@ -19,6 +19,7 @@ interface SimulateOptions {
   serverLearningRate?: number;
   he: 'on' | 'off';
   dpEpsilon?: number;
+  dpUnit: 'record' | 'site';
   seed: number;
   out?: string;
   json?: boolean;
@@ -72,6 +73,12 @@ export function registerSimulateCommand(program: Command): void {
     )
     .option('--dp-epsilon <e>', 'differential privacy budget for the job', positiveNumber('--dp-epsilon'))
     .option(
+      '--dp-unit <unit>',
+      'what --dp-epsilon protects: record (one patient record, DP-SGD at each site) or site (one site’s update)',
+      oneOf('--dp-unit', ['record', 'site'] as const),
+      'record',
+    )
+    .option(
       '--seed <s>',
       'seed for data, splits, initial model and shuffling',
       positiveInteger('--seed', 2 ** 31),
@@ -107,7 +114,7 @@ export function registerSimulateCommand(program: Command): void {
         strategy: opts.strategy,
         ...(opts.serverLearningRate ? { serverLearningRate: opts.serverLearningRate } : {}),
         he: opts.he === 'on',
-        ...(opts.dpEpsilon !== undefined ? { dpEpsilon: opts.dpEpsilon } : {}),
+        ...(opts.dpEpsilon !== undefined ? { dpEpsilon: opts.dpEpsilon, dpUnit: opts.dpUnit } : {}),
         seed: opts.seed,
         ...(opts.out ? { outDir: opts.out } : {}),
         ...(opts.minSites ? { minSites: opts.minSites } : {}),
@@ -148,6 +155,7 @@ function formatSummary(r: SimulationResult): string {
     lines.push(
       `final model: accuracy ${r.final.accuracy.toFixed(3)} (mean over the sites' held-out sets; pooled ${r.final.pooledAccuracy.toFixed(3)}), AUC ${r.final.auc.toFixed(3)}`,
     );
+  if (r.dp) lines.push(...describeDp(r.dp));
   if (r.outDir)
     lines.push(`federation folder kept at ${r.outDir} (audit log: ${r.outDir}/coordinator/audit.jsonl)`);
   if (r.modelDir)
@@ -163,4 +171,22 @@ function describeHe(r: SimulationResult): string {
       ? ` — this ${parameters}-parameter model fills a fraction of one 2048-slot ciphertext; large models approach 1.7x (see hefl bench he)`
       : '';
   return `HE: ${profile}, ${bytesPerParam.toFixed(2)} bytes per update value (${(bytesPerParam / 4).toFixed(2)}x float32)${note}`;
+}
+
+function describeDp(dp: NonNullable<SimulationResult['dp']>): string[] {
+  const unit =
+    dp.unit === 'record'
+      ? 'record-level (one patient record; DP-SGD at each site, noise chosen per site)'
+      : "site-level (one site's whole update per round)";
+  const lines = [`differential privacy: ${unit}, delta ${dp.delta}`];
+  for (const [site, a] of Object.entries(dp.sites)) {
+    const sampling =
+      a.samplingRate !== undefined
+        ? `, sampling rate ${a.samplingRate.toPrecision(3)}, ${a.steps} steps, accountant epsilon ${a.epsilonAccounted?.toFixed(3)}`
+        : '';
+    lines.push(
+      `  ${site}: epsilon ${a.epsilon} spent, noise multiplier ${a.noiseMultiplier.toFixed(3)}${sampling}`,
+    );
+  }
+  return lines;
 }

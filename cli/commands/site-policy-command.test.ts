@@ -70,23 +70,23 @@ describe('hefl site policy / approve / budget', () => {
     expect(bad.code).toBe('invalid_argument');
   });
 
-  it('budget shows total, spending per job and what is left, as text and as one JSON document', async () => {
+  it('budget shows total, spending per job with its DP unit and what is left, as text and as one JSON document', async () => {
     await writeFile(join(dir, 'site-policy.yaml'), 'version: 1\nbudget:\n  epsilon: 4\n  delta: 1e-6\n');
     const store = await BudgetStore.open(dir, { epsilon: 4, delta: 1e-6 });
-    await store.spend(HASH, 1.5);
+    await store.spend(HASH, 1.5, 'record');
 
     const text = await hefl('site', 'budget', '--dir', dir);
     const json = JSON.parse(await hefl('site', 'budget', '--dir', dir, '--json'));
 
     expect(text).toContain('epsilon 4 in total, delta 0.000001 per job');
-    expect(text).toContain(`  ${HASH}  1.5`);
+    expect(text).toContain(`  ${HASH}  1.5  per patient record (DP-SGD)`);
     expect(text).toContain('remaining: 2.5');
     expect(json).toEqual({
       epsilonTotal: 4,
       delta: 1e-6,
       epsilonSpent: 1.5,
       epsilonRemaining: 2.5,
-      spent: [{ jobHash: HASH, epsilon: 1.5 }],
+      spent: [{ jobHash: HASH, epsilon: 1.5, unit: 'record' }],
     });
   });
 });

@@ -92,16 +92,24 @@ export function registerSitePolicyCommands(site: Command): void {
         delta: ledger.delta,
         epsilonSpent: spentEpsilon(ledger),
         epsilonRemaining: remaining(ledger),
-        spent: ledger.spent.map((entry) => ({ jobHash: entry.jobHash, epsilon: entry.epsilon })),
+        // unit: what each job's epsilon protects (record = one patient record, site = one site's update).
+        spent: ledger.spent.map((entry) => ({
+          jobHash: entry.jobHash,
+          epsilon: entry.epsilon,
+          unit: entry.unit ?? 'site',
+        })),
       };
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
         return;
       }
       const lines = [
-        `privacy budget: epsilon ${fmt(report.epsilonTotal)} in total, delta ${fmt(report.delta)} per job`,
+        `privacy budget: epsilon ${fmt(report.epsilonTotal)} in total, delta ${fmt(report.delta)} per job (jobs' epsilons add up, whatever their unit)`,
         `spent: ${fmt(report.epsilonSpent)}${report.spent.length === 0 ? ' (no DP job yet)' : ''}`,
-        ...report.spent.map((entry) => `  ${entry.jobHash}  ${fmt(entry.epsilon)}`),
+        ...report.spent.map(
+          (entry) =>
+            `  ${entry.jobHash}  ${fmt(entry.epsilon)}  ${entry.unit === 'record' ? 'per patient record (DP-SGD)' : "per site (a site's whole update)"}`,
+        ),
         `remaining: ${fmt(report.epsilonRemaining)}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);

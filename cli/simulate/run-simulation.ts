@@ -34,8 +34,10 @@ export interface SimulationOptions {
   readonly strategy: string;
   readonly serverLearningRate?: number;
   readonly he: boolean;
-  /** Differential privacy: the job's total epsilon (delta 1e-5, update clip norm 1). */
+  /** Differential privacy: the job's total epsilon (delta 1e-5, clip norm 1). */
   readonly dpEpsilon?: number;
+  /** What the DP protects: one record at a site (DP-SGD, the default) or one site's update. */
+  readonly dpUnit?: 'record' | 'site';
   readonly seed: number;
   readonly outDir?: string;
   readonly minSites?: number;
@@ -59,6 +61,19 @@ export interface SiteProcesses {
   readonly processes: ReadonlyMap<string, HeflProcess>;
   /** Starts the site's process again (same folder, data and flags) and waits until it has started. */
   restart(siteId: string): Promise<HeflProcess>;
+}
+
+/** One site's DP accounting for the job, from its own signed audit log (`site.accepted`). */
+export interface SiteDpAccount {
+  /** Epsilon reserved against the site's budget (the job's). */
+  readonly epsilon: number;
+  /** Epsilon the RDP accountant gives for the site's settings (record-level; <= epsilon). */
+  readonly epsilonAccounted?: number;
+  readonly noiseMultiplier: number;
+  /** Record-level: Poisson sampling rate q = batch / the site's training rows. */
+  readonly samplingRate?: number;
+  /** Record-level: DP-SGD steps composed (local steps x rounds). */
+  readonly steps?: number;
 }
 
 export interface RoundMetrics {
@@ -85,12 +100,18 @@ export interface SimulationResult {
     seconds: number;
   }[];
   readonly final: RoundMetrics | null;
-  /** Present for DP jobs: the largest epsilon any site recorded against its budget for this job. */
+  /**
+   * Present for DP jobs: the largest epsilon any site recorded against its budget for this
+   * job, and each site's own accounting (under record-level DP each site chose its noise
+   * from its own row count; noiseMultiplier at the top is then the largest of them).
+   */
   readonly dp?: {
+    unit: 'record' | 'site';
     epsilonSpent: number;
     delta: number;
     noiseMultiplier: number;
     spentBySite: Record<string, number>;
+    sites: Record<string, SiteDpAccount>;
   };
   readonly he: {
     profile: string;
@@ -230,7 +251,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const profile = options.he ? 'bgv-n2048-q54-t38/v1' : 'plaintext-insecure/v1';
     const minSites = options.minSites ?? data.sites.length;
     const dp =
-      options.dpEpsilon === undefined ? undefined : dpSettings(options.dpEpsilon, options.rounds, minSites);
+      options.dpEpsilon === undefined
+        ? undefined
+        : dpSettings(options.dpEpsilon, options.rounds, minSites, options.dpUnit ?? 'record');
     const job = parseJobSpec({
       name: 'simulation',
       model: options.model,
@@ -244,7 +267,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       roundDeadlineSeconds: options.roundDeadlineSeconds,
       recruitSeconds: 30,
       he: { profile, clipRange: dp ? dp.clipRange : 1 },
-      ...(dp ? { dp: { epsilon: dp.epsilon, delta: dp.delta, clipNorm: dp.clipNorm } } : {}),
+      ...(dp ? { dp: { unit: dp.unit, epsilon: dp.epsilon, delta: dp.delta, clipNorm: dp.clipNorm } } : {}),
       data: {
         label,
         ...((options.categorical ?? data.categorical)
@@ -288,14 +311,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       outDir: options.outDir ? root : null,
       started,
       dp: dp
-        ? {
-            ...(await largestSpend(
-              fed.siteDirs.map((s) => s.dir),
-              jobHash,
-            )),
-            delta: dp.delta,
-            noiseMultiplier: dp.noiseMultiplier,
-          }
+        ? await dpReport(
+            fed.siteDirs.map((s) => s.dir),
+            jobHash,
+            dp,
+          )
         : undefined,
     });
   } finally {
@@ -421,28 +441,78 @@ function summarise(
 }
 
 /**
- * The DP settings `--dp-epsilon` gives a job: delta 1e-5, update L2 clip norm 1, and an
- * HE clip range wide enough for clipped update plus each site's noise share (6 standard
- * deviations), so the quantiser does not cut the noise off.
+ * The DP settings `--dp-epsilon` gives a job: delta 1e-5, clip norm 1. Site-level: an HE
+ * clip range wide enough for clipped update plus each site's noise share (6 standard
+ * deviations), so the quantiser does not cut the noise off. Record-level: each site chooses
+ * its own noise when it accepts (the DP-SGD noise is inside the trained weights, the update
+ * stays in the default clip range); noiseMultiplier here is 0 until the sites report theirs.
  */
-function dpSettings(epsilon: number, rounds: number, sites: number) {
+function dpSettings(epsilon: number, rounds: number, sites: number, unit: 'record' | 'site') {
   const delta = 1e-5;
   const clipNorm = 1;
+  if (unit === 'record') return { unit, epsilon, delta, clipNorm, noiseMultiplier: 0, clipRange: 1 };
   const noiseMultiplier = noiseMultiplierFor({ epsilon, delta, steps: rounds });
   const siteStddev = (noiseMultiplier * clipNorm) / Math.sqrt(sites);
-  return { epsilon, delta, clipNorm, noiseMultiplier, clipRange: clipNorm + 6 * siteStddev };
+  return { unit, epsilon, delta, clipNorm, noiseMultiplier, clipRange: clipNorm + 6 * siteStddev };
 }
 
-/** Reads each site's privacy-budget ledger and returns what the job cost (the largest site spend). */
-async function largestSpend(siteDirs: readonly string[], jobHash: string) {
+/**
+ * What the job cost each site: the epsilon in its budget ledger and its own accounting from
+ * its signed audit log (`site.accepted` details.privacy).
+ */
+async function dpReport(
+  siteDirs: readonly string[],
+  jobHash: string,
+  dp: ReturnType<typeof dpSettings>,
+): Promise<NonNullable<SimulationResult['dp']>> {
   const spentBySite: Record<string, number> = {};
+  const sites: Record<string, SiteDpAccount> = {};
   for (const dir of siteDirs) {
     const ledger = await readBudgetFile(join(dir, BudgetStore.FILE));
-    spentBySite[basename(dir)] = ledger.spent
-      .filter((s) => s.jobHash === jobHash)
-      .reduce((a, s) => a + s.epsilon, 0);
+    const site = basename(dir);
+    spentBySite[site] = ledger.spent.filter((s) => s.jobHash === jobHash).reduce((a, s) => a + s.epsilon, 0);
+    const account = await acceptedPrivacy(join(dir, 'audit.jsonl'), jobHash);
+    if (account) sites[site] = account;
   }
-  return { epsilonSpent: Math.max(0, ...Object.values(spentBySite)), spentBySite };
+  const sigmas = Object.values(sites).map((s) => s.noiseMultiplier);
+  return {
+    unit: dp.unit,
+    epsilonSpent: Math.max(0, ...Object.values(spentBySite)),
+    delta: dp.delta,
+    noiseMultiplier: dp.unit === 'record' ? Math.max(0, ...sigmas) : dp.noiseMultiplier,
+    spentBySite,
+    sites,
+  };
+}
+
+/** The privacy a site recorded when it accepted the job (its latest acceptance), if any. */
+async function acceptedPrivacy(auditPath: string, jobHash: string): Promise<SiteDpAccount | undefined> {
+  let text: string;
+  try {
+    text = await readFile(auditPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let found: SiteDpAccount | undefined;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const entry = JSON.parse(line) as {
+      action?: string;
+      details?: { jobHash?: string; privacy?: SiteDpAccount };
+    };
+    if (entry.action === 'site.accepted' && entry.details?.jobHash === jobHash && entry.details.privacy) {
+      const { epsilon, epsilonAccounted, noiseMultiplier, samplingRate, steps } = entry.details.privacy;
+      found = {
+        epsilon,
+        noiseMultiplier,
+        ...(epsilonAccounted !== undefined ? { epsilonAccounted } : {}),
+        ...(samplingRate !== undefined ? { samplingRate } : {}),
+        ...(steps !== undefined ? { steps } : {}),
+      };
+    }
+  }
+  return found;
 }
 
 async function readBudgetFile(path: string): Promise<{ spent: { jobHash: string; epsilon: number }[] }> {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type DpBudget, parseDpBudget, recordSpend } from '../../common/dp/dp-budget.js';
+import { type DpBudget, type DpUnit, parseDpBudget, recordSpend } from '../../common/dp/dp-budget.js';
 import { HeflError } from '../../common/errors/index.js';
 import { readJsonFile, toJsonText } from '../../common/identity/json-file.js';
 import { writePrivateKeyFile } from '../../common/identity/key-files.js';
@@ -14,7 +14,7 @@ export interface PrivacyBudgetLedger {
    * persists it before resolving. Throws `failed_precondition` if it does not fit the
    * budget; then nothing is recorded and the job must not send anything more.
    */
-  spend(jobHash: string, epsilon: number): Promise<DpBudget>;
+  spend(jobHash: string, epsilon: number, unit?: DpUnit): Promise<DpBudget>;
 }
 
 /**
@@ -67,9 +67,9 @@ export class BudgetStore implements PrivacyBudgetLedger {
     return this.ledger;
   }
 
-  spend(jobHash: string, epsilon: number): Promise<DpBudget> {
+  spend(jobHash: string, epsilon: number, unit?: DpUnit): Promise<DpBudget> {
     const run = async () => {
-      const next = recordSpend(this.ledger, jobHash, epsilon);
+      const next = recordSpend(this.ledger, jobHash, epsilon, unit);
       await writePrivateKeyFile(this.path, toJsonText(next), { overwrite: true });
       this.ledger = next;
       return next;

@@ -38,11 +38,19 @@ function declineReason(input: Partial<JobEvaluationInput>): string {
   return result.reason;
 }
 
-const DP = { epsilon: 1, delta: 1e-5, clipNorm: 0.5 };
+const DP = { unit: 'site' as const, epsilon: 1, delta: 1e-5, clipNorm: 0.5 };
+const RECORD_DP = { epsilon: 2, delta: 1e-5, clipNorm: 1 };
 
 describe('evaluateJob', () => {
   it('accepts a job without DP under the defaults, spending nothing', () => {
-    expect(evaluate()).toEqual({ accept: true, epsilonThisJob: 0, noiseMultiplier: 0, dp: null });
+    expect(evaluate()).toEqual({
+      accept: true,
+      epsilonThisJob: 0,
+      noiseMultiplier: 0,
+      unit: null,
+      dp: null,
+      dpSgd: null,
+    });
   });
 
   it('accepts a DP job with the sigma that reaches its epsilon over its rounds at sampling rate 1', () => {
@@ -178,6 +186,54 @@ describe('evaluateJob', () => {
     expect(result.reasons).toHaveLength(3);
     expect(result.reason).toBe(result.reasons.join('; '));
     expect(result.reason).not.toContain('approval');
+  });
+
+  it('record-level DP is the default unit: DP-SGD accounted with q = batch / this site’s rows, steps = local steps x rounds', () => {
+    const spec = job({ dp: RECORD_DP, local: { batchSize: 20, epochs: 2 } });
+
+    const result = evaluate({ spec, trainRows: 200 });
+
+    if (!result.accept) throw new Error(result.reason);
+    expect(result.unit).toBe('record');
+    expect(result.dp).toBeNull();
+    const plan = result.dpSgd!;
+    expect(plan.samplingRate).toBe(0.1);
+    expect(plan.stepsPerRound).toBe(20); // 2 epochs x ceil(200 / 20)
+    expect(plan.steps).toBe(200); // x 10 rounds
+    const achieved = computeEpsilon({
+      noiseMultiplier: plan.noiseMultiplier,
+      samplingRate: 0.1,
+      steps: 200,
+      delta: 1e-5,
+    }).epsilon;
+    expect(achieved).toBeLessThanOrEqual(2);
+    expect(achieved).toBeGreaterThan(2 * 0.99);
+    expect(result.noiseMultiplier).toBe(plan.noiseMultiplier);
+    expect(result.epsilonThisJob).toBe(2);
+  });
+
+  it('a smaller site chooses more noise for the same record-level epsilon', () => {
+    const spec = job({ dp: RECORD_DP, local: { batchSize: 16, epochs: 1 } });
+
+    const small = evaluate({ spec, trainRows: 60 });
+    const large = evaluate({ spec, trainRows: 6000 });
+
+    if (!small.accept || !large.accept) throw new Error('expected both to accept');
+    expect(small.noiseMultiplier).toBeGreaterThan(large.noiseMultiplier);
+  });
+
+  it('declines a record-level job that would overrun the budget, with the reason', () => {
+    const reason = declineReason({
+      spec: job({ dp: { ...RECORD_DP, epsilon: 4 } }),
+      trainRows: 300,
+      budget: ledger(5, [{ jobHash: 'a', epsilon: 2 }]),
+    });
+
+    expect(reason).toBe('job asks epsilon 4 but this site has 3 of 5 left');
+  });
+
+  it('refuses a record-level job without the site’s row count (a caller mistake)', () => {
+    expect(() => evaluate({ spec: job({ dp: RECORD_DP }) })).toThrow(/trainRows/);
   });
 
   it('refuses caller mistakes (inputDim, sitesExpected) with invalid_argument', () => {

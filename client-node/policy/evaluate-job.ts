@@ -3,6 +3,7 @@ import { HeflError } from '../../common/errors/index.js';
 import type { JobSpec } from '../../common/job/job-spec.js';
 import type { DpFilterSettings } from '../privacy/dp-update-filter.js';
 import { noiseMultiplierFor } from '../privacy/noise-multiplier-for.js';
+import { type RecordDpPlan, recordDpPlan } from '../privacy/record-dp-plan.js';
 import { modelSizeProblem } from './model-size-problem.js';
 import type { SitePolicy } from './site-policy.js';
 
@@ -26,6 +27,11 @@ export interface JobEvaluationInput {
    * sites a round can close with. 1 = this site adds the whole noise itself.
    */
   readonly sitesExpected: number;
+  /**
+   * This site's training rows: record-level DP (dp.unit 'record') chooses its noise from
+   * them. Required for such a job; unused otherwise.
+   */
+  readonly trainRows?: number | undefined;
 }
 
 export type JobEvaluation =
@@ -35,8 +41,12 @@ export type JobEvaluation =
       readonly epsilonThisJob: number;
       /** sigma the job's updates need for its epsilon; 0 for a job without DP. */
       readonly noiseMultiplier: number;
-      /** Settings for `DpUpdateFilter`; null for a job without DP (no formal guarantee). */
+      /** What the job's DP protects: one record, one site's update, or nothing (no DP). */
+      readonly unit: 'record' | 'site' | null;
+      /** Settings for `DpUpdateFilter` (site-level DP); null otherwise. */
       readonly dp: DpFilterSettings | null;
+      /** This site's DP-SGD settings and their accounting (record-level DP); null otherwise. */
+      readonly dpSgd: RecordDpPlan | null;
     }
   | {
       readonly accept: false;
@@ -51,11 +61,13 @@ export type JobEvaluation =
  * A decline lists every policy problem at once, in words a researcher can act on; "waiting
  * for explicit approval" only appears for a job that is otherwise inside the policy.
  *
- * DP accounting: a job states its epsilon (at its delta) up front. Every accepted site
- * sends an update each of the `spec.rounds` training rounds, so the accountant runs with
- * sampling rate 1 and steps = rounds, and the noise multiplier is the smallest sigma that
- * reaches the stated epsilon. Throws `invalid_argument` only for caller mistakes
- * (a bad inputDim or sitesExpected).
+ * DP accounting: a job states its epsilon (at its delta) up front, and the site reserves it
+ * whole. Record-level (dp.unit 'record'): DP-SGD, accounted per site with q = batchSize /
+ * this site's rows and steps = local steps x rounds (`recordDpPlan`); sigma is chosen here,
+ * from this site's own row count. Site-level ('site'): every accepted site sends an update
+ * each of the `spec.rounds` rounds, so the accountant runs with sampling rate 1 and steps =
+ * rounds. Either way sigma is the smallest that reaches the stated epsilon. Throws
+ * `invalid_argument` only for caller mistakes (a bad inputDim, sitesExpected or trainRows).
  */
 export function evaluateJob(input: JobEvaluationInput): JobEvaluation {
   const { policy, spec, jobHash, budget } = input;
@@ -76,6 +88,7 @@ export function evaluateJob(input: JobEvaluationInput): JobEvaluation {
     reasons.push("job releases the final model to the researcher, which this site's policy does not allow");
   }
   let noiseMultiplier = 0;
+  let dpSgd: RecordDpPlan | null = null;
   if (spec.dp === undefined) {
     if (policy.requireDp) reasons.push('this site requires differential privacy: set dp.epsilon in the job');
   } else {
@@ -90,14 +103,23 @@ export function evaluateJob(input: JobEvaluationInput): JobEvaluation {
         `job asks epsilon ${num(epsilon)} but this site has ${num(remaining(budget))} of ${num(budget.epsilonTotal)} left`,
       );
     }
-    noiseMultiplier = sigmaFor(epsilon, delta, spec.rounds, reasons);
+    if (spec.dp.unit === 'record') {
+      dpSgd = planFor(spec, input.trainRows, reasons);
+      noiseMultiplier = dpSgd?.noiseMultiplier ?? 0;
+    } else {
+      noiseMultiplier = sigmaFor(epsilon, delta, spec.rounds, reasons);
+    }
     if (
       noiseMultiplier > 0 &&
       policy.minNoiseMultiplier !== undefined &&
       noiseMultiplier < policy.minNoiseMultiplier
     ) {
+      const over =
+        dpSgd === null
+          ? `over ${spec.rounds} rounds`
+          : `over ${dpSgd.steps} DP-SGD steps at sampling rate ${num(dpSgd.samplingRate, 3)}`;
       reasons.push(
-        `job's epsilon ${num(epsilon)} over ${spec.rounds} rounds needs noise multiplier ${num(noiseMultiplier, 3)}, ` +
+        `job's epsilon ${num(epsilon)} ${over} needs noise multiplier ${num(noiseMultiplier, 3)}, ` +
           `below this site's minimum of ${num(policy.minNoiseMultiplier)}`,
       );
     }
@@ -109,14 +131,48 @@ export function evaluateJob(input: JobEvaluationInput): JobEvaluation {
     return Object.freeze({ accept: false, reason: reasons.join('; '), reasons: Object.freeze(reasons) });
   }
   const dp =
-    spec.dp === undefined
+    spec.dp === undefined || spec.dp.unit !== 'site'
       ? null
       : Object.freeze({
           clipNorm: spec.dp.clipNorm,
           noiseMultiplier,
           noiseShares: Math.min(input.sitesExpected, spec.minSites),
         });
-  return Object.freeze({ accept: true, epsilonThisJob: spec.dp?.epsilon ?? 0, noiseMultiplier, dp });
+  return Object.freeze({
+    accept: true,
+    epsilonThisJob: spec.dp?.epsilon ?? 0,
+    noiseMultiplier,
+    unit: spec.dp?.unit ?? null,
+    dp,
+    dpSgd,
+  });
+}
+
+/** This site's DP-SGD plan for a record-level job, or null with a reason when unreachable. */
+function planFor(spec: JobSpec, trainRows: number | undefined, reasons: string[]): RecordDpPlan | null {
+  const { epsilon, delta, clipNorm } = spec.dp!;
+  if (trainRows === undefined) {
+    throw new HeflError(
+      'invalid_argument',
+      'record-level DP needs the site’s training row count (trainRows)',
+    );
+  }
+  try {
+    return recordDpPlan({
+      epsilon,
+      delta,
+      clipNorm,
+      rows: trainRows,
+      local: spec.local,
+      rounds: spec.rounds,
+    });
+  } catch (error) {
+    if (!HeflError.is(error, 'invalid_argument')) throw error;
+    reasons.push(
+      `job's epsilon ${num(epsilon)} over ${spec.rounds} rounds of DP-SGD on this site's ${trainRows} records is too small to reach with any noise`,
+    );
+    return null;
+  }
 }
 
 /** sigma for the job's epsilon, or 0 with a reason when the accountant cannot reach it. */
@@ -133,6 +189,9 @@ function sigmaFor(epsilon: number, delta: number, rounds: number, reasons: strin
 function checkCallerInput(input: JobEvaluationInput): void {
   if (input.inputDim !== undefined && !(Number.isSafeInteger(input.inputDim) && input.inputDim >= 1)) {
     throw new HeflError('invalid_argument', `inputDim must be a positive integer, got ${input.inputDim}`);
+  }
+  if (input.trainRows !== undefined && !(Number.isSafeInteger(input.trainRows) && input.trainRows >= 1)) {
+    throw new HeflError('invalid_argument', `trainRows must be a positive integer, got ${input.trainRows}`);
   }
   if (!(Number.isSafeInteger(input.sitesExpected) && input.sitesExpected >= 1)) {
     throw new HeflError(

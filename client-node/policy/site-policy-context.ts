@@ -1,10 +1,13 @@
-import type { DpBudget } from '../../common/dp/dp-budget.js';
+import type { DpBudget, DpUnit } from '../../common/dp/dp-budget.js';
 import { defaultSitePolicy, type SitePolicy } from './site-policy.js';
 
 /** What the site consults when a job is offered: its policy, its budget ledger and its approvals. */
 export interface SitePolicyContext {
   readonly policy: SitePolicy;
-  readonly budget: { current(): DpBudget; spend(jobHash: string, epsilon: number): Promise<DpBudget> };
+  readonly budget: {
+    current(): DpBudget;
+    spend(jobHash: string, epsilon: number, unit?: DpUnit): Promise<DpBudget>;
+  };
   readonly approvals: { approved(): Promise<ReadonlySet<string>> };
 }
 
@@ -19,8 +22,8 @@ export function defaultPolicyContext(): SitePolicyContext {
     policy,
     budget: {
       current: () => budget,
-      spend: async (jobHash, epsilon) => {
-        budget = { ...budget, spent: [...budget.spent, { jobHash, epsilon }] };
+      spend: async (jobHash, epsilon, unit) => {
+        budget = { ...budget, spent: [...budget.spent, { jobHash, epsilon, ...(unit ? { unit } : {}) }] };
         return budget;
       },
     },

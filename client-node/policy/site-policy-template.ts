@@ -22,12 +22,16 @@ allowedModels: [logreg, mlp]
 # Recommended for production: true.
 requireDp: false
 
-# Smallest noise multiplier (noise stddev / clip norm of the aggregate) accepted for a DP
-# job, whatever epsilon it states. Unset = no floor.
+# Smallest noise multiplier accepted for a DP job, whatever epsilon it states (noise stddev /
+# clip norm: of each DP-SGD step's summed gradient for record-level jobs, of the aggregate
+# update for site-level jobs). Unset = no floor.
 # minNoiseMultiplier: 0.8
 
 # Total privacy budget over all DP jobs at this site. Each job spends the epsilon it states
-# up front (epsilons add up); delta is the largest delta a single job may run at.
+# up front (epsilons add up); delta is the largest delta a single job may run at. A job's
+# dp.unit says what its epsilon protects: record (default) = one patient record here, by
+# DP-SGD with noise this site chooses from its own row count; site = this site's whole update
+# per round. Both draw on this one total; each spend is recorded with its unit.
 # Spending is recorded in privacy-budget.json; see it with: hefl site budget --dir <site dir>
 budget:
   epsilon: 10

@@ -24,6 +24,22 @@ describe('noiseMultiplierFor', () => {
     expect(epsilonAt(sigma * 0.99, q.steps, q.delta)).toBeGreaterThan(q.epsilon);
   });
 
+  // Source: pytorch/opacus opacus/tests/accountants_test.py, test_get_noise_multiplier_rdp_epochs
+  // (epsilon 8, delta 1e-5, sample rate 0.04, 90 epochs = 2250 steps -> 1.416) and
+  // test_get_noise_multiplier_rdp_steps (2000 steps -> 1.3562). Opacus stops its search within
+  // epsilon 0.01 of the target, so its sigma is rounded; ours is exact: within 1%.
+  it.each([
+    { steps: 2250, published: 1.416 },
+    { steps: 2000, published: 1.3562 },
+  ])(
+    'matches Opacus get_noise_multiplier (rdp): q 0.04, $steps steps, epsilon 8 -> sigma $published',
+    ({ steps, published }) => {
+      const sigma = noiseMultiplierFor({ epsilon: 8, delta: 1e-5, steps, samplingRate: 0.04 });
+
+      expect(Math.abs(sigma - published)).toBeLessThanOrEqual(0.01 * published);
+    },
+  );
+
   it('agrees with the closed form at sampling rate 1: sigma grows like sqrt(rounds)', () => {
     // For q = 1 the RDP is steps * a / (2 sigma^2), so steps x4 at fixed epsilon needs sigma x2 exactly.
     const one = noiseMultiplierFor({ epsilon: 2, delta: 1e-5, steps: 10 });

@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { cryptoNoiseSource, seededNoiseSource } from '../../common/dp/noise-source.js';
 import { HeflError } from '../../common/errors/index.js';
 import { type ModelSpec, parameterCount } from '../../common/job/model-spec.js';
 import { parseTrainingConfig, type TrainingConfig } from '../../common/job/training-config.js';
 import { checkDataset } from './check-dataset.js';
+import type { DpSgdSettings } from './dp-sgd-settings.js';
+import { trainWithDpSgd } from './dp-sgd-trainer.js';
 import { buildModel, getFlatWeights, setFlatWeights } from './model-builder.js';
 
 /** Probabilities are clipped to [EPSILON, 1 - EPSILON] before the log, as Keras does. */
@@ -22,6 +25,11 @@ export interface LocalTrainingInput {
   readonly rows: number;
   readonly cols: number;
   readonly config: TrainingConfig;
+  /**
+   * Record-level DP: train with DP-SGD under these settings (their `steps` replace the
+   * config's epochs/steps). Unset: plain mini-batch training.
+   */
+  readonly dpSgd?: DpSgdSettings | undefined;
 }
 
 export interface LocalTrainingResult {
@@ -49,6 +57,12 @@ export async function trainLocally(input: LocalTrainingInput): Promise<LocalTrai
       'invalid_argument',
       `local training: global weights have ${input.globalWeights.length} values, the model needs ${expected}`,
     );
+  }
+  if (input.dpSgd !== undefined) {
+    const { insecureSeed } = input.dpSgd;
+    const random = insecureSeed === undefined ? cryptoNoiseSource() : seededNoiseSource(insecureSeed);
+    const result = await trainWithDpSgd({ ...input, config }, input.dpSgd, random);
+    return { weights: result.weights, samples: result.samples, meanLoss: result.meanLoss };
   }
   const { rows, cols } = input;
   const batchSize = Math.min(config.batchSize, rows);

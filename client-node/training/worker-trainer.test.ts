@@ -71,6 +71,18 @@ describe.runIf(runnable)('WorkerTrainer', () => {
     expect(sums.positiveHistogram.length).toBe(10);
   });
 
+  it('runs DP-SGD (record-level DP) in the worker, the same as in-process for the same seed', async () => {
+    const dpInput = {
+      ...trainInput,
+      dpSgd: { clipNorm: 1, noiseMultiplier: 1.1, samplingRate: 0.1, steps: 12, insecureSeed: 4 },
+    };
+
+    const result = await trainer.train(dpInput);
+
+    expect(result.weights).toEqual((await trainLocally(dpInput)).weights);
+    expect(result.weights).not.toEqual((await trainLocally(trainInput)).weights);
+  });
+
   it('passes HeflErrors back, keeps serving, and refuses work after close', async () => {
     await expect(trainer.train({ ...trainInput, rows: 7 })).rejects.toSatisfy((error) =>
       HeflError.is(error, 'invalid_argument'),

@@ -16,14 +16,22 @@ export const dpBudgetSchema = z.strictObject({
     z.strictObject({
       jobHash: z.string().min(1).max(256),
       epsilon: z.number().finite().min(0),
+      /** What the job's epsilon protects; absent in ledgers written before units existed (site-level then). */
+      unit: z.enum(['record', 'site']).optional(),
     }),
   ),
 });
 
+/**
+ * What a DP epsilon protects: one patient record at a site (DP-SGD) or one site's whole
+ * update per round (DP-FedAvg). Both kinds of job draw on the same total.
+ */
+export type DpUnit = 'record' | 'site';
+
 export type DpBudget = Readonly<{
   epsilonTotal: number;
   delta: number;
-  spent: readonly Readonly<{ jobHash: string; epsilon: number }>[];
+  spent: readonly Readonly<{ jobHash: string; epsilon: number; unit?: DpUnit | undefined }>[];
 }>;
 
 /** Slack for float summation (0.1 + 0.2 > 0.3): far below any meaningful epsilon. */
@@ -74,10 +82,10 @@ export function canAfford(budget: DpBudget, epsilon: number): boolean {
 
 /**
  * Records `epsilon` spent by job `jobHash` (added to that job's entry if it already spent,
- * e.g. round by round). Throws `failed_precondition` if it does not fit the budget and
+ * e.g. round by round), with the job's DP unit. Throws `failed_precondition` if it does not fit the budget and
  * `invalid_argument` for a negative or non-finite epsilon; the input is never modified.
  */
-export function recordSpend(budget: DpBudget, jobHash: string, epsilon: number): DpBudget {
+export function recordSpend(budget: DpBudget, jobHash: string, epsilon: number, unit?: DpUnit): DpBudget {
   if (!(epsilon >= 0) || !Number.isFinite(epsilon)) {
     throw new HeflError('invalid_argument', `epsilon to spend must be finite and >= 0, got ${epsilon}`);
   }
@@ -92,9 +100,9 @@ export function recordSpend(budget: DpBudget, jobHash: string, epsilon: number):
   const existing = budget.spent.findIndex((entry) => entry.jobHash === jobHash);
   const spent =
     existing === -1
-      ? [...budget.spent, { jobHash, epsilon }]
+      ? [...budget.spent, { jobHash, epsilon, ...(unit ? { unit } : {}) }]
       : budget.spent.map((entry, i) =>
-          i === existing ? { jobHash, epsilon: entry.epsilon + epsilon } : entry,
+          i === existing ? { ...entry, epsilon: entry.epsilon + epsilon, ...(unit ? { unit } : {}) } : entry,
         );
   return freeze({ ...budget, spent });
 }

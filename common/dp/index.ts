@@ -1,6 +1,7 @@
 export {
   canAfford,
   type DpBudget,
+  type DpUnit,
   dpBudgetSchema,
   parseDpBudget,
   recordSpend,
@@ -8,7 +9,7 @@ export {
   spentEpsilon,
 } from './dp-budget.js';
 export { addGaussianNoise, type ClipResult, clipL2, siteNoiseStddev } from './gaussian-noise.js';
-export { cryptoNoiseSource, type NoiseSource, seededNoiseSource } from './noise-source.js';
+export { cryptoNoiseSource, type NoiseSource, type RandomSource, seededNoiseSource } from './noise-source.js';
 export {
   computeEpsilon,
   computeRdp,

@@ -13,11 +13,25 @@ export interface NoiseSource {
   nextGaussian(): number;
 }
 
+/**
+ * A noise source that also draws uniforms: DP-SGD's Poisson sampling decides with it which
+ * records a step uses. The choice must stay as secret as the noise (the accountant's
+ * amplification by sampling assumes nobody can predict it), so it comes from the same source.
+ */
+export interface RandomSource extends NoiseSource {
+  /** One independent draw, uniform on [0, 1). */
+  nextUniform(): number;
+}
+
 /** Marsaglia's polar method over a uniform [0, 1) generator; caches the second draw. */
-class PolarGaussian implements NoiseSource {
+class PolarGaussian implements RandomSource {
   #spare: number | null = null;
 
   constructor(private readonly uniform: () => number) {}
+
+  nextUniform(): number {
+    return this.uniform();
+  }
 
   nextGaussian(): number {
     if (this.#spare !== null) {
@@ -47,7 +61,7 @@ function toUniform(hi: number, lo: number): number {
  * The source real sites use: node:crypto's CSPRNG, read in 4 KiB blocks, turned into
  * 53-bit uniform doubles and then Gaussians by the polar method.
  */
-export function cryptoNoiseSource(): NoiseSource {
+export function cryptoNoiseSource(): RandomSource {
   const words = 1024;
   let pool = new Uint32Array(0);
   let next = words;
@@ -66,7 +80,7 @@ export function cryptoNoiseSource(): NoiseSource {
  * A deterministic source (xoshiro128** seeded through splitmix32) for tests and reproducible
  * simulations. Predictable noise gives no privacy: never use it at a real site.
  */
-export function seededNoiseSource(seed: number): NoiseSource {
+export function seededNoiseSource(seed: number): RandomSource {
   let x = seed >>> 0;
   const splitmix = (): number => {
     x = (x + 0x9e3779b9) >>> 0;

@@ -96,6 +96,7 @@ describe('computeEpsilon against published figures', () => {
     { sigma: 1.3, epochs: 15, published: 1.19 },
     { sigma: 0.7, epochs: 45, published: 7.1 },
     { sigma: 1.1, epochs: 1, published: 1.03 },
+    { sigma: 1.1, epochs: 2, published: 1.11 },
   ])(
     'TF Privacy MNIST tutorial: sigma $sigma, $epochs epochs -> eps $published (classic)',
     ({ sigma, epochs, published }) => {
@@ -113,6 +114,22 @@ describe('computeEpsilon against published figures', () => {
       expectWithin1Percent(epsilon, published);
     },
   );
+
+  // Source: pytorch/opacus opacus/tests/accountants_test.py, test_rdp_accountant: RDPAccountant,
+  // sigma 1.5, sample rate 0.04, steps int(90 / 0.04) = 2250, delta 1e-5 -> 7.32911117143.
+  // Opacus' DEFAULT_ALPHAS are TF_TUTORIAL_ORDERS; its get_privacy_spent uses the improved conversion.
+  it('Opacus test_rdp_accountant: sigma 1.5, q 0.04, 2250 steps -> eps 7.32911117143 (improved)', () => {
+    const { epsilon } = computeEpsilon({
+      noiseMultiplier: 1.5,
+      samplingRate: 0.04,
+      steps: 2250,
+      delta: 1e-5,
+      orders: TF_TUTORIAL_ORDERS,
+    });
+
+    expectWithin1Percent(epsilon, 7.32911117143);
+    expect(epsilon).toBeCloseTo(7.32911117143, 8);
+  });
 
   it('improved conversion is tighter than the classic one on the same run', () => {
     const query = { noiseMultiplier: 1.1, samplingRate: MNIST_Q, steps: 14_063, delta: 1e-5 };

@@ -53,8 +53,16 @@ export const jobSpecSchema = z
       missing: z.enum(['drop-row', 'impute-mean']).default('drop-row'),
       testFraction: z.number().gt(0).lt(1).default(0.34),
     }),
+    /**
+     * Differential privacy. `unit` is what is protected: `record` (default) = one patient
+     * record at a site, by DP-SGD in local training (per-example clipping to clipNorm,
+     * Gaussian noise, Poisson sampling), each site choosing its own noise for this epsilon
+     * from its own row count; `site` = one site's whole update per round (DP-FedAvg), clipped
+     * to clipNorm and noised after training.
+     */
     dp: z
       .strictObject({
+        unit: z.enum(['record', 'site']).default('record'),
         epsilon: z.number().positive().max(1e4),
         delta: z.number().gt(0).lt(1).default(1e-5),
         clipNorm: z.number().positive().default(1),

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { noiseMultiplierFor } from '../../client-node/privacy/noise-multiplier-for.js';
 import { selectBackend, type TrainingConfig } from '../../client-node/training/index.js';
 import { seededNoiseSource } from '../../common/dp/index.js';
 import { HeflError } from '../../common/errors/index.js';
@@ -13,7 +14,6 @@ import { writeResults } from '../plot/write-results.js';
 import { ADAPTIVE_ETA, type HeartMethod, heartJobInput, heartMethods } from './heart-methods.js';
 import { type HeartMethodSummary, heartMarkdown, heartPlot } from './heart-report.js';
 import { type HeartCenter, loadHeartCenters } from './load-heart-centers.js';
-import { noiseMultiplierFor } from './noise-multiplier-for.js';
 import { prepareFlambyCsvs } from './prepare-flamby-csv.js';
 import { replayFederation } from './replay-federation.js';
 import { runFederatedJob } from './run-federated-job.js';
@@ -252,7 +252,7 @@ async function runFederatedMethod(
 ): Promise<SeedOutcome> {
   const job: ParsedJob = parseJobSpec(heartJobInput(method, seed, rounds, LOCAL));
   if (method.dpEpsilon !== null) {
-    const noiseMultiplier = noiseMultiplierFor(method.dpEpsilon, DP_DELTA, rounds);
+    const noiseMultiplier = noiseMultiplierFor({ epsilon: method.dpEpsilon, delta: DP_DELTA, steps: rounds });
     const replay = await replayFederation(job, centers, {
       noiseMultiplier,
       clipNorm: DP_CLIP_NORM,
