@@ -5,6 +5,7 @@ import { HeflError } from '../errors/index.js';
 import { DEFAULT_PROFILE_ID, listProfiles } from '../he/he-profile.js';
 import { PLAINTEXT_PROFILE_ID } from '../he/plaintext-insecure.js';
 import { zodProblems } from '../validation/zod-problems.js';
+import { codeNormalisationSchema, featureEntrySchema, featureNames } from './feature-schema.js';
 import { modelSpecSchema } from './model-spec.js';
 import { strategyConfigSchema } from './strategy-config.js';
 
@@ -48,8 +49,9 @@ export const jobSpecSchema = z
       .default({ profile: DEFAULT_PROFILE_ID, clipRange: 1 }),
     data: z.strictObject({
       label: z.string().min(1),
-      features: z.array(z.string().min(1)).min(1).optional(),
+      features: z.array(featureEntrySchema).min(1).optional(),
       categorical: z.array(z.string().min(1)).default([]),
+      normalise: codeNormalisationSchema.optional(),
       missing: z.enum(['drop-row', 'impute-mean']).default('drop-row'),
       testFraction: z.number().gt(0).lt(1).default(0.34),
     }),
@@ -69,6 +71,7 @@ export const jobSpecSchema = z
     seed: z.number().int().min(0).max(0xffff_ffff).default(42),
   })
   .superRefine((spec, ctx) => {
+    checkFeatureList(spec.data, ctx);
     if (spec.minSites > spec.maxSites) {
       ctx.addIssue({ code: 'custom', path: ['minSites'], message: `exceeds maxSites (${spec.maxSites})` });
     }
@@ -80,6 +83,33 @@ export const jobSpecSchema = z
       });
     }
   });
+
+/** Feature names unique, none the label, and no declared non-categorical feature listed as categorical. */
+function checkFeatureList(
+  data: {
+    label: string;
+    features?: z.output<typeof featureEntrySchema>[] | undefined;
+    categorical: string[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const names = featureNames(data.features ?? []);
+  names.forEach((name, i) => {
+    if (name === data.label)
+      ctx.addIssue({ code: 'custom', path: ['data', 'features', i], message: `'${name}' is the label` });
+    if (names.indexOf(name) !== i)
+      ctx.addIssue({ code: 'custom', path: ['data', 'features', i], message: `'${name}' is listed twice` });
+  });
+  for (const entry of data.features ?? []) {
+    if (typeof entry !== 'string' && entry.type === 'numeric' && data.categorical.includes(entry.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'categorical'],
+        message: `'${entry.name}' is declared numeric in data.features`,
+      });
+    }
+  }
+}
 
 export type JobSpec = Readonly<z.output<typeof jobSpecSchema>>;
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
