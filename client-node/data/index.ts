@@ -1,3 +1,4 @@
+export { applyFeatureSchema, type FeatureFinding, type SchemaProblem } from './apply-feature-schema.js';
 export { categoryBucket } from './category-bucket.js';
 export type {
   ColumnKind,
@@ -18,7 +19,11 @@ export {
   statsLayout,
 } from './feature-stats.js';
 export { loadCsv } from './load-csv.js';
-export { parseCsv } from './parse-csv.js';
+export { loadRawCsv } from './load-raw-csv.js';
+export { normaliseCode } from './normalise-code.js';
+export { parseCsv, tableFromRaw } from './parse-csv.js';
+export type { RawRow, RawTable } from './raw-table.js';
+export { readRawCsv } from './read-raw-csv.js';
 export { selectRows } from './select-rows.js';
 export { type SplitIndices, stratifiedSplit } from './stratified-split.js';
 export {
