@@ -1,9 +1,8 @@
-/** Usual conversions between clinical units: value in the other unit × factor = value in the declared one. */
+/**
+ * Usual conversions between clinical units (value in the other unit -> the declared one), the
+ * named clinical ones first: where several fit, the first is reported.
+ */
 const CONVERSIONS: readonly { readonly label: string; readonly apply: (v: number) => number }[] = [
-  ...[10, 100, 1000].flatMap((f) => [
-    { label: `x${f}`, apply: (v: number) => v * f },
-    { label: `/${f}`, apply: (v: number) => v / f },
-  ]),
   ...[
     [38.67, 'cholesterol mmol/L -> mg/dL'],
     [18.016, 'glucose mmol/L -> mg/dL'],
@@ -14,6 +13,10 @@ const CONVERSIONS: readonly { readonly label: string; readonly apply: (v: number
   ].flatMap(([f, what]) => [
     { label: `x${f} (${what})`, apply: (v: number) => v * (f as number) },
     { label: `/${f} (the reverse of ${what})`, apply: (v: number) => v / (f as number) },
+  ]),
+  ...[10, 100, 1000].flatMap((f) => [
+    { label: `x${f}`, apply: (v: number) => v * f },
+    { label: `/${f}`, apply: (v: number) => v / f },
   ]),
   { label: 'degF -> degC', apply: (v: number) => ((v - 32) * 5) / 9 },
   { label: 'degC -> degF', apply: (v: number) => (v * 9) / 5 + 32 },
