@@ -26,6 +26,18 @@ export interface TransformedTable {
   readonly y: Float32Array;
 }
 
+/**
+ * Everything needed to rebuild a pipeline without the sites' statistics: what the model card
+ * carries so a released model can be applied to new rows (`FeaturePipeline.fromJSON`).
+ */
+export interface FeaturePipelineJson {
+  readonly schema: readonly ColumnSpec[];
+  readonly numeric: readonly NumericStep[];
+  readonly categorical: readonly CategoricalStep[];
+  readonly salt: string;
+  readonly bucketCount: number;
+}
+
 interface NumericStep {
   readonly name: string;
   readonly mean: number;
@@ -126,6 +138,35 @@ export class FeaturePipeline {
       return { name, buckets: active };
     });
     return new FeaturePipeline(schema, numeric, categorical, options.salt, buckets);
+  }
+
+  /** The frozen transform as plain data (for the model card). */
+  toJSON(): FeaturePipelineJson {
+    return {
+      schema: this.schema,
+      numeric: this.numeric,
+      categorical: this.categorical,
+      salt: this.salt,
+      bucketCount: this.bucketCount,
+    };
+  }
+
+  /** Rebuilds a pipeline from `toJSON` output; `invalid_data` when it does not hang together. */
+  static fromJSON(json: FeaturePipelineJson): FeaturePipeline {
+    const numericNames = json.schema.filter((c) => c.kind === 'numeric').map((c) => c.name);
+    const categoricalNames = json.schema.filter((c) => c.kind === 'categorical').map((c) => c.name);
+    const fits =
+      numericNames.join('\u0000') === json.numeric.map((n) => n.name).join('\u0000') &&
+      categoricalNames.join('\u0000') === json.categorical.map((c) => c.name).join('\u0000') &&
+      json.numeric.every((n) => Number.isFinite(n.mean) && n.std > 0);
+    if (!fits) throw new HeflError('invalid_data', 'feature pipeline: schema and steps do not match');
+    return new FeaturePipeline(
+      json.schema,
+      [...json.numeric],
+      [...json.categorical],
+      json.salt,
+      json.bucketCount,
+    );
   }
 
   get cols(): number {
