@@ -4,8 +4,10 @@ import { canonicalJson } from '../encoding/canonical-json.js';
 import { HeflError } from '../errors/index.js';
 import { DEFAULT_PROFILE_ID, listProfiles } from '../he/he-profile.js';
 import { PLAINTEXT_PROFILE_ID } from '../he/plaintext-insecure.js';
+import { didYouMean } from '../validation/did-you-mean.js';
 import { zodProblems } from '../validation/zod-problems.js';
 import { codeNormalisationSchema, featureEntrySchema, featureNames } from './feature-schema.js';
+import { knownKeysAt } from './job-json-schema.js';
 import { modelSpecSchema } from './model-spec.js';
 import { strategyConfigSchema } from './strategy-config.js';
 
@@ -128,7 +130,7 @@ export interface ParsedJob {
 export function parseJobSpec(value: unknown): ParsedJob {
   const result = jobSpecSchema.safeParse(value);
   if (!result.success) {
-    const problems = zodProblems(result.error);
+    const problems = jobSpecProblems(result.error);
     throw new HeflError('invalid_config', `invalid job spec:\n  ${problems.join('\n  ')}`, {
       publicDetail: problems.join('; '),
     });
@@ -136,6 +138,27 @@ export function parseJobSpec(value: unknown): ParsedJob {
   const spec = deepFreeze(result.data);
   const canonical = new TextEncoder().encode(canonicalJson(spec));
   return { spec, canonical, hash: createHash('sha256').update(canonical).digest('hex') };
+}
+
+/**
+ * `path: message` for every problem, with "did you mean" for a misspelt key
+ * (`roundDeadline` -> `roundDeadlineSeconds`), from the keys the format allows there.
+ */
+function jobSpecProblems(error: z.ZodError): string[] {
+  const plain = zodProblems(error);
+  return error.issues
+    .map((issue, i) => {
+      if (issue.code !== 'unrecognized_keys') return plain[i]!;
+      const known = knownKeysAt(issue.path);
+      const where = issue.path.map(String).join('.') || '(root)';
+      return issue.keys
+        .map((key) => {
+          const guess = didYouMean(key, known);
+          return `${where}: unknown key '${key}'${guess ? ` (did you mean '${guess}'?)` : ''}`;
+        })
+        .join('\n');
+    })
+    .flatMap((line) => line.split('\n'));
 }
 
 /** Parses the canonical bytes a job travels as. */
