@@ -84,7 +84,10 @@ describe('a declared feature schema end to end', () => {
     const schema = [...datasets[0]!.train.featureColumns].sort((a, b) => (a.name < b.name ? -1 : 1));
     const salt = featureSalt(job.spec);
     const sum = new Float64Array(computeLocalStats(datasets[0]!.train, schema, { salt }).length);
-    for (const d of datasets) computeLocalStats(d.train, schema, { salt }).forEach((v, i) => (sum[i]! += v));
+    for (const d of datasets)
+      computeLocalStats(d.train, schema, { salt }).forEach((v, i) => {
+        sum[i]! += v;
+      });
     const pipeline = FeaturePipeline.fromGlobalStats(schema, sum, { salt });
     const heldOut = datasets[0]!.test;
     const [weights] = await finalModels(fed, jobId);

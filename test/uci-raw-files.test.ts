@@ -55,7 +55,9 @@ function pipelineOf(job: ParsedJob, centers: readonly HeartCenter[]): FeaturePip
   const schema = centers[0]!.schema;
   const sum = new Float64Array(computeLocalStats(centers[0]!.dataset.train, schema, { salt }).length);
   for (const c of centers)
-    computeLocalStats(c.dataset.train, c.schema, { salt }).forEach((v, i) => (sum[i]! += v));
+    computeLocalStats(c.dataset.train, c.schema, { salt }).forEach((v, i) => {
+      sum[i]! += v;
+    });
   return FeaturePipeline.fromGlobalStats(schema, sum, { salt });
 }
 

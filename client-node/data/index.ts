@@ -1,5 +1,11 @@
 export { applyFeatureSchema, type FeatureFinding, type SchemaProblem } from './apply-feature-schema.js';
 export { categoryBucket } from './category-bucket.js';
+export {
+  type ColumnCheck,
+  checkSiteData,
+  type SiteCheckOptions,
+  type SiteDataCheck,
+} from './check-site-data.js';
 export type {
   ColumnKind,
   ColumnSpec,
@@ -10,7 +16,12 @@ export type {
   ParsedCsv,
   SiteTable,
 } from './csv-table.js';
-export { FeaturePipeline, type FeaturePipelineOptions, type TransformedTable } from './feature-pipeline.js';
+export {
+  FeaturePipeline,
+  type FeaturePipelineJson,
+  type FeaturePipelineOptions,
+  type TransformedTable,
+} from './feature-pipeline.js';
 export {
   computeLocalStats,
   DEFAULT_CATEGORY_BUCKETS,
@@ -25,6 +36,7 @@ export { parseCsv, tableFromRaw } from './parse-csv.js';
 export type { RawRow, RawTable } from './raw-table.js';
 export { readRawCsv } from './read-raw-csv.js';
 export { selectRows } from './select-rows.js';
+export { type JobTable, requireFit, siteTableForJob } from './site-table-for-job.js';
 export { type SplitIndices, stratifiedSplit } from './stratified-split.js';
 export {
   generateSyntheticHospitals,
