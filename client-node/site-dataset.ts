@@ -1,5 +1,6 @@
 import { HeflError } from '../common/errors/index.js';
 import type { JobSpec } from '../common/job/job-spec.js';
+import type { FeatureFinding } from './data/apply-feature-schema.js';
 import type { MissingValueReport, SiteTable } from './data/index.js';
 import { selectRows, stratifiedSplit } from './data/index.js';
 import { loadRawCsv } from './data/load-raw-csv.js';
@@ -20,6 +21,8 @@ export interface SiteDataset {
   readonly train: SiteTable;
   readonly test: SiteTable;
   readonly report: MissingValueReport;
+  /** What the job's declared schema found in the local data (counts only; never leaves in the clear). */
+  readonly findings?: readonly FeatureFinding[];
 }
 
 /**
@@ -62,5 +65,10 @@ export function datasetFromRaw(raw: RawTable, spec: JobSpec): SiteDataset {
       },
     );
   }
-  return { train: selectRows(table, split.train), test: selectRows(table, split.test), report };
+  return {
+    train: selectRows(table, split.train),
+    test: selectRows(table, split.test),
+    report,
+    findings: jobTable.findings,
+  };
 }

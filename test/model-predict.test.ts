@@ -2,9 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatJobStatus, jobStatusView } from '../cli/job/format-job-status.js';
 import { openModelRelease } from '../cli/researcher/open-model-release.js';
 import { writeReleasedModel } from '../cli/researcher/write-released-model.js';
-import { computeLocalStats, FeaturePipeline } from '../client-node/data/index.js';
+import {
+  computeLocalStats,
+  type FeatureFinding,
+  FeaturePipeline,
+  loadRawCsv,
+  siteTableForJob,
+} from '../client-node/data/index.js';
 import { loadSiteDataset } from '../client-node/site-dataset.js';
 import { buildModel, setFlatWeights } from '../client-node/training/model-builder.js';
 import { featureSalt } from '../common/job/job-spec.js';
@@ -21,7 +28,7 @@ import { syntheticJob } from './support/synthetic-job.js';
 const MODEL = { kind: 'mlp', hidden: [4], activation: 'tanh' } as const;
 
 /** The synthetic hospitals' job with a declared schema: units and ranges, a vocabulary, a binary column. */
-function schemaJob(cholesterol: { unit: string; range: [number, number] }) {
+function schemaJob(cholesterol: { unit: string; range: [number, number] }, outOfRange = 'refuse') {
   return syntheticJob({
     model: MODEL,
     rounds: 2,
@@ -33,7 +40,7 @@ function schemaJob(cholesterol: { unit: string; range: [number, number] }) {
       features: [
         'age',
         { name: 'sex', type: 'binary' },
-        { name: 'cholesterol', type: 'numeric', ...cholesterol },
+        { name: 'cholesterol', type: 'numeric', ...cholesterol, outOfRange },
         {
           name: 'chest_pain',
           type: 'categorical',
@@ -128,4 +135,45 @@ describe('a declared feature schema end to end', () => {
       [false, "feature 'cholesterol': values look like another unit than the job's mmol/L"],
     ]);
   }, 90_000);
+
+  it('hefl job status shows the round-0 totals of declared codes and of values outside the schema, summed under encryption', async () => {
+    const job = schemaJob({ unit: 'mg/dL', range: [80, 250] }, 'keep');
+    const { jobId } = await fed.researcher.submit(job);
+    expect((await waitForJob(fed.researcher, jobId, 90_000)).state).toBe('completed');
+
+    const view = jobStatusView(
+      await fed.researcher.status(jobId),
+      fed.researcherKeys.sealingSecretKey,
+      (pk) => Boolean(siteIdOf(pk)),
+    );
+
+    // Expected: what each site's data holds, added up here in the clear (test only).
+    const findings = await Promise.all(
+      [0, 1].map(
+        async (i) =>
+          siteTableForJob(await loadRawCsv(join(fed.dir, `site-${i}.csv`)), job.spec.data).findings,
+      ),
+    );
+    const total = (name: string, pick: (f: FeatureFinding) => number) =>
+      findings.reduce((a, site) => a + pick(site.find((f) => f.name === name)!), 0);
+    const chol = view.data!.features.find((f) => f.name === 'cholesterol')!;
+    const pain = view.data!.features.find((f) => f.name === 'chest_pain')!;
+    expect(chol).toEqual({
+      name: 'cholesterol',
+      type: 'numeric',
+      rows: total('cholesterol', (f) => f.rows),
+      outside: total('cholesterol', (f) => f.outOfRange),
+    });
+    expect(chol.outside).toBeGreaterThan(0);
+    expect(pain.outside).toBe(total('chest_pain', (f) => f.outOfVocabulary));
+    expect(pain.codes).toEqual(
+      ['typical', 'atypical', 'non-anginal'].map((code, i) => ({
+        code,
+        count: total('chest_pain', (f) => f.codeCounts[i]!),
+      })),
+    );
+    expect(formatJobStatus(view)).toContain(
+      `  chest_pain (categorical): ${pain.outside} of ${pain.rows} outside the declared codes; codes: typical ${pain.codes![0]!.count}`,
+    );
+  }, 150_000);
 });

@@ -20,6 +20,8 @@ export interface FeatureFinding {
   readonly outOfVocabulary: number;
   /** The usual conversion that would bring the column into range, when it looks like another unit. */
   readonly unitMismatch?: string;
+  /** Cells per declared code, in declared order (binary: [no, yes]); empty for numeric features. */
+  readonly codeCounts: readonly number[];
 }
 
 /** Why the site's data cannot serve the job: `message` for the operator, `publicReason` for the researcher. */
@@ -64,6 +66,7 @@ export function applyFeatureSchema(
     let outOfRange = 0;
     let outOfVocabulary = 0;
     let mismatch: string | undefined;
+    let codeCounts: number[] = [];
     if (feature.type === 'numeric') {
       const values = table.numeric[feature.name]!;
       if (feature.range) {
@@ -95,10 +98,13 @@ export function applyFeatureSchema(
         feature.type === 'binary'
           ? feature.codes.map((c) => normaliseCode(c, rule))
           : feature.vocabulary.codes.map((c) => normaliseCode(c, rule));
-      const known = new Set(codes);
+      const known = new Map(codes.map((c, i) => [c, i]));
+      codeCounts = codes.map(() => 0);
       const cells = table.categorical[feature.name]!;
       cells.forEach((cell, r) => {
-        if (!known.has(cell)) {
+        const slot = known.get(cell);
+        if (slot !== undefined) codeCounts[slot]! += 1;
+        else {
           outOfVocabulary++;
           if (feature.outOfVocabulary === 'drop-row') drop[r] = 1;
         }
@@ -129,6 +135,7 @@ export function applyFeatureSchema(
       rows: table.rows,
       outOfRange,
       outOfVocabulary,
+      codeCounts,
       ...(mismatch ? { unitMismatch: mismatch } : {}),
     });
   }
