@@ -6,6 +6,7 @@ import { registerFederationCommands, registerSiteEnrolCommands } from './command
 import { registerJobCommands } from './commands/job-command.js';
 import { registerModelCommands } from './commands/model-command.js';
 import { registerSimulateCommand } from './commands/simulate-command.js';
+import { registerSiteCheckCommand } from './commands/site-check-command.js';
 import { registerSiteStartCommand } from './commands/site-command.js';
 import { registerSitePolicyCommands } from './commands/site-policy-command.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .description('what hospital IT runs: enrol, install the admission, start the node');
   registerSiteEnrolCommands(site);
   registerSiteStartCommand(site);
+  registerSiteCheckCommand(site);
   registerSitePolicyCommands(site);
   registerCoordinatorCommand(program);
   registerJobCommands(program);

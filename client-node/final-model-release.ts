@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_CODE_NORMALISATION } from '../common/job/feature-schema.js';
 import type { ParsedJob } from '../common/job/job-spec.js';
 import { sealForResearcher } from '../common/protocol/sealed-metrics.js';
 import { signMessage } from '../common/protocol/signed-message.js';
@@ -45,8 +46,12 @@ export async function finalModelRelease(input: {
       features: {
         names: [...pipeline.featureNames],
         numeric: pipeline.numeric.map((n) => ({ name: n.name, mean: n.mean, std: n.std })),
-        categorical: pipeline.categorical.map((c) => ({ name: c.name, buckets: [...c.buckets] })),
-        categoryHash: 'HMAC-SHA256(key = featureSalt(job spec), column NUL value), first 4 bytes mod 64',
+        categorical: pipeline.categorical.map((c) => ({ ...c, buckets: [...c.buckets] })),
+        categoryHash:
+          'undeclared categorical columns: HMAC-SHA256(key = pipeline.salt, column NUL normalised code), first 4 bytes mod pipeline.bucketCount',
+        normalisation: job.spec.data.normalise ?? DEFAULT_CODE_NORMALISATION,
+        data: job.spec.data,
+        pipeline: pipeline.toJSON(),
       },
       createdAt: new Date(input.now).toISOString(),
     };

@@ -4,6 +4,7 @@ import { HeflError } from '../common/errors/index.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
+import { sealDataReport } from '../common/protocol/sealed-data-report.js';
 import { sealMetrics } from '../common/protocol/sealed-metrics.js';
 import {
   frameSection,
@@ -17,6 +18,7 @@ import type { Clock } from '../common/time/clock.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { RoundReport, RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
 import type { CoordinatorClient } from './coordinator-client.js';
+import { dataReportFromSum, dataReportVector, reportedFeatures } from './data/data-report.js';
 import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
 import { finalModelRelease } from './final-model-release.js';
 import { checkJoinRequest, receiveKeys, sealKeyBundle } from './key-ceremony.js';
@@ -160,6 +162,9 @@ export class JobSession {
     if (round === 0) {
       const stats = computeLocalStats(this.dataset.train, this.schema, { salt: featureSalt(this.spec) });
       sections.push(exactSection(cipher, 'stats', stats));
+      // Declared features: totals of codes and of values outside the schema, for the researcher.
+      const findings = this.dataset.findings ?? [];
+      if (findings.length > 0) sections.push(exactSection(cipher, 'datareport', dataReportVector(findings)));
     } else {
       const global = this.requireGlobal();
       const train = this.train!;
@@ -294,6 +299,11 @@ export class JobSession {
       this.train = pipeline.transform(this.dataset.train);
       this.test = pipeline.transform(this.dataset.test);
       this.global = initialWeights(this.spec.model, pipeline.cols, this.spec.seed);
+      const dataReport = sections.find((s) => s.name === 'datareport');
+      if (dataReport) {
+        const sum = decodeExactSection(cipher, dataReport.batch, contributors);
+        sealed = sealDataReport(dataReportFromSum(reportedFeatures(this.spec.data), sum), this.researcherKey);
+      }
       this.deps.log('features.ready', {
         job: this.jobId,
         features: pipeline.cols,

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import type { CodeNormalisation } from '../common/job/feature-schema.js';
+import type { JobSpec } from '../common/job/job-spec.js';
 import type { ModelSpec } from '../common/job/model-spec.js';
+import type { FeaturePipelineJson } from './data/feature-pipeline.js';
 import { buildModel, setFlatWeights } from './training/model-builder.js';
 
 /** What the researcher receives about a released model (no record values, no per-site figures). */
@@ -23,12 +26,28 @@ export interface ModelCard {
     | { unit: 'record'; epsilon: number; delta: number }
     | { unit: 'site'; epsilon: number; delta: number; noiseMultiplier: number }
     | null;
-  /** The input the model expects, in order: z-scored numeric columns, then one-hot category buckets. */
+  /**
+   * The input the model expects and how to make it from a record, so the model can be used
+   * without hefl: `names` is the input order (columns sorted by name; a numeric or binary
+   * column is one z-scored input, a categorical one is one 0/1 input per declared code
+   * `col=code` (+ `col=other`) or per globally seen hash bucket `col#b`). `data` is the job's
+   * data section (label, declared features with units, ranges and vocabularies, missing
+   * rule), `normalisation` the code normalisation applied before matching, and `pipeline`
+   * the exact transform (`FeaturePipeline.fromJSON`, used by `hefl model predict`).
+   */
   readonly features: {
     readonly names: readonly string[];
     readonly numeric: readonly { name: string; mean: number; std: number }[];
-    readonly categorical: readonly { name: string; buckets: readonly number[] }[];
+    readonly categorical: readonly {
+      name: string;
+      buckets: readonly number[];
+      vocabulary?: readonly string[];
+      other?: boolean;
+    }[];
     readonly categoryHash: string;
+    readonly normalisation: CodeNormalisation;
+    readonly data: JobSpec['data'];
+    readonly pipeline: FeaturePipelineJson;
   };
   readonly createdAt: string;
 }

@@ -8,10 +8,11 @@ import type { Section } from '../common/protocol/section-framing.js';
  * The encrypted vectors a site sends in a round, by name:
  * - `stats`: feature statistics (counts, sums, sums of squares, category counts), limb-encoded;
  * - `update`: the weighted model update with its weight slot (fixed point, clipped);
- * - `metrics`: evaluation sums of the current global model, limb-encoded.
+ * - `metrics`: evaluation sums of the current global model, limb-encoded;
+ * - `datareport`: round 0, counts of declared codes and of values outside the declared schema.
  * Names, not positions, tie encryption here to decryption after the round.
  */
-export type SectionName = 'stats' | 'update' | 'metrics';
+export type SectionName = 'stats' | 'update' | 'metrics' | 'datareport';
 
 export function exactSection(
   cipher: SiteVectorCipher,

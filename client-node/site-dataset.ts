@@ -1,8 +1,11 @@
 import { HeflError } from '../common/errors/index.js';
 import type { JobSpec } from '../common/job/job-spec.js';
+import type { FeatureFinding } from './data/apply-feature-schema.js';
 import type { MissingValueReport, SiteTable } from './data/index.js';
 import { selectRows, stratifiedSplit } from './data/index.js';
-import { loadSiteTable, type TableLocation } from './data/mapping/index.js';
+import { loadRawTable, type TableLocation } from './data/mapping/index.js';
+import type { RawTable } from './data/raw-table.js';
+import { requireFit, siteTableForJob } from './data/site-table-for-job.js';
 
 /** Where a site's records are and how to read them; set by hospital IT at `hefl site start`. */
 export interface SiteDataSource extends TableLocation {
@@ -17,12 +20,15 @@ export interface SiteDataset {
   readonly train: SiteTable;
   readonly test: SiteTable;
   readonly report: MissingValueReport;
+  /** What the job's declared schema found in the local data (counts only; never leaves in the clear). */
+  readonly findings?: readonly FeatureFinding[];
 }
 
 /**
  * Loads the records the way the job asks (label, features, categorical columns, missing
- * rule) and splits off a stratified, seeded held-out set. A job the data cannot serve
- * (a column it lacks, another label) is refused with a reason the researcher may see.
+ * rule, declared feature schema) and splits off a stratified, seeded held-out set. A job the
+ * data cannot serve (a column it lacks, another label, values outside the declared schema)
+ * is refused with a reason the researcher may see: which column or feature, never a value.
  */
 export async function loadSiteDataset(source: SiteDataSource, spec: JobSpec): Promise<SiteDataset> {
   const { data } = spec;
@@ -35,26 +41,20 @@ export async function loadSiteDataset(source: SiteDataSource, spec: JobSpec): Pr
       },
     );
   }
-  const base = {
-    label: data.label,
-    categorical: data.categorical,
-    missing: data.missing,
-    ...(source.columns ? { columns: source.columns } : {}),
+  return datasetFromRaw(await loadRawTable(source, source.columns), spec);
+}
+
+/** The dataset of a raw table from any input adapter (CSV, FHIR, OMOP); see `loadSiteDataset`. */
+export function datasetFromRaw(raw: RawTable, spec: JobSpec): SiteDataset {
+  const jobTable = siteTableForJob(raw, spec.data);
+  requireFit(jobTable);
+  const { table } = jobTable;
+  const report = {
+    ...jobTable.report,
+    rowsKept: table.rows,
+    rowsDropped: jobTable.report.rowsRead - table.rows,
   };
-  let parsed = await loadSiteTable(source, base);
-  if (data.features) {
-    const present = new Set(parsed.table.featureColumns.map((c) => c.name));
-    const missing = data.features.filter((f) => !present.has(f));
-    if (missing.length > 0) {
-      throw new HeflError('failed_precondition', `data lacks column(s) ${missing.join(', ')}`, {
-        publicDetail: `this site's data lacks column(s) ${missing.join(', ')}`,
-      });
-    }
-    const drop = [...present].filter((c) => !data.features!.includes(c));
-    if (drop.length > 0) parsed = await loadSiteTable(source, { ...base, drop });
-  }
-  const { table, report } = parsed;
-  const split = stratifiedSplit(table.labels, data.testFraction, spec.seed);
+  const split = stratifiedSplit(table.labels, spec.data.testFraction, spec.seed);
   if (split.train.length < 2 || split.test.length < 1) {
     throw new HeflError(
       'failed_precondition',
@@ -64,5 +64,10 @@ export async function loadSiteDataset(source: SiteDataSource, spec: JobSpec): Pr
       },
     );
   }
-  return { train: selectRows(table, split.train), test: selectRows(table, split.test), report };
+  return {
+    train: selectRows(table, split.train),
+    test: selectRows(table, split.test),
+    report,
+    findings: jobTable.findings,
+  };
 }

@@ -1,6 +1,7 @@
 import { HeflError } from '../common/errors/index.js';
 import { STATS_ENCODING } from '../common/fl/limb-encoding.js';
 import type { VectorAdder } from '../common/he/index.js';
+import { declaredFeatures, featureNames } from '../common/job/feature-schema.js';
 import { type JobSpec, totalRounds } from '../common/job/job-spec.js';
 import { parameterCount } from '../common/job/model-spec.js';
 import { MAX_SECTION_VALUES, type SectionLayout } from '../common/protocol/section-framing.js';
@@ -17,7 +18,7 @@ const METRICS_VALUES = 3 + 2 * 100 + 1;
 
 /** A section a round's update must carry: its name and the value counts it may have. */
 export interface ExpectedSection {
-  readonly name: 'stats' | 'update' | 'metrics';
+  readonly name: 'stats' | 'update' | 'metrics' | 'datareport';
   /** Every value count this section may declare (ascending), or a test when there are too many to list. */
   readonly accepts: (valueCount: number) => boolean;
   /** Smallest and largest value count it may declare. */
@@ -35,23 +36,38 @@ export interface ExpectedSection {
  */
 export function expectedSections(spec: JobSpec, round: number): ExpectedSection[] {
   const limbs = STATS_ENCODING.limbs;
-  const { features, categorical } = spec.data;
+  const { categorical } = spec.data;
+  const declared = declaredFeatures(spec.data.features);
+  // Declared features (types, vocabularies) shape the statistics and the model input in ways
+  // only the site's schema code spells out; for those jobs the sizes are bounded, not exact.
+  const features = spec.data.features && declared.length === 0 ? featureNames(spec.data.features) : undefined;
   const listed = features ? categorical.filter((c) => features.includes(c)).length : categorical.length;
   const numeric = features ? features.filter((f) => !categorical.includes(f)).length : undefined;
   const stats: ExpectedSection =
-    numeric !== undefined
-      ? exact('stats', limbs * (STATS_SLOTS_PER_NUMERIC * numeric + CATEGORY_BUCKETS * listed))
-      : {
-          name: 'stats',
-          min: limbs * (CATEGORY_BUCKETS * listed || STATS_SLOTS_PER_NUMERIC),
-          max: MAX_SECTION_VALUES,
-          accepts: (n) =>
-            n % limbs === 0 &&
-            n / limbs >= CATEGORY_BUCKETS * listed &&
-            (n / limbs - CATEGORY_BUCKETS * listed) % STATS_SLOTS_PER_NUMERIC === 0,
-        };
+    declared.length > 0
+      ? { name: 'stats', min: limbs, max: MAX_SECTION_VALUES, accepts: (n) => n > 0 && n % limbs === 0 }
+      : numeric !== undefined
+        ? exact('stats', limbs * (STATS_SLOTS_PER_NUMERIC * numeric + CATEGORY_BUCKETS * listed))
+        : {
+            name: 'stats',
+            min: limbs * (CATEGORY_BUCKETS * listed || STATS_SLOTS_PER_NUMERIC),
+            max: MAX_SECTION_VALUES,
+            accepts: (n) =>
+              n % limbs === 0 &&
+              n / limbs >= CATEGORY_BUCKETS * listed &&
+              (n / limbs - CATEGORY_BUCKETS * listed) % STATS_SLOTS_PER_NUMERIC === 0,
+          };
   const metrics = exact('metrics', limbs * METRICS_VALUES);
-  if (round === 0) return [stats];
+  if (round === 0) {
+    if (declared.length === 0) return [stats];
+    // Per declared feature: rows, values outside, and one count per declared code.
+    const reportValues = declared.reduce(
+      (n, f) =>
+        n + 2 + (f.type === 'numeric' ? 0 : f.type === 'binary' ? f.codes.length : f.vocabulary.codes.length),
+      0,
+    );
+    return [stats, exact('datareport', limbs * reportValues)];
+  }
   if (round === totalRounds(spec) - 1) return [metrics];
   // One value per weight plus the FedAvg weight slot; the input width is numeric columns
   // plus the category buckets present at any site.

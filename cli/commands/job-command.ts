@@ -1,7 +1,10 @@
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { HeflError } from '../../common/errors/index.js';
-import { positiveInteger } from '../cli-options.js';
+import { jobJsonSchema } from '../../common/job/job-json-schema.js';
+import { oneOf, positiveInteger } from '../cli-options.js';
 import { FINAL_STATES, formatJobListLine, formatJobStatus, jobStatusView } from '../job/format-job-status.js';
+import { jobTemplate } from '../job/job-template.js';
 import { watchDisplay, watchJob } from '../job/job-watch.js';
 import { readJobFile } from '../job/read-job-file.js';
 import { openResearcherSession, type ResearcherSession } from '../job/researcher-session.js';
@@ -20,6 +23,32 @@ interface CommonOptions {
  */
 export function registerJobCommands(program: Command): void {
   const job = program.command('job').description('submit and follow federated jobs (researcher)');
+
+  job
+    .command('init')
+    .description('write a commented example job file to start from')
+    .option('--model <kind>', 'logreg or mlp', oneOf('--model', ['logreg', 'mlp']), 'logreg')
+    .option('--out <file>', 'file to write (default: stdout); never overwrites')
+    .action(async (opts: { model: 'logreg' | 'mlp'; out?: string }) => {
+      const text = jobTemplate(opts.model);
+      if (!opts.out) {
+        process.stdout.write(text);
+        return;
+      }
+      await writeFile(opts.out, text, { flag: 'wx' }).catch((cause: NodeJS.ErrnoException) => {
+        if (cause.code === 'EEXIST')
+          throw new HeflError('already_exists', `${opts.out} exists; not overwritten`);
+        throw new HeflError('invalid_argument', `cannot write ${opts.out}`, { cause });
+      });
+      process.stdout.write(`wrote ${opts.out}\n`);
+    });
+
+  job
+    .command('schema')
+    .description('print the job file format as JSON Schema (for editors), generated from the validator')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(jobJsonSchema(), null, 2)}\n`);
+    });
 
   withCommon(job.command('submit'))
     .description('validate a job file (JSON or YAML), sign it and submit it; prints the job id and hash')

@@ -1,7 +1,10 @@
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { loadRawCsv } from '../../client-node/data/load-raw-csv.js';
 import { openResearcherSession } from '../job/researcher-session.js';
 import { openModelRelease } from '../researcher/open-model-release.js';
+import { loadReleasedModel, predictRows } from '../researcher/predict-rows.js';
 import { writeReleasedModel } from '../researcher/write-released-model.js';
 
 /** `hefl model fetch`: the final model, sealed to this researcher by the sites, if every site allows it. */
@@ -41,4 +44,31 @@ export function registerModelCommands(program: Command): void {
         }
       },
     );
+  model
+    .command('predict')
+    .description(
+      "apply a fetched model to new rows, read and prepared exactly as the sites read theirs (the model card's feature schema); writes CSV line,probability",
+    )
+    .requiredOption('--model <dir>', 'folder written by hefl model fetch')
+    .requiredOption(
+      '--data <file>',
+      'CSV of rows (header row, or give --columns); the label column may be absent',
+    )
+    .option('--columns <names>', 'comma-separated column names for a headerless CSV')
+    .option('--out <file>', 'write the predictions here instead of stdout')
+    .action(async (opts: { model: string; data: string; columns?: string; out?: string }) => {
+      const loaded = await loadReleasedModel(resolve(opts.model));
+      try {
+        const raw = await loadRawCsv(
+          resolve(opts.data),
+          opts.columns?.split(',').map((c) => c.trim()),
+        );
+        const { lines, probabilities } = predictRows(loaded, raw);
+        const csv = `line,probability\n${lines.map((line, i) => `${line},${probabilities[i]}`).join('\n')}\n`;
+        if (opts.out) await writeFile(resolve(opts.out), csv);
+        else process.stdout.write(csv);
+      } finally {
+        loaded.model.dispose();
+      }
+    });
 }

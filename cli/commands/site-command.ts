@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { checkSiteData } from '../../client-node/data/check-site-data.js';
+import { loadRawCsv } from '../../client-node/data/load-raw-csv.js';
 import { DATA_INPUTS, type DataInput } from '../../client-node/data/mapping/index.js';
 import { startSite } from '../../client-node/start-site.js';
+import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
 import { untilSignal } from '../daemon/until-signal.js';
@@ -45,6 +48,8 @@ export function registerSiteStartCommand(site: Command): void {
         logLevel: string;
       }) => {
         const { log } = createEventLogger('site', opts.logLevel);
+        const columns = opts.columns?.split(',').map((c) => c.trim());
+        await preflight(resolve(opts.data), columns, opts.label);
         const running = await startSite({
           dir: resolve(opts.dir),
           coordinator: opts.coordinator,
@@ -66,4 +71,22 @@ export function registerSiteStartCommand(site: Command): void {
         await running.stop();
       },
     );
+}
+
+/**
+ * The data check `hefl site check` runs, at start: the file exists and parses, and holds the
+ * label column when `--label` is given. A problem is `invalid_data` (exit 2) naming file and
+ * column, instead of a node that starts and then declines every job.
+ */
+async function preflight(
+  path: string,
+  columns: string[] | undefined,
+  label: string | undefined,
+): Promise<void> {
+  const raw = await loadRawCsv(path, columns);
+  if (raw.rows.length === 0) throw new HeflError('invalid_data', `${raw.source}: empty file: no data rows`);
+  if (label === undefined) return;
+  const check = checkSiteData(raw, { label });
+  if (check.problems.length > 0)
+    throw new HeflError('invalid_data', `${check.problems.join('; ')} (see hefl site check)`);
 }

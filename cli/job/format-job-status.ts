@@ -1,5 +1,6 @@
+import type { DataReport } from '../../common/protocol/sealed-data-report.js';
 import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
-import { readJobOutcome } from '../researcher/job-outcome.js';
+import { readDataReport, readJobOutcome } from '../researcher/job-outcome.js';
 
 /** Metrics of the global model after one training round, opened with the researcher's key. */
 export interface RoundMetricsView {
@@ -45,6 +46,8 @@ export interface JobStatusView {
   readonly rounds: RoundView[];
   /** Metrics of the last training round's model, once reported. */
   readonly final: RoundMetricsView | null;
+  /** Round 0 totals for the job's declared features (null without declared features). */
+  readonly data?: DataReport | null;
 }
 
 export const FINAL_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -94,6 +97,7 @@ export function jobStatusView(
     decisions: status.decisions.map((d) => ({ siteId: d.siteId, accept: d.accept, reason: d.reason })),
     rounds,
     final: rounds.find((r) => r.round === status.rounds)?.metrics ?? null,
+    data: readDataReport(status, sealingSecretKey, isSite),
   };
 }
 
@@ -182,7 +186,27 @@ export function formatJobStatus(view: JobStatusView): string {
     for (const a of r.absent) lines.push(`  ${formatAbsence(a)}`);
   }
   if (view.final) lines.push(`final model: ${formatMetrics(view.final)}`);
+  if (view.data) lines.push(...formatDataReport(view.data));
   return `${lines.join('\n')}\n`;
+}
+
+/** Round 0 totals over all sites: per declared feature, values outside the schema and each code's count. */
+export function formatDataReport(report: DataReport): string[] {
+  const lines = [
+    `data found by the sites (totals over all sites; codes below ${report.minCellSize} suppressed):`,
+  ];
+  for (const f of report.features) {
+    const what = f.type === 'numeric' ? 'outside the declared range' : 'outside the declared codes';
+    const codes = f.codes
+      ? `; codes: ${f.codes.map((c) => `${c.code} ${c.count ?? `<${report.minCellSize}`}`).join(', ')}`
+      : '';
+    const warn =
+      f.rows > 0 && f.outside * 2 > f.rows
+        ? ' (warning: most values are outside; another unit or coding?)'
+        : '';
+    lines.push(`  ${f.name} (${f.type}): ${f.outside} of ${f.rows} ${what}${codes}${warn}`);
+  }
+  return lines;
 }
 
 /** One line per job for `hefl job list`: id, state, round, hash prefix. */

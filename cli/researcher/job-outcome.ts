@@ -1,5 +1,6 @@
 import { keyId } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
+import { type DataReport, openDataReport } from '../../common/protocol/sealed-data-report.js';
 import { type AggregateMetrics, openMetrics } from '../../common/protocol/sealed-metrics.js';
 import { openMessage } from '../../common/protocol/signed-message.js';
 import { SigningContext } from '../../common/protocol/signing-context.js';
@@ -37,7 +38,8 @@ export function readJobOutcome(
       if (known && known !== message.modelHash)
         throw new HeflError('integrity', `round ${round.round}: sites reported different models`);
       hashByRound.set(round.round, message.modelHash);
-      if (message.sealedMetrics.length === 0) continue;
+      // Round 0 carries the sealed data report (readDataReport), not metrics.
+      if (message.sealedMetrics.length === 0 || round.round === 0) continue;
       const metrics = openMetrics(message.sealedMetricsNonce, message.sealedMetrics, researcherSealingSecret);
       const seen = metricsByModelRound.get(metrics.modelRound);
       if (seen && (seen.accuracy !== metrics.accuracy || seen.examples !== metrics.examples)) {
@@ -70,4 +72,29 @@ export function finalMetrics(
 ): AggregateMetrics | undefined {
   const outcome = readJobOutcome({ ...status, rounds: status.rounds }, researcherSealingSecret, isSite);
   return outcome.at(-1)?.metrics;
+}
+
+/**
+ * The round-0 data report sealed to the researcher (declared features only): totals over all
+ * sites of each declared code and of values outside the schema. Null when the job declares
+ * no features or round 0 has not closed. `integrity` if sites sent different reports.
+ */
+export function readDataReport(
+  status: JobStatus,
+  researcherSealingSecret: Uint8Array,
+  isSite: (signingKey: Uint8Array) => boolean,
+): DataReport | null {
+  let report: DataReport | null = null;
+  for (const envelope of status.roundStatus.find((r) => r.round === 0)?.reports ?? []) {
+    const { message } = openMessage(SigningContext.roundReport, RoundReport, envelope, isSite);
+    if (message.sealedMetrics.length === 0) continue;
+    const opened = openDataReport(message.sealedMetricsNonce, message.sealedMetrics, researcherSealingSecret);
+    if (report && JSON.stringify(report) !== JSON.stringify(opened))
+      throw new HeflError(
+        'integrity',
+        `sites disagree on the data report (site key ${keyId(envelope.signerPublicKey)})`,
+      );
+    report = opened;
+  }
+  return report;
 }

@@ -3,12 +3,20 @@
  * consumes. Record values stay inside this process; only counts and (encrypted) sums leave.
  */
 
+import type { CodeNormalisation } from '../../common/job/feature-schema.js';
+
 export type ColumnKind = 'numeric' | 'categorical';
 
 /** One feature column. All sites of a job must agree on the same list (names and kinds). */
 export interface ColumnSpec {
   readonly name: string;
   readonly kind: ColumnKind;
+  /**
+   * A categorical column's declared vocabulary (normalised codes, in declared order): one
+   * one-hot input per code instead of hashed buckets, plus an `other` input when `other`.
+   */
+  readonly vocabulary?: readonly string[];
+  readonly other?: boolean;
 }
 
 /**
@@ -28,6 +36,8 @@ export interface SiteTable {
   readonly categorical: Readonly<Record<string, readonly string[]>>;
   /** 1 = positive class, 0 = negative, one per row. */
   readonly labels: Uint8Array;
+  /** Where each row came from in the input (line or record number), for local messages. */
+  readonly lines?: readonly number[];
 }
 
 /**
@@ -77,6 +87,8 @@ export interface CsvTableOptions {
   readonly positive?: (raw: string) => boolean;
   /** Single-character field separator. Default ','. */
   readonly delimiter?: string;
+  /** How category codes are normalised (default: numeric codes as numbers, trimmed, case kept). */
+  readonly normalise?: CodeNormalisation | undefined;
 }
 
 /** Result of loading a CSV: the table plus the report of the missing-value rule. */

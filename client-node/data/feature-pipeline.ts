@@ -26,6 +26,18 @@ export interface TransformedTable {
   readonly y: Float32Array;
 }
 
+/**
+ * Everything needed to rebuild a pipeline without the sites' statistics: what the model card
+ * carries so a released model can be applied to new rows (`FeaturePipeline.fromJSON`).
+ */
+export interface FeaturePipelineJson {
+  readonly schema: readonly ColumnSpec[];
+  readonly numeric: readonly NumericStep[];
+  readonly categorical: readonly CategoricalStep[];
+  readonly salt: string;
+  readonly bucketCount: number;
+}
+
 interface NumericStep {
   readonly name: string;
   readonly mean: number;
@@ -34,8 +46,11 @@ interface NumericStep {
 
 interface CategoricalStep {
   readonly name: string;
-  /** Globally non-empty bucket indices, ascending; position = one-hot slot. */
+  /** Globally non-empty bucket indices, ascending; position = one-hot slot (hashed columns). */
   readonly buckets: readonly number[];
+  /** Declared codes, one slot each in this order, then `other` when set (declared columns). */
+  readonly vocabulary?: readonly string[];
+  readonly other?: boolean;
 }
 
 /**
@@ -62,17 +77,17 @@ export class FeaturePipeline {
     salt: string,
     bucketCount: number,
   ) {
-    this.schema = Object.freeze(schema.map((c) => Object.freeze({ name: c.name, kind: c.kind })));
+    this.schema = Object.freeze(schema.map((c) => Object.freeze({ ...c })));
     this.numeric = Object.freeze(numeric.map((s) => Object.freeze(s)));
     this.categorical = Object.freeze(
-      categorical.map((s) => Object.freeze({ name: s.name, buckets: Object.freeze([...s.buckets]) })),
+      categorical.map((s) => Object.freeze({ ...s, buckets: Object.freeze([...s.buckets]) })),
     );
     const names: string[] = [];
     let n = 0;
     let c = 0;
     for (const spec of this.schema) {
       if (spec.kind === 'numeric') names.push(numeric[n++]!.name);
-      else for (const b of categorical[c++]!.buckets) names.push(`${spec.name}#${b}`);
+      else names.push(...slotNames(categorical[c++]!));
     }
     this.featureNames = Object.freeze(names);
     this.salt = salt;
@@ -113,12 +128,45 @@ export class FeaturePipeline {
       const variance = Math.max(0, at(offset + 2) / count - mean * mean);
       return { name, mean, std: Math.max(Math.sqrt(variance), STD_FLOOR) };
     });
-    const categorical = layout.categorical.map(({ name, offset }) => {
+    const categorical = layout.categorical.map(({ name, offset, vocabulary }): CategoricalStep => {
+      if (vocabulary) {
+        const other = schema.find((c) => c.name === name)?.other === true;
+        return { name, buckets: [], vocabulary, other };
+      }
       const active: number[] = [];
       for (let b = 0; b < buckets; b++) if (at(offset + b) >= minCount) active.push(b);
       return { name, buckets: active };
     });
     return new FeaturePipeline(schema, numeric, categorical, options.salt, buckets);
+  }
+
+  /** The frozen transform as plain data (for the model card). */
+  toJSON(): FeaturePipelineJson {
+    return {
+      schema: this.schema,
+      numeric: this.numeric,
+      categorical: this.categorical,
+      salt: this.salt,
+      bucketCount: this.bucketCount,
+    };
+  }
+
+  /** Rebuilds a pipeline from `toJSON` output; `invalid_data` when it does not hang together. */
+  static fromJSON(json: FeaturePipelineJson): FeaturePipeline {
+    const numericNames = json.schema.filter((c) => c.kind === 'numeric').map((c) => c.name);
+    const categoricalNames = json.schema.filter((c) => c.kind === 'categorical').map((c) => c.name);
+    const fits =
+      numericNames.join('\u0000') === json.numeric.map((n) => n.name).join('\u0000') &&
+      categoricalNames.join('\u0000') === json.categorical.map((c) => c.name).join('\u0000') &&
+      json.numeric.every((n) => Number.isFinite(n.mean) && n.std > 0);
+    if (!fits) throw new HeflError('invalid_data', 'feature pipeline: schema and steps do not match');
+    return new FeaturePipeline(
+      json.schema,
+      [...json.numeric],
+      [...json.categorical],
+      json.salt,
+      json.bucketCount,
+    );
   }
 
   get cols(): number {
@@ -144,6 +192,16 @@ export class FeaturePipeline {
       }
       const step = this.categorical[c]!;
       const values = columns.categorical[c++]!;
+      if (step.vocabulary) {
+        const codeSlot = new Map(step.vocabulary.map((code, i) => [code, i]));
+        const otherSlot = step.other ? step.vocabulary.length : -1;
+        for (let r = 0; r < rows; r++) {
+          const slot = codeSlot.get(values[r]!) ?? otherSlot;
+          if (slot >= 0) x[r * cols + col + slot] = 1;
+        }
+        col += slotCount(step);
+        continue;
+      }
       const slotOf = new Map<string, number>();
       for (let r = 0; r < rows; r++) {
         const value = values[r]!;
@@ -158,4 +216,17 @@ export class FeaturePipeline {
     }
     return { x, rows, cols, y: Float32Array.from(table.labels) };
   }
+}
+
+function slotCount(step: CategoricalStep): number {
+  return step.vocabulary ? step.vocabulary.length + (step.other ? 1 : 0) : step.buckets.length;
+}
+
+/** `column=code` (and `column=other`) for declared vocabularies, `column#bucket` for hashed ones. */
+function slotNames(step: CategoricalStep): string[] {
+  if (!step.vocabulary) return step.buckets.map((b) => `${step.name}#${b}`);
+  return [
+    ...step.vocabulary.map((code) => `${step.name}=${code}`),
+    ...(step.other ? [`${step.name}=other`] : []),
+  ];
 }

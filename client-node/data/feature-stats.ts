@@ -9,13 +9,20 @@ export const DEFAULT_CATEGORY_BUCKETS = 64;
 /**
  * Where each column's statistics sit in the statistics vector. Columns follow schema order:
  * a numeric column takes 3 slots [count, sum, sumOfSquares] of its raw values; a categorical
- * column takes `buckets` slots, slot b counting the rows whose value hashes to bucket b.
+ * column takes `buckets` slots, slot b counting the rows whose value hashes to bucket b; a
+ * categorical column with a declared vocabulary takes one slot per code (rows with that code)
+ * plus one for rows outside the vocabulary.
  */
 export interface StatsLayout {
   readonly length: number;
   readonly buckets: number;
   readonly numeric: readonly { readonly name: string; readonly offset: number }[];
-  readonly categorical: readonly { readonly name: string; readonly offset: number }[];
+  readonly categorical: readonly {
+    readonly name: string;
+    readonly offset: number;
+    /** The declared codes (slot i = code i, last slot = outside), or undefined for hashed buckets. */
+    readonly vocabulary?: readonly string[];
+  }[];
 }
 
 /** Options shared by every site of a job; all must use the same values. */
@@ -39,12 +46,15 @@ export function statsLayout(
     throw new HeflError('invalid_config', 'category buckets must be an integer in [1, 65536]');
   }
   const numeric: { name: string; offset: number }[] = [];
-  const categorical: { name: string; offset: number }[] = [];
+  const categorical: { name: string; offset: number; vocabulary?: readonly string[] }[] = [];
   let offset = 0;
   for (const spec of schema) {
     if (spec.kind === 'numeric') {
       numeric.push({ name: spec.name, offset });
       offset += 3;
+    } else if (spec.vocabulary) {
+      categorical.push({ name: spec.name, offset, vocabulary: spec.vocabulary });
+      offset += spec.vocabulary.length + 1;
     } else {
       categorical.push({ name: spec.name, offset });
       offset += buckets;
@@ -78,7 +88,13 @@ export function computeLocalStats(
     stats[offset + 1] = sum;
     stats[offset + 2] = sumOfSquares;
   });
-  layout.categorical.forEach(({ name, offset }, k) => {
+  layout.categorical.forEach(({ name, offset, vocabulary }, k) => {
+    if (vocabulary) {
+      const slotOf = new Map(vocabulary.map((code, i) => [code, i]));
+      for (const value of columns.categorical[k]!)
+        stats[offset + (slotOf.get(value) ?? vocabulary.length)]! += 1;
+      return;
+    }
     const cache = new Map<string, number>();
     for (const value of columns.categorical[k]!) {
       let bucket = cache.get(value);

@@ -1,4 +1,11 @@
+export { applyFeatureSchema, type FeatureFinding, type SchemaProblem } from './apply-feature-schema.js';
 export { categoryBucket } from './category-bucket.js';
+export {
+  type ColumnCheck,
+  checkSiteData,
+  type SiteCheckOptions,
+  type SiteDataCheck,
+} from './check-site-data.js';
 export type {
   ColumnKind,
   ColumnSpec,
@@ -9,7 +16,12 @@ export type {
   ParsedCsv,
   SiteTable,
 } from './csv-table.js';
-export { FeaturePipeline, type FeaturePipelineOptions, type TransformedTable } from './feature-pipeline.js';
+export {
+  FeaturePipeline,
+  type FeaturePipelineJson,
+  type FeaturePipelineOptions,
+  type TransformedTable,
+} from './feature-pipeline.js';
 export {
   computeLocalStats,
   DEFAULT_CATEGORY_BUCKETS,
@@ -18,8 +30,13 @@ export {
   statsLayout,
 } from './feature-stats.js';
 export { loadCsv } from './load-csv.js';
-export { parseCsv } from './parse-csv.js';
+export { loadRawCsv } from './load-raw-csv.js';
+export { normaliseCode } from './normalise-code.js';
+export { parseCsv, tableFromRaw } from './parse-csv.js';
+export type { RawRow, RawTable } from './raw-table.js';
+export { readRawCsv } from './read-raw-csv.js';
 export { selectRows } from './select-rows.js';
+export { type JobTable, requireFit, siteTableForJob } from './site-table-for-job.js';
 export { type SplitIndices, stratifiedSplit } from './stratified-split.js';
 export {
   generateSyntheticHospitals,

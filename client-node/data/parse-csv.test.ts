@@ -74,7 +74,8 @@ describe('parseCsv', () => {
       'sex:numeric',
       'cp:categorical',
     ]);
-    expect(table.categorical.cp).toEqual(['1.0', '4.0']);
+    // Category codes are normalised: Cleveland's `4.0` is the code `4`, as Hungary writes it.
+    expect(table.categorical.cp).toEqual(['1', '4']);
     expect([...table.labels]).toEqual([0, 1]);
   });
 
@@ -131,6 +132,25 @@ describe('parseCsv', () => {
       "site.csv: no rows left after the 'drop-row' rule (1 read)",
     );
     expect(errorOf(() => parse('')).message).toBe('site.csv: empty file, expected a header row');
+  });
+
+  it('normalises category codes by the stated rule: numbers as numbers, whitespace, case', () => {
+    const text = 'cp,ecg,num\n4.0, Normal ,0\n04,normal,1\n4,NORMAL  X,0\n';
+
+    const kept = parse(text, { categorical: ['cp', 'ecg'] }).table;
+    const folded = parse(text, {
+      categorical: ['cp', 'ecg'],
+      normalise: { numericCodes: true, whitespace: 'collapse', case: 'lower' },
+    }).table;
+    const raw = parse(text, {
+      categorical: ['cp', 'ecg'],
+      normalise: { numericCodes: false, whitespace: 'trim', case: 'keep' },
+    }).table;
+
+    expect(kept.categorical.cp).toEqual(['4', '4', '4']);
+    expect(kept.categorical.ecg).toEqual(['Normal', 'normal', 'NORMAL  X']);
+    expect(folded.categorical.ecg).toEqual(['normal', 'normal', 'normal x']);
+    expect(raw.categorical.cp).toEqual(['4.0', '04', '4']);
   });
 
   it('accepts custom missing tokens', () => {

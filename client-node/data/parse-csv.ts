@@ -1,64 +1,44 @@
 import { HeflError } from '../../common/errors/index.js';
 import { createLabelMapper } from './create-label-mapper.js';
 import type { ColumnSpec, CsvTableOptions, MissingRule, ParsedCsv, SiteTable } from './csv-table.js';
+import { normaliseCode } from './normalise-code.js';
 import { parseNumberCell } from './parse-number-cell.js';
-import { readCsvRecords } from './read-csv-records.js';
-import { type CsvLayout, resolveCsvLayout } from './resolve-csv-layout.js';
+import type { RawTable } from './raw-table.js';
+import { readRawCsv } from './read-raw-csv.js';
+import { resolveCsvLayout } from './resolve-csv-layout.js';
 
 const DEFAULT_MISSING_TOKENS = ['?', '', 'NA'];
 
 /**
- * Parses CSV text into a `SiteTable` and applies the missing-value rule. `fileName` is only
- * used in messages. Throws `invalid_config` for options that do not fit the columns and
- * `invalid_data` for a malformed line or bad cell, naming file, 1-based line (the header is
- * line 1) and column, never the cell's text. Also throws when no row survives the rule.
+ * Types a raw table into a `SiteTable`: picks the label and feature columns, applies the
+ * missing-value rule and normalises category codes (`options.normalise`, default: numeric
+ * codes as numbers, trimmed, case kept). Throws `invalid_config` for options that do not fit
+ * the columns and `invalid_data` for a bad cell, naming source, line and column, never the
+ * cell's text. Also throws when no row survives the rule.
  */
-export function parseCsv(text: string, fileName: string, options: CsvTableOptions): ParsedCsv {
+export function tableFromRaw(raw: RawTable, options: CsvTableOptions): ParsedCsv {
+  const fileName = raw.source;
   const rule: MissingRule = options.missing ?? 'drop-row';
   if (rule !== 'drop-row' && rule !== 'impute-mean') {
     throw new HeflError('invalid_config', "missing must be 'drop-row' or 'impute-mean'");
   }
   const missingTokens = new Set(options.missingTokens ?? DEFAULT_MISSING_TOKENS);
   const mapLabel = createLabelMapper(options);
-
-  let layout: CsvLayout | undefined =
-    options.columns === undefined ? undefined : resolveCsvLayout(options.columns, fileName, options, false);
-  const records = readCsvRecords(text, fileName, {
-    delimiter: options.delimiter ?? ',',
-    describeField: (i) => {
-      const name = layout?.names[i];
-      return name === undefined ? `field ${i + 1}` : `column '${name}'`;
-    },
-  });
-  if (layout === undefined) {
-    const header = records.next();
-    if (header.done) throw new HeflError('invalid_data', `${fileName}: empty file, expected a header row`);
-    layout = resolveCsvLayout(
-      header.value.fields.map((f) => f.trim()),
-      fileName,
-      options,
-      true,
-    );
-  }
+  const layout = resolveCsvLayout(raw.columns, fileName, options, raw.columnsFrom === 'header');
 
   const { names, labelIndex, features } = layout;
   const labelName = names[labelIndex]!;
   const cells: string[][] = features.map(() => []);
   const lines: number[] = [];
   const rawLabels: number[] = [];
-  for (const record of records) {
-    if (record.fields.length !== names.length) {
-      throw new HeflError(
-        'invalid_data',
-        `${fileName}:${record.line}: expected ${names.length} fields, found ${record.fields.length}`,
-      );
-    }
+  for (const record of raw.rows) {
+    const fields = record.cells;
     const where = `${fileName}:${record.line}: column '${labelName}'`;
-    const labelText = record.fields[labelIndex]!.trim();
+    const labelText = fields[labelIndex]!.trim();
     if (missingTokens.has(labelText)) throw new HeflError('invalid_data', `${where}: label missing`);
     rawLabels.push(mapLabel(labelText, where));
     features.forEach((feature, k) => {
-      cells[k]!.push(record.fields[feature.index]!.trim());
+      cells[k]!.push(fields[feature.index]!.trim());
     });
     lines.push(record.line);
   }
@@ -86,7 +66,9 @@ export function parseCsv(text: string, fileName: string, options: CsvTableOption
         : 'categorical');
     featureColumns.push({ name: feature.name, kind });
     if (kind === 'categorical') {
-      categoricalRaw.push(column);
+      categoricalRaw.push(
+        column.map((cell) => (missingTokens.has(cell) ? cell : normaliseCode(cell, options.normalise))),
+      );
       return;
     }
     numericRaw.push(
@@ -138,6 +120,7 @@ export function parseCsv(text: string, fileName: string, options: CsvTableOption
     numeric: Object.freeze(numeric),
     categorical: Object.freeze(categorical),
     labels: Uint8Array.from(kept, (r) => rawLabels[r]!),
+    lines: Object.freeze(kept.map((r) => lines[r]!)),
   });
   const report = Object.freeze({
     rowsRead,
@@ -147,6 +130,14 @@ export function parseCsv(text: string, fileName: string, options: CsvTableOption
     rule,
   });
   return { table, report };
+}
+
+/**
+ * Parses CSV text into a `SiteTable` (`readRawCsv`, then `tableFromRaw`). `fileName` is only
+ * used in messages; the header is line 1.
+ */
+export function parseCsv(text: string, fileName: string, options: CsvTableOptions): ParsedCsv {
+  return tableFromRaw(readRawCsv(text, fileName, options), options);
 }
 
 function columnMean(values: Float64Array, fileName: string, name: string): number {

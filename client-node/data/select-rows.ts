@@ -16,5 +16,6 @@ export function selectRows(table: SiteTable, indices: Uint32Array): SiteTable {
     numeric,
     categorical,
     labels: Uint8Array.from(indices, (i) => table.labels[i]!),
+    ...(table.lines ? { lines: Array.from(indices, (i) => table.lines![i]!) } : {}),
   };
 }

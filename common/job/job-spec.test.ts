@@ -38,3 +38,39 @@ describe('job spec', () => {
     expect(() => parseJobBytes(new Uint8Array([0xff, 0xfe]))).toThrow(/not UTF-8 JSON/);
   });
 });
+
+describe('job spec problems', () => {
+  it('says "did you mean" for a misspelt key, at any depth', () => {
+    const attempt = () =>
+      parseJobSpec({
+        model: { kind: 'logreg' },
+        rounds: 2,
+        roundDeadline: 30,
+        data: {
+          label: 'num',
+          categorial: ['cp'],
+          features: [{ name: 'chol', type: 'numeric', unti: 'mg/dL' }],
+        },
+      });
+
+    expect(attempt).toThrow("(root): unknown key 'roundDeadline' (did you mean 'roundDeadlineSeconds'?)");
+    expect(attempt).toThrow("data: unknown key 'categorial' (did you mean 'categorical'?)");
+    expect(attempt).toThrow("data.features.0: unknown key 'unti' (did you mean 'unit'?)");
+  });
+
+  it('validates declared features: unique names, not the label, a sane range', () => {
+    const attempt = () =>
+      parseJobSpec({
+        model: { kind: 'logreg' },
+        rounds: 2,
+        data: {
+          label: 'num',
+          features: ['num', 'age', 'age', { name: 'chol', type: 'numeric', range: [700, 80] }],
+        },
+      });
+
+    expect(attempt).toThrow("data.features.0: 'num' is the label");
+    expect(attempt).toThrow("data.features.2: 'age' is listed twice");
+    expect(attempt).toThrow('data.features.3.range: range must be [min, max] with min < max');
+  });
+});

@@ -4,7 +4,10 @@ import { canonicalJson } from '../encoding/canonical-json.js';
 import { HeflError } from '../errors/index.js';
 import { DEFAULT_PROFILE_ID, listProfiles } from '../he/he-profile.js';
 import { PLAINTEXT_PROFILE_ID } from '../he/plaintext-insecure.js';
+import { didYouMean } from '../validation/did-you-mean.js';
 import { zodProblems } from '../validation/zod-problems.js';
+import { codeNormalisationSchema, featureEntrySchema, featureNames } from './feature-schema.js';
+import { knownKeysAt } from './job-json-schema.js';
 import { modelSpecSchema } from './model-spec.js';
 import { strategyConfigSchema } from './strategy-config.js';
 
@@ -48,8 +51,9 @@ export const jobSpecSchema = z
       .default({ profile: DEFAULT_PROFILE_ID, clipRange: 1 }),
     data: z.strictObject({
       label: z.string().min(1),
-      features: z.array(z.string().min(1)).min(1).optional(),
+      features: z.array(featureEntrySchema).min(1).optional(),
       categorical: z.array(z.string().min(1)).default([]),
+      normalise: codeNormalisationSchema.optional(),
       missing: z.enum(['drop-row', 'impute-mean']).default('drop-row'),
       testFraction: z.number().gt(0).lt(1).default(0.34),
     }),
@@ -77,6 +81,7 @@ export const jobSpecSchema = z
     seed: z.number().int().min(0).max(0xffff_ffff).default(42),
   })
   .superRefine((spec, ctx) => {
+    checkFeatureList(spec.data, ctx);
     if (spec.minSites > spec.maxSites) {
       ctx.addIssue({ code: 'custom', path: ['minSites'], message: `exceeds maxSites (${spec.maxSites})` });
     }
@@ -88,6 +93,33 @@ export const jobSpecSchema = z
       });
     }
   });
+
+/** Feature names unique, none the label, and no declared non-categorical feature listed as categorical. */
+function checkFeatureList(
+  data: {
+    label: string;
+    features?: z.output<typeof featureEntrySchema>[] | undefined;
+    categorical: string[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const names = featureNames(data.features ?? []);
+  names.forEach((name, i) => {
+    if (name === data.label)
+      ctx.addIssue({ code: 'custom', path: ['data', 'features', i], message: `'${name}' is the label` });
+    if (names.indexOf(name) !== i)
+      ctx.addIssue({ code: 'custom', path: ['data', 'features', i], message: `'${name}' is listed twice` });
+  });
+  for (const entry of data.features ?? []) {
+    if (typeof entry !== 'string' && entry.type === 'numeric' && data.categorical.includes(entry.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'categorical'],
+        message: `'${entry.name}' is declared numeric in data.features`,
+      });
+    }
+  }
+}
 
 export type JobSpec = Readonly<z.output<typeof jobSpecSchema>>;
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
@@ -106,7 +138,7 @@ export interface ParsedJob {
 export function parseJobSpec(value: unknown): ParsedJob {
   const result = jobSpecSchema.safeParse(value);
   if (!result.success) {
-    const problems = zodProblems(result.error);
+    const problems = jobSpecProblems(result.error);
     throw new HeflError('invalid_config', `invalid job spec:\n  ${problems.join('\n  ')}`, {
       publicDetail: problems.join('; '),
     });
@@ -114,6 +146,27 @@ export function parseJobSpec(value: unknown): ParsedJob {
   const spec = deepFreeze(result.data);
   const canonical = new TextEncoder().encode(canonicalJson(spec));
   return { spec, canonical, hash: createHash('sha256').update(canonical).digest('hex') };
+}
+
+/**
+ * `path: message` for every problem, with "did you mean" for a misspelt key
+ * (`roundDeadline` -> `roundDeadlineSeconds`), from the keys the format allows there.
+ */
+function jobSpecProblems(error: z.ZodError): string[] {
+  const plain = zodProblems(error);
+  return error.issues
+    .map((issue, i) => {
+      if (issue.code !== 'unrecognized_keys') return plain[i]!;
+      const known = knownKeysAt(issue.path);
+      const where = issue.path.map(String).join('.') || '(root)';
+      return issue.keys
+        .map((key) => {
+          const guess = didYouMean(key, known);
+          return `${where}: unknown key '${key}'${guess ? ` (did you mean '${guess}'?)` : ''}`;
+        })
+        .join('\n');
+    })
+    .flatMap((line) => line.split('\n'));
 }
 
 /** Parses the canonical bytes a job travels as. */

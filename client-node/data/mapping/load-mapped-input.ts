@@ -1,9 +1,11 @@
 import { basename } from 'node:path';
+import { HeflError } from '../../../common/errors/index.js';
 import type { CsvTableOptions, ParsedCsv } from '../csv-table.js';
 import { readFhirExport } from '../fhir/read-fhir-export.js';
 import { openOmopCsvFolder } from '../omop/omop-csv-folder.js';
 import { openOmopPostgres } from '../omop/omop-postgres.js';
 import { readOmop } from '../omop/read-omop.js';
+import type { RawTable } from '../raw-table.js';
 import { assertMappingCovers } from './assert-mapping-covers.js';
 import { mappedTable } from './mapped-table.js';
 import type { MappingSpec } from './mapping-spec.js';
@@ -50,6 +52,30 @@ export async function loadMappedInput(
   const { rows, name } = await readRows(input, location, spec);
   assertMappingCovers(rows.counts);
   return mappedTable(rows, name, options);
+}
+
+/**
+ * Reads a FHIR or OMOP input through the mapping file into the `RawTable` every input
+ * adapter produces (one row per patient, columns in mapping order, the label last), so
+ * code normalisation, the job's feature schema and `hefl site check` read it exactly as
+ * they read a CSV. "line N" in messages is the (N-1)-th patient row, as for a CSV.
+ */
+export async function loadMappedRawTable(
+  input: MappedInput,
+  location: string,
+  mappingPath: string,
+): Promise<RawTable> {
+  const spec = await readMappingFile(mappingPath);
+  const { rows, name } = await readRows(input, location, spec);
+  assertMappingCovers(rows.counts);
+  if (rows.rows.length === 0)
+    throw new HeflError('invalid_data', `${name}: no patient rows (no patient with an index event)`);
+  return {
+    source: name,
+    columns: rows.header,
+    columnsFrom: 'mapping',
+    rows: rows.rows.map((cells, i) => ({ line: i + 2, cells })),
+  };
 }
 
 /**

@@ -1,7 +1,9 @@
 import { HeflError } from '../../../common/errors/index.js';
 import type { CsvTableOptions, ParsedCsv } from '../csv-table.js';
 import { loadCsv } from '../load-csv.js';
-import { loadMappedInput, type MappedInput } from './load-mapped-input.js';
+import { loadRawCsv } from '../load-raw-csv.js';
+import type { RawTable } from '../raw-table.js';
+import { loadMappedInput, loadMappedRawTable, type MappedInput } from './load-mapped-input.js';
 
 /** Which kind of records a site reads; `csv` is the default. */
 export type DataInput = 'csv' | MappedInput;
@@ -27,4 +29,19 @@ export async function loadSiteTable(location: TableLocation, options: CsvTableOp
     throw new HeflError('invalid_argument', `--input ${input} needs --mapping FILE`);
   }
   return loadMappedInput(input, location.path, location.mapping, options);
+}
+
+/**
+ * The one dispatch from input kind to the raw table (cell texts, before any typing) that
+ * the job's feature schema, code normalisation and `hefl site check` read. `columns`
+ * names a headerless CSV's columns; a mapped input takes its names from the mapping.
+ */
+export async function loadRawTable(location: TableLocation, columns?: readonly string[]): Promise<RawTable> {
+  const input = location.input ?? 'csv';
+  if (input === 'csv') return loadRawCsv(location.path, columns);
+  if (!location.mapping) {
+    throw new HeflError('invalid_argument', `--input ${input} needs --mapping FILE`);
+  }
+  if (columns) throw new HeflError('invalid_config', `--columns applies to headerless CSV files only`);
+  return loadMappedRawTable(input, location.path, location.mapping);
 }
