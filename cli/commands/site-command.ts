@@ -1,8 +1,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { checkSiteData } from '../../client-node/data/check-site-data.js';
-import { loadRawCsv } from '../../client-node/data/load-raw-csv.js';
-import { DATA_INPUTS, type DataInput } from '../../client-node/data/mapping/index.js';
+import {
+  DATA_INPUTS,
+  type DataInput,
+  loadRawTable,
+  type TableLocation,
+} from '../../client-node/data/mapping/index.js';
 import { startSite } from '../../client-node/start-site.js';
 import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
@@ -49,7 +53,7 @@ export function registerSiteStartCommand(site: Command): void {
       }) => {
         const { log } = createEventLogger('site', opts.logLevel);
         const columns = opts.columns?.split(',').map((c) => c.trim());
-        await preflight(resolve(opts.data), columns, opts.label);
+        await preflight(dataLocation(opts), columns, opts.label);
         const running = await startSite({
           dir: resolve(opts.dir),
           coordinator: opts.coordinator,
@@ -74,16 +78,17 @@ export function registerSiteStartCommand(site: Command): void {
 }
 
 /**
- * The data check `hefl site check` runs, at start: the file exists and parses, and holds the
+ * The data check `hefl site check` runs, at start: the input (CSV, or FHIR/OMOP through its
+ * mapping) exists and parses, and holds the
  * label column when `--label` is given. A problem is `invalid_data` (exit 2) naming file and
  * column, instead of a node that starts and then declines every job.
  */
 async function preflight(
-  path: string,
+  location: TableLocation,
   columns: string[] | undefined,
   label: string | undefined,
 ): Promise<void> {
-  const raw = await loadRawCsv(path, columns);
+  const raw = await loadRawTable(location, columns);
   if (raw.rows.length === 0) throw new HeflError('invalid_data', `${raw.source}: empty file: no data rows`);
   if (label === undefined) return;
   const check = checkSiteData(raw, { label });
