@@ -76,6 +76,7 @@ export class SiteNode {
         sentAtMs: this.deps.clock.now(),
         sealingPublicKey: Buffer.from(keys.sealingPublicKey),
         activeJobs: [...this.sessions.keys()],
+        siteAuditHeadJson: Buffer.from(this.deps.audit.headJson()),
       },
       keys.signingSecretKey,
     );
@@ -109,6 +110,10 @@ export class SiteNode {
       this.onManifest(kind.value.signedManifestJson);
       return;
     }
+    if (kind.$case === 'auditHead') {
+      this.deps.audit.recordHead(kind.value.auditHeadJson, this.deps.federation.coordinatorSigningKey);
+      return;
+    }
     const jobId = kind.value.jobId;
     const run = async () => {
       switch (kind.$case) {
@@ -123,6 +128,7 @@ export class SiteNode {
         case 'roundClosed':
           return this.session(jobId)?.onRoundClosed(required(kind.value.summary));
         case 'jobEnded':
+          this.deps.audit.recordHead(kind.value.auditHeadJson, this.deps.federation.coordinatorSigningKey);
           return this.onJobEnded(kind.value.jobId, kind.value.state, kind.value.reason);
         case 'keyGrant':
           return this.onKeyGrant(kind.value);

@@ -11,6 +11,7 @@ import { type JobStore, MemoryJobStore } from './job-store.js';
 import type { MemberDirectory } from './member-directory.js';
 import { RequestGuard } from './request-guard.js';
 import { createResearcherService } from './researcher-service.js';
+import { SiteHeadRecorder } from './site-head-recorder.js';
 import { createSiteService } from './site-service.js';
 import { TaskHub } from './task-hub.js';
 
@@ -72,6 +73,8 @@ export async function startCoordinatorServer(
       blobs: deps.blobs,
       clock: deps.clock,
       log: deps.log,
+      siteHeads: new SiteHeadRecorder({ audit: deps.audit, clock: deps.clock }),
+      audit: deps.audit,
     }),
   );
   deps.members.onChange?.(() => {
@@ -82,7 +85,7 @@ export async function startCoordinatorServer(
   });
   server.addService(
     ResearcherServiceService,
-    createResearcherService({ guard, jobs, clock: deps.clock, members: deps.members }),
+    createResearcherService({ guard, jobs, clock: deps.clock, members: deps.members, audit: deps.audit }),
   );
   // The standard gRPC health-checking service (grpc.health.v1), for load balancers and monitoring.
   const health = new HealthImplementation({

@@ -27,11 +27,14 @@ import type {
   Task,
   UploadChunk,
 } from '../proto/gen/hefl/v1/services.js';
+import type { AuditSink } from './audit-sink.js';
 import type { BlobStore, BlobWriter } from './blob-store.js';
 import { toServiceError } from './grpc-errors.js';
 import type { JobRegistry } from './job-registry.js';
+import { auditHeadTask } from './job-tasks.js';
 import type { MemberDirectory } from './member-directory.js';
 import type { RequestGuard } from './request-guard.js';
+import type { SiteHeadRecorder } from './site-head-recorder.js';
 import type { TaskHub } from './task-hub.js';
 
 const DOWNLOAD_CHUNK = 1024 * 1024;
@@ -45,6 +48,10 @@ export interface SiteServiceDeps {
   readonly blobs: BlobStore;
   readonly clock: Clock;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
+  /** Records sites' own signed log heads (hello, reports); absent: not recorded. */
+  readonly siteHeads?: SiteHeadRecorder;
+  /** The coordinator's log, whose signed head a site receives when it connects. */
+  readonly audit?: Pick<AuditSink, 'headJson'>;
 }
 
 /** gRPC adapter for what sites call. Protobuf types end here; the job controller sees domain calls. */
@@ -82,6 +89,9 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
         const manifest = deps.members.signedManifestJson?.();
         if (manifest)
           call.write({ kind: { $case: 'manifest', value: { signedManifestJson: Buffer.from(manifest) } } });
+        deps.siteHeads?.onHello(member, hello.siteAuditHeadJson);
+        const head = deps.audit?.headJson?.();
+        if (head) call.write(auditHeadTask(head));
         deps.log('site.connected', { site: member.id });
         call.on('cancelled', detach);
         call.on('close', detach);
@@ -176,7 +186,8 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
         throw new HeflError('permission_denied', 'report names another site', {
           publicDetail: 'site id does not match the signing key',
         });
-      jobs.get(message.jobId).report(member.id, message, envelope);
+      const siteHead = deps.siteHeads?.verified(member, message.siteAuditHeadJson);
+      jobs.get(message.jobId).report(member.id, message, envelope, siteHead);
       return 'report recorded';
     }),
   };

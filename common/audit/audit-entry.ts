@@ -22,6 +22,7 @@ export const COORDINATOR_AUDIT_ACTIONS = [
   'job.failed',
   'model.released',
   'request.refused',
+  'site-head.recorded',
 ] as const;
 
 /** What a site records in its own log, signed by the site's key. */

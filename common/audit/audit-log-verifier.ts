@@ -2,21 +2,36 @@ import { fromHex, keyId, merkleRoot, toHex } from '../crypto/index.js';
 import { nativeVerifier } from '../crypto/native-ed25519.js';
 import { AuditChainChecker, type AuditFault } from './audit-chain-checker.js';
 import {
+  recordedSiteHeadDetails,
   roundClosedDetails,
   siteHeadSeenDetails,
   siteReceiptDetails,
   updateAcceptedDetails,
 } from './audit-details.js';
 import { type AuditEntry, COORDINATOR_AUDIT_ACTIONS, SITE_AUDIT_ACTIONS } from './audit-entry.js';
-import { verifyAuditHead } from './audit-head.js';
+import { type AuditHead, verifyAuditHead } from './audit-head.js';
 import { parseAuditEntry } from './parse-audit-entry.js';
 import { readLogLines } from './read-log-lines.js';
+import { parseResearcherHeadLine } from './researcher-head-record.js';
+import { checkSiteLogAgainstHead, type RecordedSiteHead } from './site-head-check.js';
+
+/** Said (stderr and --json) whenever no site log is given: the tail is then unprovable. */
+export const NO_SITE_LOG_WARNING =
+  'no site log given: truncation or a rewritten tail of this log cannot be detected (pass --site-log for every site)';
 
 export interface AuditVerifyOptions {
   /** The coordinator's Ed25519 public key, from the federation manifest (never from the log). */
   readonly trustedSigner: Uint8Array;
-  /** Site logs to cross-check against the coordinator log (signed heads, receipts). */
+  /**
+   * Site logs to cross-check against the coordinator log (signed heads, receipts), and the
+   * coordinator log's records of each site's own signed head against them.
+   */
   readonly siteLogs?: readonly string[];
+  /**
+   * Researcher head records (`audit-heads.jsonl` written by `hefl model fetch`): coordinator
+   * heads the researcher was handed, checked like the heads sites logged.
+   */
+  readonly researcherRecords?: readonly string[];
   /**
    * Site public keys (from the manifest). Each site log must be signed by one of them; when
    * omitted, site-log signatures are not checked (reported in `warnings`). The evidence the
@@ -65,32 +80,45 @@ const short = (hex: string) => `${hex.slice(0, 16)}…`;
  */
 export async function verifyAuditLog(path: string, options: AuditVerifyOptions): Promise<AuditVerification> {
   const warnings: string[] = [];
+  if ((options.siteLogs ?? []).length === 0) warnings.push(NO_SITE_LOG_WARNING);
   const verifyCoordinator = nativeVerifier(options.trustedSigner);
   const heads = new Map<number, HeadSeen>();
   const receipts = new Map<string, Receipt[]>();
+  const siteLogSigners: { file: string; signer: string }[] = [];
   let highestHead: (HeadSeen & { seq: number }) | undefined;
+  const failed = (firstBad: AuditFault): AuditVerification => ({ ok: false, entries: 0, firstBad, warnings });
+
+  /** A coordinator head someone holds; returns why it contradicts another, if it does. */
+  const seeHead = (head: AuditHead, seen: HeadSeen): string | undefined => {
+    if (!verifyAuditHead(head, verifyCoordinator)) return 'coordinator head signature invalid';
+    const other = heads.get(head.seq);
+    if (other && other.hash !== seen.hash) {
+      return `coordinator signed two different heads for seq ${head.seq} (${other.site} and ${seen.site})`;
+    }
+    heads.set(head.seq, seen);
+    if (!highestHead || head.seq > highestHead.seq) highestHead = { ...seen, seq: head.seq };
+    return undefined;
+  };
 
   for (const sitePath of options.siteLogs ?? []) {
+    let signer: string | undefined;
     const siteResult = await readSiteLog(
       sitePath,
       options.trustedSiteSigners,
       warnings,
       (entry, line, site) => {
+        signer ??= site;
         const bad = (reason: string): AuditFault => ({ file: sitePath, line, seq: entry.seq, reason });
         if (entry.action === 'site.head-seen') {
           const head = siteHeadSeenDetails.safeParse(entry.details);
           if (!head.success) return bad('malformed site.head-seen details');
-          if (!verifyAuditHead(head.data, verifyCoordinator))
-            return bad('coordinator head signature invalid');
-          const seen = { file: sitePath, line, site, hash: head.data.hash };
-          const other = heads.get(head.data.seq);
-          if (other && other.hash !== seen.hash) {
-            return bad(
-              `coordinator signed two different heads for seq ${head.data.seq} (sites ${other.site} and ${site})`,
-            );
-          }
-          heads.set(head.data.seq, seen);
-          if (!highestHead || head.data.seq > highestHead.seq) highestHead = { ...seen, seq: head.data.seq };
+          const problem = seeHead(head.data, {
+            file: sitePath,
+            line,
+            site: `site ${site}`,
+            hash: head.data.hash,
+          });
+          if (problem) return bad(problem);
         } else if (entry.action === 'site.receipt') {
           const receipt = siteReceiptDetails.safeParse(entry.details);
           if (!receipt.success) return bad('malformed site.receipt details');
@@ -102,7 +130,24 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
         return undefined;
       },
     );
-    if (siteResult) return { ok: false, entries: 0, firstBad: siteResult, warnings };
+    if (siteResult) return failed(siteResult);
+    if (signer) siteLogSigners.push({ file: sitePath, signer });
+  }
+
+  for (const recordPath of options.researcherRecords ?? []) {
+    for await (const { text, line } of readLogLines(recordPath)) {
+      if (text.trim() === '') continue;
+      const record = parseResearcherHeadLine(text);
+      const bad = (reason: string): AuditVerification => failed({ file: recordPath, line, reason });
+      if (typeof record === 'string') return bad(record);
+      const problem = seeHead(record.head, {
+        file: recordPath,
+        line,
+        site: `the researcher (${recordPath})`,
+        hash: record.head.hash,
+      });
+      if (problem) return bad(problem);
+    }
   }
 
   const checker = new AuditChainChecker({
@@ -111,6 +156,8 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
     verify: verifyCoordinator,
     actions: COORDINATOR_ACTIONS,
   });
+  const siteKeys = new Map((options.trustedSiteSigners ?? []).map((k) => [keyId(k), k] as const));
+  const siteHeads = new Map<string, RecordedSiteHead>();
   const openRounds = new Map<string, Set<string>>();
   let entries = 0;
   let lines = 0;
@@ -120,7 +167,9 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
     if ('fault' in step) return { ok: false, entries, firstBad: step.fault, warnings };
     if ('held' in step) continue;
     entries += 1;
-    const fault = crossCheck(step.entry, line, path, heads, receipts, openRounds);
+    const fault =
+      crossCheck(step.entry, line, path, heads, receipts, openRounds) ??
+      collectSiteHead(step.entry, line, path, siteKeys, siteHeads);
     if (fault) return { ok: false, entries, firstBad: fault, warnings };
   }
   const tail = checker.finish();
@@ -128,7 +177,7 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
 
   const lastSeq = checker.lastSeq;
   if (highestHead && highestHead.seq > lastSeq) {
-    const reason = `log truncated: site ${highestHead.site} saw head seq ${highestHead.seq} but the log ends at ${lastSeq}`;
+    const reason = `log truncated: ${highestHead.site} saw head seq ${highestHead.seq} but the log ends at ${lastSeq} (evidence: ${highestHead.file}:${highestHead.line})`;
     return {
       ok: false,
       entries,
@@ -136,10 +185,50 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
       warnings,
     };
   }
+  for (const { file, signer } of siteLogSigners) {
+    const recorded = siteHeads.get(signer);
+    const fault = recorded && (await checkSiteLogAgainstHead(file, recorded));
+    if (fault) return { ok: false, entries, firstBad: fault, warnings };
+  }
   for (const list of receipts.values()) {
     for (const r of list) warnings.push(`${r.file}:${r.line}: receipt for a round the log never closed`);
   }
   return { ok: true, entries, lastSeq, lastHash: checker.lastHash, warnings };
+}
+
+/**
+ * Keeps the highest signed head of each site's own log that the coordinator recorded
+ * (`siteHead` in `round.reported` or `site-head.recorded`; the actor is the site's key id).
+ * Memory grows with the number of sites, not with the log. A head the site's key (when
+ * known) did not sign is a fault: the coordinator cannot vouch for what a site never said.
+ */
+function collectSiteHead(
+  entry: AuditEntry,
+  line: number,
+  file: string,
+  siteKeys: ReadonlyMap<string, Uint8Array>,
+  siteHeads: Map<string, RecordedSiteHead>,
+): AuditFault | undefined {
+  if (entry.action !== 'round.reported' && entry.action !== 'site-head.recorded') return undefined;
+  if (entry.action === 'round.reported' && entry.details.siteHead === undefined) return undefined;
+  const bad = (reason: string): AuditFault => ({ file, line, seq: entry.seq, reason });
+  const parsed = recordedSiteHeadDetails.safeParse(entry.details);
+  if (!parsed.success) return bad(`malformed siteHead in ${entry.action} details`);
+  const head = parsed.data.siteHead;
+  const key = siteKeys.get(entry.actor);
+  if (key && !verifyAuditHead(head, nativeVerifier(key))) {
+    return bad(`site head of ${entry.actor} carries a signature that site never made`);
+  }
+  const known = siteHeads.get(entry.actor);
+  if (!known || head.seq >= known.seq) {
+    siteHeads.set(entry.actor, {
+      seq: head.seq,
+      hash: head.hash,
+      coordinatorFile: file,
+      coordinatorLine: line,
+    });
+  }
+  return undefined;
 }
 
 /** Checks one intact coordinator entry against the site evidence and the rounds it closes. */
@@ -155,7 +244,7 @@ function crossCheck(
   const head = heads.get(entry.seq);
   if (head && head.hash !== entry.hash) {
     return bad(
-      `entry differs from the signed head site ${head.site} saw (${head.file}:${head.line}): log rewritten`,
+      `entry differs from the signed head ${head.site} saw (${head.file}:${head.line}): log rewritten`,
     );
   }
   if (entry.action === 'update.accepted') {
