@@ -55,6 +55,9 @@ export class SiteNode {
   }
 
   start(): void {
+    this.deps.client.onAuditHead((head) =>
+      this.deps.audit.recordHead(head, this.deps.federation.coordinatorSigningKey),
+    );
     this.connect();
   }
 

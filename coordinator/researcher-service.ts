@@ -82,7 +82,7 @@ export function createResearcherService(deps: {
           'researcher',
         );
         jobs.get(message.jobId).cancel(member.id, message.reason);
-        callback(null, { message: 'cancelled' });
+        callback(null, { message: 'cancelled', auditHeadJson: Buffer.alloc(0) });
       } catch (error) {
         callback(toServiceError(error));
       }

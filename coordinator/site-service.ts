@@ -61,7 +61,8 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
     <Req>(handler: (req: Req, call: ServerUnaryCall<Req, Ack>) => string) =>
     (call: ServerUnaryCall<Req, Ack>, callback: sendUnaryData<Ack>) => {
       try {
-        callback(null, { message: handler(call.request, call) });
+        const message = handler(call.request, call);
+        callback(null, { message, auditHeadJson: Buffer.from(deps.audit?.headJson?.() ?? new Uint8Array()) });
       } catch (error) {
         callback(toServiceError(error));
       }

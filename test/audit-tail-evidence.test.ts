@@ -88,6 +88,14 @@ describe.runIf(existsSync(CLI))('audit evidence for the tail of the logs (issue 
     expect(reason(result)).toMatch(/log truncated: site \w+ saw head seq \d+/);
   });
 
+  it("13: dropping the sites' model releases after job.completed is caught by the heads their releases were acknowledged with", async () => {
+    const entries = readEntries(coordinatorLog);
+    const first = entries.findIndex((e) => e.action === 'model.released');
+    expect(first).toBeGreaterThan(entries.findIndex((e) => e.action === 'job.completed'));
+    const result = await verify(copy(entries.slice(0, first)), { siteLogs: allSiteLogs() });
+    expect(reason(result)).toMatch(/log truncated: site \w+ saw head seq \d+/);
+  });
+
   it('13: rewriting the model releases after job.completed, re-signed with the coordinator key, is caught by the researcher record', async () => {
     const entries = readEntries(coordinatorLog);
     const first = entries.findIndex((e) => e.action === 'model.released');
@@ -106,10 +114,10 @@ describe.runIf(existsSync(CLI))('audit evidence for the tail of the logs (issue 
       secretKeyIn(join(out, 'coordinator', 'coordinator-signing-key.json')),
     );
     const tampered = copy(rewritten);
-    const result = await verify(tampered, {
-      siteLogs: allSiteLogs(),
-      researcherRecords: [researcherRecord()],
-    });
+    // The sites' logs catch it too (their releases were acknowledged with heads); the
+    // researcher's record alone is enough.
+    expect(reason(await verify(tampered, { siteLogs: allSiteLogs() }))).toMatch(/log rewritten/);
+    const result = await verify(tampered, { researcherRecords: [researcherRecord()] });
     expect(reason(result)).toMatch(/signed head the researcher .* saw|log truncated: the researcher/);
   });
 
