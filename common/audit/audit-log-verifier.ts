@@ -2,18 +2,17 @@ import { fromHex, keyId, merkleRoot, toHex } from '../crypto/index.js';
 import { nativeVerifier } from '../crypto/native-ed25519.js';
 import { AuditChainChecker, type AuditFault } from './audit-chain-checker.js';
 import {
-  recordedSiteHeadDetails,
   roundClosedDetails,
   siteHeadSeenDetails,
   siteReceiptDetails,
   updateAcceptedDetails,
 } from './audit-details.js';
-import { type AuditEntry, COORDINATOR_AUDIT_ACTIONS, SITE_AUDIT_ACTIONS } from './audit-entry.js';
+import { type AuditEntry, COORDINATOR_AUDIT_ACTIONS } from './audit-entry.js';
 import { type AuditHead, verifyAuditHead } from './audit-head.js';
-import { parseAuditEntry } from './parse-audit-entry.js';
 import { readLogLines } from './read-log-lines.js';
+import { readSiteLog } from './read-site-log.js';
 import { parseResearcherHeadLine } from './researcher-head-record.js';
-import { checkSiteLogAgainstHead, type RecordedSiteHead } from './site-head-check.js';
+import { checkSiteLogAgainstHead, collectSiteHead, type RecordedSiteHead } from './site-head-check.js';
 
 /** Said (stderr and --json) whenever no site log is given: the tail is then unprovable. */
 export const NO_SITE_LOG_WARNING =
@@ -68,7 +67,6 @@ interface Receipt extends Evidence {
 }
 
 const COORDINATOR_ACTIONS = new Set(COORDINATOR_AUDIT_ACTIONS);
-const SITE_ACTIONS = new Set(SITE_AUDIT_ACTIONS);
 const roundKey = (jobId: string, round: number) => `${jobId}\u0000${round}`;
 const short = (hex: string) => `${hex.slice(0, 16)}…`;
 
@@ -196,41 +194,6 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
   return { ok: true, entries, lastSeq, lastHash: checker.lastHash, warnings };
 }
 
-/**
- * Keeps the highest signed head of each site's own log that the coordinator recorded
- * (`siteHead` in `round.reported` or `site-head.recorded`; the actor is the site's key id).
- * Memory grows with the number of sites, not with the log. A head the site's key (when
- * known) did not sign is a fault: the coordinator cannot vouch for what a site never said.
- */
-function collectSiteHead(
-  entry: AuditEntry,
-  line: number,
-  file: string,
-  siteKeys: ReadonlyMap<string, Uint8Array>,
-  siteHeads: Map<string, RecordedSiteHead>,
-): AuditFault | undefined {
-  if (entry.action !== 'round.reported' && entry.action !== 'site-head.recorded') return undefined;
-  if (entry.action === 'round.reported' && entry.details.siteHead === undefined) return undefined;
-  const bad = (reason: string): AuditFault => ({ file, line, seq: entry.seq, reason });
-  const parsed = recordedSiteHeadDetails.safeParse(entry.details);
-  if (!parsed.success) return bad(`malformed siteHead in ${entry.action} details`);
-  const head = parsed.data.siteHead;
-  const key = siteKeys.get(entry.actor);
-  if (key && !verifyAuditHead(head, nativeVerifier(key))) {
-    return bad(`site head of ${entry.actor} carries a signature that site never made`);
-  }
-  const known = siteHeads.get(entry.actor);
-  if (!known || head.seq >= known.seq) {
-    siteHeads.set(entry.actor, {
-      seq: head.seq,
-      hash: head.hash,
-      coordinatorFile: file,
-      coordinatorLine: line,
-    });
-  }
-  return undefined;
-}
-
 /** Checks one intact coordinator entry against the site evidence and the rounds it closes. */
 function crossCheck(
   entry: AuditEntry,
@@ -278,57 +241,4 @@ function crossCheck(
     receipts.delete(key);
   }
   return undefined;
-}
-
-/** Verifies one site log's own chain and hands each intact entry to `onEntry`. */
-async function readSiteLog(
-  file: string,
-  trustedSiteSigners: readonly Uint8Array[] | undefined,
-  warnings: string[],
-  onEntry: (entry: AuditEntry, line: number, site: string) => AuditFault | undefined,
-): Promise<AuditFault | undefined> {
-  let checker: AuditChainChecker | undefined;
-  for await (const { text, line } of readLogLines(file)) {
-    if (!checker) {
-      const made = siteChecker(file, text, trustedSiteSigners, warnings);
-      if (!(made instanceof AuditChainChecker)) return made;
-      checker = made;
-    }
-    const step = checker.check(text, line);
-    if ('fault' in step) return step.fault;
-    if ('held' in step) continue;
-    const fault = onEntry(step.entry, line, step.entry.signer);
-    if (fault) return fault;
-  }
-  return checker?.finish();
-}
-
-function siteChecker(
-  file: string,
-  firstLine: string,
-  trustedSiteSigners: readonly Uint8Array[] | undefined,
-  warnings: string[],
-): AuditChainChecker | AuditFault {
-  let signerId = '';
-  try {
-    signerId = parseAuditEntry(firstLine).signer;
-  } catch {
-    // The checker reports the malformed line itself.
-  }
-  const base = { file, signerId, actions: SITE_ACTIONS };
-  if (!trustedSiteSigners) {
-    warnings.push(`${file}: site signatures not checked (no site keys given)`);
-    return new AuditChainChecker({ ...base, verify: undefined });
-  }
-  const key = trustedSiteSigners.find((k) => keyId(k) === signerId);
-  if (!key) {
-    if (signerId === '') return new AuditChainChecker({ ...base, verify: () => false });
-    return {
-      file,
-      line: 1,
-      seq: 1,
-      reason: `signed by an unknown key (${signerId} is not a trusted site key)`,
-    };
-  }
-  return new AuditChainChecker({ ...base, verify: nativeVerifier(key) });
 }
