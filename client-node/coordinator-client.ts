@@ -138,8 +138,11 @@ export class CoordinatorClient {
     return new Promise((resolve, reject) =>
       call((error, ack) => {
         if (error) return reject(error);
-        if (ack && ack.auditHeadJson.length > 0) this.headListener?.(ack.auditHeadJson);
-        resolve();
+        try {
+          if (ack && ack.auditHeadJson.length > 0) this.headListener?.(ack.auditHeadJson);
+        } finally {
+          resolve(); // the call succeeded whether or not its head could be logged
+        }
       }),
     );
   }
