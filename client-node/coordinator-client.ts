@@ -140,9 +140,10 @@ export class CoordinatorClient {
         if (error) return reject(error);
         try {
           if (ack && ack.auditHeadJson.length > 0) this.headListener?.(ack.auditHeadJson);
-        } finally {
-          resolve(); // the call succeeded whether or not its head could be logged
+        } catch {
+          // The call succeeded; a site log that cannot be written fails its next own write too.
         }
+        resolve();
       }),
     );
   }
