@@ -1,6 +1,6 @@
 import type { ChannelCredentials, ClientReadableStream } from '@grpc/grpc-js';
 import { HeflError } from '../common/errors/index.js';
-import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import type { Ack, SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { SiteServiceClient, type Task } from '../proto/gen/hefl/v1/services.js';
 
 const UPLOAD_CHUNK = 1024 * 1024;
@@ -12,6 +12,7 @@ const UPLOAD_CHUNK = 1024 * 1024;
  */
 export class CoordinatorClient {
   private readonly client: InstanceType<typeof SiteServiceClient>;
+  private headListener: ((headJson: Uint8Array) => void) | undefined;
 
   constructor(address: string, credentials: ChannelCredentials, options: Record<string, unknown> = {}) {
     this.client = new SiteServiceClient(address, credentials, {
@@ -125,7 +126,25 @@ export class CoordinatorClient {
     this.client.close();
   }
 
-  private unary(call: (cb: (error: Error | null) => void) => void): Promise<void> {
-    return new Promise((resolve, reject) => call((error) => (error ? reject(error) : resolve())));
+  /**
+   * Called with the coordinator's signed log head each reply carries (decide, key bundle,
+   * report, model release), so the site can log it: heads after the job ended included.
+   */
+  onAuditHead(listener: (headJson: Uint8Array) => void): void {
+    this.headListener = listener;
+  }
+
+  private unary(call: (cb: (error: Error | null, ack?: Ack) => void) => void): Promise<void> {
+    return new Promise((resolve, reject) =>
+      call((error, ack) => {
+        if (error) return reject(error);
+        try {
+          if (ack && ack.auditHeadJson.length > 0) this.headListener?.(ack.auditHeadJson);
+        } catch {
+          // The call succeeded; a site log that cannot be written fails its next own write too.
+        }
+        resolve();
+      }),
+    );
   }
 }

@@ -358,6 +358,7 @@ export class JobSession {
         sealedMetricsNonce: sealed ? Buffer.from(sealed.nonce) : Buffer.alloc(0),
         sealedMetrics: sealed ? Buffer.from(sealed.sealed) : Buffer.alloc(0),
         nonce: randomBytes(16),
+        siteAuditHeadJson: Buffer.from(this.deps.audit.headJson()),
       },
       this.deps.keys.signingSecretKey,
     );

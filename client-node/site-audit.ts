@@ -1,6 +1,7 @@
 import type { SiteAuditAction } from '../common/audit/audit-entry.js';
 import { verifyAuditHead } from '../common/audit/audit-head.js';
 import type { AuditLogWriter } from '../common/audit/audit-log-writer.js';
+import { parseAuditHead } from '../common/audit/parse-audit-head.js';
 import { keyId } from '../common/crypto/index.js';
 import { nativeVerifier } from '../common/crypto/native-ed25519.js';
 
@@ -16,6 +17,12 @@ export interface SiteAudit {
   record(action: SiteAuditAction, details: Record<string, unknown>): void;
   /** Records a signed head of the coordinator's log if it verifies (ignored otherwise, and said so). */
   recordHead(headJson: Uint8Array, coordinatorKey: Uint8Array): void;
+  /**
+   * This log's own signed head (JSON {seq, hash, sig}; empty before the first entry or without
+   * a log). Sent in the hello and with reports: the coordinator records it, so this site
+   * cannot later drop the tail of its log or rewrite it unnoticed.
+   */
+  headJson(): Uint8Array;
 }
 
 /** The site's audit log file (`<site dir>/audit.jsonl`), signed with the site's key and fsynced per entry. */
@@ -35,7 +42,7 @@ export class FileSiteAudit implements SiteAudit {
   }
 
   recordHead(headJson: Uint8Array, coordinatorKey: Uint8Array): void {
-    const head = parseHead(headJson);
+    const head = parseAuditHead(headJson);
     if (!head || head.seq <= this.lastHeadSeq) return;
     if (!verifyAuditHead(head, nativeVerifier(coordinatorKey))) {
       this.record('site.proof-failed', {
@@ -46,24 +53,16 @@ export class FileSiteAudit implements SiteAudit {
     this.lastHeadSeq = head.seq;
     this.record('site.head-seen', { seq: head.seq, hash: head.hash, sig: head.sig });
   }
+
+  headJson(): Uint8Array {
+    const head = this.writer.head();
+    return head.seq === 0 ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(head));
+  }
 }
 
 /** For harnesses that keep no site log. */
-export const noSiteAudit: SiteAudit = Object.freeze({ record() {}, recordHead() {} });
-
-function parseHead(bytes: Uint8Array): { seq: number; hash: string; sig: string } | undefined {
-  if (bytes.length === 0) return undefined;
-  try {
-    const value = JSON.parse(new TextDecoder().decode(bytes)) as {
-      seq?: unknown;
-      hash?: unknown;
-      sig?: unknown;
-    };
-    if (typeof value.seq === 'number' && typeof value.hash === 'string' && typeof value.sig === 'string') {
-      return { seq: value.seq, hash: value.hash, sig: value.sig };
-    }
-  } catch {
-    // fall through: an unreadable head is simply not recorded
-  }
-  return undefined;
-}
+export const noSiteAudit: SiteAudit = Object.freeze({
+  record() {},
+  recordHead() {},
+  headJson: () => new Uint8Array(),
+});

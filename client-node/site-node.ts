@@ -55,6 +55,9 @@ export class SiteNode {
   }
 
   start(): void {
+    this.deps.client.onAuditHead((head) =>
+      this.deps.audit.recordHead(head, this.deps.federation.coordinatorSigningKey),
+    );
     this.connect();
   }
 
@@ -76,6 +79,7 @@ export class SiteNode {
         sentAtMs: this.deps.clock.now(),
         sealingPublicKey: Buffer.from(keys.sealingPublicKey),
         activeJobs: [...this.sessions.keys()],
+        siteAuditHeadJson: Buffer.from(this.deps.audit.headJson()),
       },
       keys.signingSecretKey,
     );
@@ -109,6 +113,10 @@ export class SiteNode {
       this.onManifest(kind.value.signedManifestJson);
       return;
     }
+    if (kind.$case === 'auditHead') {
+      this.deps.audit.recordHead(kind.value.auditHeadJson, this.deps.federation.coordinatorSigningKey);
+      return;
+    }
     const jobId = kind.value.jobId;
     const run = async () => {
       switch (kind.$case) {
@@ -123,6 +131,7 @@ export class SiteNode {
         case 'roundClosed':
           return this.session(jobId)?.onRoundClosed(required(kind.value.summary));
         case 'jobEnded':
+          this.deps.audit.recordHead(kind.value.auditHeadJson, this.deps.federation.coordinatorSigningKey);
           return this.onJobEnded(kind.value.jobId, kind.value.state, kind.value.reason);
         case 'keyGrant':
           return this.onKeyGrant(kind.value);

@@ -12,6 +12,7 @@ import type { MemberDirectory } from './member-directory.js';
 import { NonceWindow } from './nonce-window.js';
 import { RequestGuard } from './request-guard.js';
 import { createResearcherService } from './researcher-service.js';
+import { SiteHeadRecorder } from './site-head-recorder.js';
 import { createSiteService } from './site-service.js';
 import { TaskHub } from './task-hub.js';
 import { undecodableRequestInterceptor, withTolerantDecoding } from './undecodable-request.js';
@@ -88,6 +89,8 @@ export async function startCoordinatorServer(
       replays,
       log: deps.log,
       limits: new UploadLimits(deps.clock, deps.uploadLimits),
+      siteHeads: new SiteHeadRecorder({ audit: deps.audit, clock: deps.clock }),
+      audit: deps.audit,
     }),
   );
   deps.members.onChange?.(() => {
@@ -104,7 +107,7 @@ export async function startCoordinatorServer(
   });
   server.addService(
     withTolerantDecoding(ResearcherServiceService),
-    createResearcherService({ guard, jobs, replays, members: deps.members }),
+    createResearcherService({ guard, jobs, replays, members: deps.members, audit: deps.audit }),
   );
   // The standard gRPC health-checking service (grpc.health.v1), for load balancers and monitoring.
   const health = new HealthImplementation({

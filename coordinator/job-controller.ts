@@ -1,3 +1,4 @@
+import type { AuditHead } from '../common/audit/audit-head.js';
 import { sha256, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
 import type { VectorAdder } from '../common/he/index.js';
@@ -216,7 +217,8 @@ export class JobController {
     return this.releases.releasesFor(researcherId);
   }
 
-  report(siteId: string, report: RoundReport, envelope: SignedEnvelope): void {
+  /** `siteHead`: the reporting site's own signed log head, already verified, recorded with the report. */
+  report(siteId: string, report: RoundReport, envelope: SignedEnvelope, siteHead?: AuditHead): void {
     const round = this.rounds[report.round];
     if (round?.state !== 'closed' || !this.accepted.includes(siteId)) {
       throw new HeflError('failed_precondition', `no closed round ${report.round} for ${siteId}`, {
@@ -224,7 +226,7 @@ export class JobController {
       });
     }
     this.membership.reported(siteId);
-    this.lifecycle.report(round, siteId, report.modelHash, envelope);
+    this.lifecycle.report(round, siteId, report.modelHash, envelope, siteHead);
     this.membership.askForPendingGrants();
   }
 
@@ -320,6 +322,8 @@ export class JobController {
       details: { jobId: this.id, reason },
     });
     const sites = new Set([...this.offeredTo, ...this.accepted]);
-    for (const site of sites) this.deps.hub.send(site, jobEndedTask(this.id, state, reason));
+    // The head after the end entry: sites log it, so the end cannot be truncated away later.
+    const head = this.deps.audit.headJson?.() ?? new Uint8Array();
+    for (const site of sites) this.deps.hub.send(site, jobEndedTask(this.id, state, reason, head));
   }
 }

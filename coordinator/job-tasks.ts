@@ -39,6 +39,14 @@ export function roundClosedTask(jobId: string, round: RoundRecord, summary: Sign
   return { kind: { $case: 'roundClosed', value: { jobId, round: round.round, summary } } };
 }
 
-export function jobEndedTask(jobId: string, state: string, reason: string): Task {
-  return { kind: { $case: 'jobEnded', value: { jobId, state, reason } } };
+/** `auditHeadJson`: the coordinator's signed log head after recording the end (empty without a log). */
+export function jobEndedTask(jobId: string, state: string, reason: string, auditHeadJson: Uint8Array): Task {
+  return {
+    kind: { $case: 'jobEnded', value: { jobId, state, reason, auditHeadJson: Buffer.from(auditHeadJson) } },
+  };
+}
+
+/** The coordinator's signed log head, sent to a site when it connects (empty without a log). */
+export function auditHeadTask(auditHeadJson: Uint8Array): Task {
+  return { kind: { $case: 'auditHead', value: { auditHeadJson: Buffer.from(auditHeadJson) } } };
 }

@@ -16,6 +16,7 @@ import type {
   ResearcherServiceServer,
   SubmitJobReply,
 } from '../proto/gen/hefl/v1/services.js';
+import type { AuditSink } from './audit-sink.js';
 import { toServiceError } from './grpc-errors.js';
 import type { JobRegistry } from './job-registry.js';
 import { jobStatusOf } from './job-status.js';
@@ -34,6 +35,8 @@ export function createResearcherService(deps: {
   replays: NonceWindow;
   /** Serves the current signed manifest (absent on test transports without one). */
   members: Pick<MemberDirectory, 'signedManifestJson'>;
+  /** The audit log, whose signed head goes with every model fetch (absent: no head). */
+  audit?: Pick<AuditSink, 'headJson'>;
 }): ResearcherServiceServer {
   const { guard, jobs, replays, members } = deps;
   return {
@@ -80,7 +83,7 @@ export function createResearcherService(deps: {
         );
         replays.admit('job cancellation', member.id, message);
         jobs.get(message.jobId).cancel(member.id, message.reason);
-        callback(null, { message: 'cancelled' });
+        callback(null, { message: 'cancelled', auditHeadJson: Buffer.alloc(0) });
       } catch (error) {
         callback(toServiceError(error));
       }
@@ -101,7 +104,10 @@ export function createResearcherService(deps: {
     ) {
       try {
         const peer = guard.requirePeer(call, ['researcher'], 'fetch-model');
-        callback(null, jobs.get(call.request.jobId).releasesFor(peer?.id));
+        const releases = jobs.get(call.request.jobId).releasesFor(peer?.id);
+        // Taken after releasesFor, which may log the fetch: the researcher's head covers it.
+        const auditHeadJson = Buffer.from(deps.audit?.headJson?.() ?? new Uint8Array());
+        callback(null, { ...releases, auditHeadJson });
       } catch (error) {
         callback(toServiceError(error));
       }

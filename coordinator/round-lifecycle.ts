@@ -1,3 +1,4 @@
+import type { AuditHead } from '../common/audit/audit-head.js';
 import { totalRounds } from '../common/job/job-spec.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import type { UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
@@ -106,7 +107,13 @@ export class RoundLifecycle {
   }
 
   /** A site's report of the model it got by applying a closed round (checked by the job). */
-  report(round: RoundRecord, siteId: string, modelHash: string, envelope: SignedEnvelope): void {
+  report(
+    round: RoundRecord,
+    siteId: string,
+    modelHash: string,
+    envelope: SignedEnvelope,
+    siteHead?: AuditHead,
+  ): void {
     // Repeated for a round already reported (a site that restarted and caught up again):
     // kept as first reported, but it may still readmit the site.
     if (!round.reports.has(siteId)) {
@@ -115,7 +122,7 @@ export class RoundLifecycle {
       this.deps.audit.append({
         actor: siteId,
         action: 'round.reported',
-        details: { jobId: this.job.id, round: round.round, modelHash },
+        details: { jobId: this.job.id, round: round.round, modelHash, ...(siteHead ? { siteHead } : {}) },
       });
       if (this.job.isFinished()) {
         // A site catching up after the job completed: the aggregates may go once it has the last.

@@ -27,14 +27,17 @@ import type {
   Task,
   UploadChunk,
 } from '../proto/gen/hefl/v1/services.js';
+import type { AuditSink } from './audit-sink.js';
 import type { BlobStore, BlobWriter } from './blob-store.js';
 import { boundedText } from './bounded-text.js';
 import { toServiceError } from './grpc-errors.js';
 import type { JobRegistry } from './job-registry.js';
+import { auditHeadTask } from './job-tasks.js';
 import type { MemberDirectory } from './member-directory.js';
 import { checkNonce, checkSentAt } from './message-freshness.js';
 import type { NonceWindow } from './nonce-window.js';
 import type { RequestGuard } from './request-guard.js';
+import type { SiteHeadRecorder } from './site-head-recorder.js';
 import type { TaskHub } from './task-hub.js';
 import { UploadLimits, type UploadSlot } from './upload-limits.js';
 
@@ -52,6 +55,10 @@ export interface SiteServiceDeps {
   readonly log: (event: string, fields: Record<string, unknown>) => void;
   /** Per-member upload limits and idle timeout (defaults: DEFAULT_UPLOAD_LIMITS). */
   readonly limits?: UploadLimits;
+  /** Records sites' own signed log heads (hello, reports); absent: not recorded. */
+  readonly siteHeads?: SiteHeadRecorder;
+  /** The coordinator's log, whose signed head a site receives when it connects. */
+  readonly audit?: Pick<AuditSink, 'headJson'>;
 }
 
 /** gRPC adapter for what sites call. Protobuf types end here; the job controller sees domain calls. */
@@ -62,7 +69,8 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
     <Req>(handler: (req: Req, call: ServerUnaryCall<Req, Ack>) => string) =>
     (call: ServerUnaryCall<Req, Ack>, callback: sendUnaryData<Ack>) => {
       try {
-        callback(null, { message: handler(call.request, call) });
+        const message = handler(call.request, call);
+        callback(null, { message, auditHeadJson: Buffer.from(deps.audit?.headJson?.() ?? new Uint8Array()) });
       } catch (error) {
         callback(toServiceError(error));
       }
@@ -92,6 +100,9 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
         const manifest = deps.members.signedManifestJson?.();
         if (manifest)
           call.write({ kind: { $case: 'manifest', value: { signedManifestJson: Buffer.from(manifest) } } });
+        deps.siteHeads?.onHello(member, hello.siteAuditHeadJson);
+        const head = deps.audit?.headJson?.();
+        if (head) call.write(auditHeadTask(head));
         deps.log('site.connected', { site: member.id });
         call.on('cancelled', detach);
         call.on('close', detach);
@@ -186,7 +197,8 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
         throw new HeflError('permission_denied', 'report names another site', {
           publicDetail: 'site id does not match the signing key',
         });
-      jobs.get(message.jobId).report(member.id, message, envelope);
+      const siteHead = deps.siteHeads?.verified(member, message.siteAuditHeadJson);
+      jobs.get(message.jobId).report(member.id, message, envelope, siteHead);
       return 'report recorded';
     }),
   };

@@ -130,6 +130,8 @@ describe.runIf(existsSync(CLI))(
         join(out, 'coordinator', 'audit.jsonl'),
         '--manifest',
         join(out, 'coordinator', 'manifest.json'),
+        '--auditor-dir',
+        join(out, 'researcher'),
         '--site-log',
         join(out, 'sites', 'hospital-c', 'audit.jsonl'),
       ]);

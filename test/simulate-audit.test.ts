@@ -38,7 +38,8 @@ describe.runIf(existsSync(CLI))('the logs of a `hefl simulate --out` run', () =>
     const manifest = join(out, 'coordinator', 'manifest.json');
     const log = join(out, 'coordinator', 'audit.jsonl');
 
-    const verified = hefl(['audit', 'verify', log, '--manifest', manifest, ...siteLogs, '--json']);
+    const anchor = ['--auditor-dir', join(out, 'researcher')]; // its pinned coordinator.json
+    const verified = hefl(['audit', 'verify', log, '--manifest', manifest, ...anchor, ...siteLogs, '--json']);
     expect(verified.status, verified.stderr).toBe(0);
     expect(JSON.parse(verified.stdout).ok).toBe(true);
 

@@ -106,6 +106,8 @@ describe.runIf(existsSync(CLI))(
         coordinatorLog,
         '--manifest',
         join(fed.provisioned.coordinatorDir, 'manifest.json'),
+        '--auditor-dir',
+        siteDir,
         '--site-log',
         join(siteDir, 'audit.jsonl'),
       );

@@ -1,16 +1,17 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { AuditEntry } from '../../common/audit/audit-entry.js';
 import { renderAuditReport } from '../../common/audit/audit-html-report.js';
 import { verifyAuditLog } from '../../common/audit/audit-log-verifier.js';
 import { formatEntry, readTimeline } from '../../common/audit/audit-timeline.js';
-import { fromHex } from '../../common/crypto/index.js';
+import { RESEARCHER_HEADS_FILE } from '../../common/audit/researcher-head-record.js';
 import { HeflError } from '../../common/errors/index.js';
+import { type AuditTrustOptions, resolveAuditTrust } from '../audit/resolve-audit-trust.js';
 
-interface VerifyOptions {
+interface VerifyOptions extends AuditTrustOptions {
   siteLog?: string[];
-  coordinatorKey?: string;
-  manifest?: string;
+  researcherRecord?: string[];
   json?: boolean;
 }
 
@@ -24,24 +25,41 @@ export function registerAuditCommand(program: Command): void {
       'check hash chain, signatures, sequence, Merkle roots and site heads; exit 0 intact, 1 tampered',
     )
     .argument('<log>', 'coordinator audit log (audit.jsonl)')
-    .option('--site-log <log...>', 'site audit logs to cross-check (signed heads, receipts)')
-    .option('--coordinator-key <hex>', "the coordinator's Ed25519 public key (64 hex characters)")
-    .option('--manifest <file>', 'federation manifest naming the coordinator (and site) keys')
+    .option(
+      '--site-log <log...>',
+      'site audit logs to cross-check (signed heads, receipts, recorded site heads)',
+    )
+    .option(
+      '--researcher-record <file...>',
+      `researcher head records to cross-check (a researcher folder or its ${RESEARCHER_HEADS_FILE}, written by \`hefl model fetch\`)`,
+    )
+    .option(
+      '--coordinator-key <hex>',
+      "trust anchor: the coordinator's Ed25519 public key (64 hex characters)",
+    )
+    .option(
+      '--coordinator-key-id <hex>',
+      'trust anchor, with --federation-id and --manifest: the coordinator key id `hefl federation init` printed',
+    )
+    .option('--federation-id <id>', 'the federation the manifest must belong to')
+    .option('--auditor-dir <dir>', "trust anchor: an admitted auditor's folder (its pinned coordinator.json)")
+    .option('--manifest <file>', 'signed federation manifest (site keys); checked against the trust anchor')
     .option('--json', 'print one JSON document on stdout')
     .action(async (log: string, opts: VerifyOptions) => {
-      const keys = trustedKeys(opts);
+      const keys = await resolveAuditTrust(opts);
       const result = await verifyAuditLog(log, {
         trustedSigner: keys.coordinator,
         siteLogs: opts.siteLog ?? [],
+        researcherRecords: (opts.researcherRecord ?? []).map(researcherRecordFile),
         ...(keys.sites ? { trustedSiteSigners: keys.sites } : {}),
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      for (const w of result.warnings) process.stderr.write(`hefl: warning: ${w}\n`);
       if (result.ok) {
         if (!opts.json) {
           process.stdout.write(
             `intact: ${result.entries} entries, last seq ${result.lastSeq}, head ${result.lastHash}\n`,
           );
-          for (const w of result.warnings) process.stdout.write(`note: ${w}\n`);
         }
         return;
       }
@@ -90,46 +108,13 @@ export function registerAuditCommand(program: Command): void {
     });
 }
 
-/**
- * The keys verification trusts, from exactly one of `--coordinator-key` or `--manifest`.
- * The manifest is read as `{ coordinator: { signingPublicKey } }`, optionally wrapped as
- * `{ manifest: ... }` (the signed form), with `members[]` of role `site` as site keys.
- * Its own signature is not checked here yet: TODO use common/identity's loader once settled.
- */
-function trustedKeys(opts: VerifyOptions): { coordinator: Uint8Array; sites?: Uint8Array[] } {
-  if ((opts.coordinatorKey === undefined) === (opts.manifest === undefined)) {
-    throw new HeflError('invalid_argument', 'give exactly one of --coordinator-key HEX or --manifest FILE');
-  }
-  if (opts.coordinatorKey !== undefined)
-    return { coordinator: publicKey(opts.coordinatorKey, '--coordinator-key') };
-  const file = opts.manifest!;
-  let value: unknown;
+/** A researcher folder stands for its head file. */
+function researcherRecordFile(path: string): string {
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new HeflError('invalid_argument', `cannot read manifest ${file}`, { cause: error });
+    return statSync(path).isDirectory() ? join(path, RESEARCHER_HEADS_FILE) : path;
+  } catch {
+    return path; // reported as unreadable when verification opens it
   }
-  const outer = (value ?? {}) as { manifest?: unknown };
-  const manifest = (outer.manifest ?? outer) as {
-    coordinator?: { signingPublicKey?: unknown };
-    members?: { role?: unknown; signingPublicKey?: unknown; revokedAt?: unknown }[];
-  };
-  const coordinator = publicKey(
-    manifest.coordinator?.signingPublicKey,
-    `${file}: coordinator.signingPublicKey`,
-  );
-  if (!Array.isArray(manifest.members)) return { coordinator };
-  const sites = manifest.members
-    .filter((m) => m.role === 'site')
-    .map((m, i) => publicKey(m.signingPublicKey, `${file}: site member ${i} signingPublicKey`));
-  return { coordinator, sites };
-}
-
-function publicKey(hex: unknown, what: string): Uint8Array {
-  if (typeof hex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hex)) {
-    throw new HeflError('invalid_argument', `${what} must be 64 hex characters (an Ed25519 public key)`);
-  }
-  return fromHex(hex);
 }
 
 /** commander parser for `--round`: rounds are numbered from 0. */

@@ -5,6 +5,7 @@ import { loadRawCsv } from '../../client-node/data/load-raw-csv.js';
 import { openResearcherSession } from '../job/researcher-session.js';
 import { openModelRelease } from '../researcher/open-model-release.js';
 import { loadReleasedModel, predictRows } from '../researcher/predict-rows.js';
+import { recordSeenHead } from '../researcher/record-seen-head.js';
 import { writeReleasedModel } from '../researcher/write-released-model.js';
 
 /** `hefl model fetch`: the final model, sealed to this researcher by the sites, if every site allows it. */
@@ -27,6 +28,10 @@ export function registerModelCommands(program: Command): void {
         const session = await openResearcherSession(resolve(opts.dir), opts.coordinator);
         try {
           const reply = await session.call('fetch the model', (client) => client.fetchModel(jobId));
+          // Kept for auditors whatever the outcome: the head proves how far the log reached.
+          if (!recordSeenHead(resolve(opts.dir), jobId, reply.auditHeadJson, session.coordinatorKey)) {
+            process.stderr.write('hefl: note: the coordinator sent no valid signed audit-log head\n');
+          }
           const released = openModelRelease(reply, session.sealingSecretKey, session.siteIdOf);
           const out = resolve(opts.out);
           const files = await writeReleasedModel(released, out);

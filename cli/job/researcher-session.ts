@@ -14,6 +14,8 @@ import { ResearcherClient } from '../researcher/researcher-client.js';
 export interface ResearcherSession {
   readonly client: ResearcherClient;
   readonly sealingSecretKey: Uint8Array;
+  /** The coordinator's Ed25519 key pinned in the researcher folder (checks its signed heads). */
+  readonly coordinatorKey: Uint8Array;
   readonly isSite: (signingKey: Uint8Array) => boolean;
   /** The id of the (unrevoked) site that owns a signing key, per the researcher's manifest. */
   readonly siteIdOf: (signingKey: Uint8Array) => string | undefined;
@@ -50,6 +52,7 @@ export async function openResearcherSession(dir: string, address: string): Promi
   return {
     client,
     sealingSecretKey: identity.sealingKey.secretKey,
+    coordinatorKey: identity.coordinatorSigningPublicKey,
     isSite: (pk) => siteIdOf(pk) !== undefined,
     siteIdOf,
     call: async (what, run) => {

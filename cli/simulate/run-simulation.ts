@@ -10,9 +10,10 @@ import { HeflError } from '../../common/errors/index.js';
 import { channelCredentials, loadMemberIdentity } from '../../common/identity/index.js';
 import { parseJobSpec } from '../../common/job/job-spec.js';
 import type { AggregateMetrics } from '../../common/protocol/sealed-metrics.js';
-import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
+import type { FetchModelReply, JobStatus } from '../../proto/gen/hefl/v1/services.js';
 import { type RoundOutcome, readJobOutcome } from '../researcher/job-outcome.js';
 import { openModelRelease } from '../researcher/open-model-release.js';
+import { recordSeenHead } from '../researcher/record-seen-head.js';
 import { ResearcherClient } from '../researcher/researcher-client.js';
 import { writeReleasedModel } from '../researcher/write-released-model.js';
 import { HeflProcess } from './hefl-process.js';
@@ -297,6 +298,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             identity.sealingKey.secretKey,
             siteIdOf,
             join(root, 'model'),
+            (reply) =>
+              recordSeenHead(
+                fed.researcherDir,
+                jobId,
+                reply.auditHeadJson,
+                identity.coordinatorSigningPublicKey,
+              ),
           )
         : null;
     if (modelDir)
@@ -336,11 +344,13 @@ async function saveFinalModel(
   sealingSecret: Uint8Array,
   siteIdOf: (pk: Uint8Array) => string | undefined,
   out: string,
+  keepHead: (reply: FetchModelReply) => void,
 ): Promise<string> {
   const until = Date.now() + 30_000;
   for (;;) {
     const reply = await researcher.fetchModel(jobId);
     if (reply.pending.length === 0 || Date.now() > until) {
+      keepHead(reply);
       await writeReleasedModel(openModelRelease(reply, sealingSecret, siteIdOf), out);
       return out;
     }

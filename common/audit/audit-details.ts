@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditHeadSchema } from './audit-head.js';
 
 /*
  * The `details` shapes the verifier, the timeline and the report read. Other actions carry
@@ -58,11 +59,14 @@ export const siteReceiptDetails = z.object({
 });
 
 /** `site.head-seen` (site log): the coordinator's signed head as the site received it. */
-export const siteHeadSeenDetails = z.object({
-  seq: z.number().int().min(1),
-  hash: hex64,
-  sig: z.string().min(1),
-});
+export const siteHeadSeenDetails = auditHeadSchema;
+
+/**
+ * A site's own signed log head as the coordinator recorded it: in `round.reported` (field
+ * `siteHead`, with the report) and in `site-head.recorded` (when a site connects). The entry's
+ * actor is the site's key id; `sig` is the site's signature over `auditHeadMessage(seq, hash)`.
+ */
+export const recordedSiteHeadDetails = z.object({ siteHead: auditHeadSchema });
 
 export type UpdateAcceptedDetails = z.infer<typeof updateAcceptedDetails>;
 export type RoundClosedDetails = z.infer<typeof roundClosedDetails>;

@@ -23,6 +23,7 @@ export const COORDINATOR_AUDIT_ACTIONS = [
   'model.released',
   'request.refused',
   'request.refused.repeated',
+  'site-head.recorded',
 ] as const;
 
 /** What a site records in its own log, signed by the site's key. */

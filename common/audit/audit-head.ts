@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { canonicalJson } from '../encoding/canonical-json.js';
 
 /**
@@ -28,3 +29,13 @@ export function verifyAuditHead(
 ): boolean {
   return verify(auditHeadMessage(head.seq, head.hash), Buffer.from(head.sig, 'base64'));
 }
+
+/** The shape of a head as recorded in audit details (`site.head-seen`, `siteHead`, researcher records). */
+export const auditHeadSchema = z.object({
+  seq: z.number().int().min(1),
+  hash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex SHA-256 digest'),
+  sig: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{86}==$/, 'expected base64 of a 64-byte signature')
+    .refine((s) => Buffer.from(s, 'base64').toString('base64') === s, 'expected canonical base64'),
+});

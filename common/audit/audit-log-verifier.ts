@@ -7,16 +7,30 @@ import {
   siteReceiptDetails,
   updateAcceptedDetails,
 } from './audit-details.js';
-import { type AuditEntry, COORDINATOR_AUDIT_ACTIONS, SITE_AUDIT_ACTIONS } from './audit-entry.js';
-import { verifyAuditHead } from './audit-head.js';
-import { parseAuditEntry } from './parse-audit-entry.js';
+import { type AuditEntry, COORDINATOR_AUDIT_ACTIONS } from './audit-entry.js';
+import { type AuditHead, verifyAuditHead } from './audit-head.js';
 import { readLogLines } from './read-log-lines.js';
+import { readSiteLog } from './read-site-log.js';
+import { parseResearcherHeadLine } from './researcher-head-record.js';
+import { checkSiteLogAgainstHead, collectSiteHead, type RecordedSiteHead } from './site-head-check.js';
+
+/** Said (stderr and --json) whenever no site log is given: the tail is then unprovable. */
+export const NO_SITE_LOG_WARNING =
+  'no site log given: truncation or a rewritten tail of this log cannot be detected (pass --site-log for every site)';
 
 export interface AuditVerifyOptions {
   /** The coordinator's Ed25519 public key, from the federation manifest (never from the log). */
   readonly trustedSigner: Uint8Array;
-  /** Site logs to cross-check against the coordinator log (signed heads, receipts). */
+  /**
+   * Site logs to cross-check against the coordinator log (signed heads, receipts), and the
+   * coordinator log's records of each site's own signed head against them.
+   */
   readonly siteLogs?: readonly string[];
+  /**
+   * Researcher head records (`audit-heads.jsonl` written by `hefl model fetch`): coordinator
+   * heads the researcher was handed, checked like the heads sites logged.
+   */
+  readonly researcherRecords?: readonly string[];
   /**
    * Site public keys (from the manifest). Each site log must be signed by one of them; when
    * omitted, site-log signatures are not checked (reported in `warnings`). The evidence the
@@ -53,7 +67,6 @@ interface Receipt extends Evidence {
 }
 
 const COORDINATOR_ACTIONS = new Set(COORDINATOR_AUDIT_ACTIONS);
-const SITE_ACTIONS = new Set(SITE_AUDIT_ACTIONS);
 const roundKey = (jobId: string, round: number) => `${jobId}\u0000${round}`;
 const short = (hex: string) => `${hex.slice(0, 16)}…`;
 
@@ -65,32 +78,45 @@ const short = (hex: string) => `${hex.slice(0, 16)}…`;
  */
 export async function verifyAuditLog(path: string, options: AuditVerifyOptions): Promise<AuditVerification> {
   const warnings: string[] = [];
+  if ((options.siteLogs ?? []).length === 0) warnings.push(NO_SITE_LOG_WARNING);
   const verifyCoordinator = nativeVerifier(options.trustedSigner);
   const heads = new Map<number, HeadSeen>();
   const receipts = new Map<string, Receipt[]>();
+  const siteLogSigners: { file: string; signer: string }[] = [];
   let highestHead: (HeadSeen & { seq: number }) | undefined;
+  const failed = (firstBad: AuditFault): AuditVerification => ({ ok: false, entries: 0, firstBad, warnings });
+
+  /** A coordinator head someone holds; returns why it contradicts another, if it does. */
+  const seeHead = (head: AuditHead, seen: HeadSeen): string | undefined => {
+    if (!verifyAuditHead(head, verifyCoordinator)) return 'coordinator head signature invalid';
+    const other = heads.get(head.seq);
+    if (other && other.hash !== seen.hash) {
+      return `coordinator signed two different heads for seq ${head.seq} (${other.site} and ${seen.site})`;
+    }
+    heads.set(head.seq, seen);
+    if (!highestHead || head.seq > highestHead.seq) highestHead = { ...seen, seq: head.seq };
+    return undefined;
+  };
 
   for (const sitePath of options.siteLogs ?? []) {
+    let signer: string | undefined;
     const siteResult = await readSiteLog(
       sitePath,
       options.trustedSiteSigners,
       warnings,
       (entry, line, site) => {
+        signer ??= site;
         const bad = (reason: string): AuditFault => ({ file: sitePath, line, seq: entry.seq, reason });
         if (entry.action === 'site.head-seen') {
           const head = siteHeadSeenDetails.safeParse(entry.details);
           if (!head.success) return bad('malformed site.head-seen details');
-          if (!verifyAuditHead(head.data, verifyCoordinator))
-            return bad('coordinator head signature invalid');
-          const seen = { file: sitePath, line, site, hash: head.data.hash };
-          const other = heads.get(head.data.seq);
-          if (other && other.hash !== seen.hash) {
-            return bad(
-              `coordinator signed two different heads for seq ${head.data.seq} (sites ${other.site} and ${site})`,
-            );
-          }
-          heads.set(head.data.seq, seen);
-          if (!highestHead || head.data.seq > highestHead.seq) highestHead = { ...seen, seq: head.data.seq };
+          const problem = seeHead(head.data, {
+            file: sitePath,
+            line,
+            site: `site ${site}`,
+            hash: head.data.hash,
+          });
+          if (problem) return bad(problem);
         } else if (entry.action === 'site.receipt') {
           const receipt = siteReceiptDetails.safeParse(entry.details);
           if (!receipt.success) return bad('malformed site.receipt details');
@@ -102,7 +128,24 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
         return undefined;
       },
     );
-    if (siteResult) return { ok: false, entries: 0, firstBad: siteResult, warnings };
+    if (siteResult) return failed(siteResult);
+    if (signer) siteLogSigners.push({ file: sitePath, signer });
+  }
+
+  for (const recordPath of options.researcherRecords ?? []) {
+    for await (const { text, line } of readLogLines(recordPath)) {
+      if (text.trim() === '') continue;
+      const record = parseResearcherHeadLine(text);
+      const bad = (reason: string): AuditVerification => failed({ file: recordPath, line, reason });
+      if (typeof record === 'string') return bad(record);
+      const problem = seeHead(record.head, {
+        file: recordPath,
+        line,
+        site: `the researcher (${recordPath})`,
+        hash: record.head.hash,
+      });
+      if (problem) return bad(problem);
+    }
   }
 
   const checker = new AuditChainChecker({
@@ -111,6 +154,8 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
     verify: verifyCoordinator,
     actions: COORDINATOR_ACTIONS,
   });
+  const siteKeys = new Map((options.trustedSiteSigners ?? []).map((k) => [keyId(k), k] as const));
+  const siteHeads = new Map<string, RecordedSiteHead>();
   const openRounds = new Map<string, Set<string>>();
   let entries = 0;
   let lines = 0;
@@ -120,7 +165,9 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
     if ('fault' in step) return { ok: false, entries, firstBad: step.fault, warnings };
     if ('held' in step) continue;
     entries += 1;
-    const fault = crossCheck(step.entry, line, path, heads, receipts, openRounds);
+    const fault =
+      crossCheck(step.entry, line, path, heads, receipts, openRounds) ??
+      collectSiteHead(step.entry, line, path, siteKeys, siteHeads);
     if (fault) return { ok: false, entries, firstBad: fault, warnings };
   }
   const tail = checker.finish();
@@ -128,13 +175,18 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
 
   const lastSeq = checker.lastSeq;
   if (highestHead && highestHead.seq > lastSeq) {
-    const reason = `log truncated: site ${highestHead.site} saw head seq ${highestHead.seq} but the log ends at ${lastSeq}`;
+    const reason = `log truncated: ${highestHead.site} saw head seq ${highestHead.seq} but the log ends at ${lastSeq} (evidence: ${highestHead.file}:${highestHead.line})`;
     return {
       ok: false,
       entries,
       firstBad: { file: path, line: lines + 1, seq: lastSeq + 1, reason },
       warnings,
     };
+  }
+  for (const { file, signer } of siteLogSigners) {
+    const recorded = siteHeads.get(signer);
+    const fault = recorded && (await checkSiteLogAgainstHead(file, recorded));
+    if (fault) return { ok: false, entries, firstBad: fault, warnings };
   }
   for (const list of receipts.values()) {
     for (const r of list) warnings.push(`${r.file}:${r.line}: receipt for a round the log never closed`);
@@ -155,7 +207,7 @@ function crossCheck(
   const head = heads.get(entry.seq);
   if (head && head.hash !== entry.hash) {
     return bad(
-      `entry differs from the signed head site ${head.site} saw (${head.file}:${head.line}): log rewritten`,
+      `entry differs from the signed head ${head.site} saw (${head.file}:${head.line}): log rewritten`,
     );
   }
   if (entry.action === 'update.accepted') {
@@ -189,57 +241,4 @@ function crossCheck(
     receipts.delete(key);
   }
   return undefined;
-}
-
-/** Verifies one site log's own chain and hands each intact entry to `onEntry`. */
-async function readSiteLog(
-  file: string,
-  trustedSiteSigners: readonly Uint8Array[] | undefined,
-  warnings: string[],
-  onEntry: (entry: AuditEntry, line: number, site: string) => AuditFault | undefined,
-): Promise<AuditFault | undefined> {
-  let checker: AuditChainChecker | undefined;
-  for await (const { text, line } of readLogLines(file)) {
-    if (!checker) {
-      const made = siteChecker(file, text, trustedSiteSigners, warnings);
-      if (!(made instanceof AuditChainChecker)) return made;
-      checker = made;
-    }
-    const step = checker.check(text, line);
-    if ('fault' in step) return step.fault;
-    if ('held' in step) continue;
-    const fault = onEntry(step.entry, line, step.entry.signer);
-    if (fault) return fault;
-  }
-  return checker?.finish();
-}
-
-function siteChecker(
-  file: string,
-  firstLine: string,
-  trustedSiteSigners: readonly Uint8Array[] | undefined,
-  warnings: string[],
-): AuditChainChecker | AuditFault {
-  let signerId = '';
-  try {
-    signerId = parseAuditEntry(firstLine).signer;
-  } catch {
-    // The checker reports the malformed line itself.
-  }
-  const base = { file, signerId, actions: SITE_ACTIONS };
-  if (!trustedSiteSigners) {
-    warnings.push(`${file}: site signatures not checked (no site keys given)`);
-    return new AuditChainChecker({ ...base, verify: undefined });
-  }
-  const key = trustedSiteSigners.find((k) => keyId(k) === signerId);
-  if (!key) {
-    if (signerId === '') return new AuditChainChecker({ ...base, verify: () => false });
-    return {
-      file,
-      line: 1,
-      seq: 1,
-      reason: `signed by an unknown key (${signerId} is not a trusted site key)`,
-    };
-  }
-  return new AuditChainChecker({ ...base, verify: nativeVerifier(key) });
 }

@@ -25,6 +25,11 @@ export interface SignedEnvelope {
 
 export interface Ack {
   message: string;
+  /**
+   * The coordinator's signed audit-log head (JSON {seq, hash, sig}) after the call; empty
+   * where it keeps no log. Sites log it: every contact leaves them evidence of the log's reach.
+   */
+  auditHeadJson: Buffer;
 }
 
 function createBaseSignedEnvelope(): SignedEnvelope {
@@ -133,13 +138,16 @@ export const SignedEnvelope: MessageFns<SignedEnvelope> = {
 };
 
 function createBaseAck(): Ack {
-  return { message: "" };
+  return { message: "", auditHeadJson: Buffer.alloc(0) };
 }
 
 export const Ack: MessageFns<Ack> = {
   encode(message: Ack, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.message !== "") {
       writer.uint32(10).string(message.message);
+    }
+    if (message.auditHeadJson.length !== 0) {
+      writer.uint32(482).bytes(message.auditHeadJson);
     }
     return writer;
   },
@@ -165,6 +173,14 @@ export const Ack: MessageFns<Ack> = {
             message.message = reader.string();
             continue;
           }
+          case 60: {
+            if (tag !== 482) {
+              break;
+            }
+
+            message.auditHeadJson = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -178,13 +194,23 @@ export const Ack: MessageFns<Ack> = {
   },
 
   fromJSON(object: any): Ack {
-    return { message: isSet(object.message) ? globalThis.String(object.message) : "" };
+    return {
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      auditHeadJson: isSet(object.auditHeadJson)
+        ? Buffer.from(bytesFromBase64(object.auditHeadJson))
+        : isSet(object.audit_head_json)
+        ? Buffer.from(bytesFromBase64(object.audit_head_json))
+        : Buffer.alloc(0),
+    };
   },
 
   toJSON(message: Ack): unknown {
     const obj: any = {};
     if (message.message !== "") {
       obj.message = message.message;
+    }
+    if (message.auditHeadJson.length !== 0) {
+      obj.auditHeadJson = base64FromBytes(message.auditHeadJson);
     }
     return obj;
   },
@@ -195,6 +221,7 @@ export const Ack: MessageFns<Ack> = {
   fromPartial(object: DeepPartial<Ack>): Ack {
     const message = createBaseAck();
     message.message = object.message ?? "";
+    message.auditHeadJson = object.auditHeadJson ?? Buffer.alloc(0);
     return message;
   },
 };

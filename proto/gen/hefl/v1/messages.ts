@@ -24,6 +24,11 @@ export interface SiteHello {
    * here means the site restarted and lost it: the coordinator offers it again to rejoin.
    */
   activeJobs: string[];
+  /**
+   * The site's own signed audit-log head (JSON {seq, hash, sig}); the coordinator records it,
+   * so a site that later drops or rewrites its log is contradicted by its own signature.
+   */
+  siteAuditHeadJson: Buffer;
 }
 
 /** A researcher's job: the spec is canonical JSON (its SHA-256 is the job hash sites approve). */
@@ -143,6 +148,8 @@ export interface RoundReport {
   sealedMetricsNonce: Buffer;
   sealedMetrics: Buffer;
   nonce: Buffer;
+  /** The site's own signed audit-log head (JSON {seq, hash, sig}), recorded with the report. */
+  siteAuditHeadJson: Buffer;
 }
 
 /**
@@ -162,7 +169,14 @@ export interface ModelRelease {
 }
 
 function createBaseSiteHello(): SiteHello {
-  return { siteId: "", nonce: Buffer.alloc(0), sentAtMs: 0, sealingPublicKey: Buffer.alloc(0), activeJobs: [] };
+  return {
+    siteId: "",
+    nonce: Buffer.alloc(0),
+    sentAtMs: 0,
+    sealingPublicKey: Buffer.alloc(0),
+    activeJobs: [],
+    siteAuditHeadJson: Buffer.alloc(0),
+  };
 }
 
 export const SiteHello: MessageFns<SiteHello> = {
@@ -181,6 +195,9 @@ export const SiteHello: MessageFns<SiteHello> = {
     }
     for (const v of message.activeJobs) {
       writer.uint32(42).string(v!);
+    }
+    if (message.siteAuditHeadJson.length !== 0) {
+      writer.uint32(482).bytes(message.siteAuditHeadJson);
     }
     return writer;
   },
@@ -238,6 +255,14 @@ export const SiteHello: MessageFns<SiteHello> = {
             message.activeJobs.push(reader.string());
             continue;
           }
+          case 60: {
+            if (tag !== 482) {
+              break;
+            }
+
+            message.siteAuditHeadJson = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -273,6 +298,11 @@ export const SiteHello: MessageFns<SiteHello> = {
         : globalThis.Array.isArray(object?.active_jobs)
         ? object.active_jobs.map((e: any) => globalThis.String(e))
         : [],
+      siteAuditHeadJson: isSet(object.siteAuditHeadJson)
+        ? Buffer.from(bytesFromBase64(object.siteAuditHeadJson))
+        : isSet(object.site_audit_head_json)
+        ? Buffer.from(bytesFromBase64(object.site_audit_head_json))
+        : Buffer.alloc(0),
     };
   },
 
@@ -293,6 +323,9 @@ export const SiteHello: MessageFns<SiteHello> = {
     if (message.activeJobs?.length) {
       obj.activeJobs = message.activeJobs;
     }
+    if (message.siteAuditHeadJson.length !== 0) {
+      obj.siteAuditHeadJson = base64FromBytes(message.siteAuditHeadJson);
+    }
     return obj;
   },
 
@@ -306,6 +339,7 @@ export const SiteHello: MessageFns<SiteHello> = {
     message.sentAtMs = object.sentAtMs ?? 0;
     message.sealingPublicKey = object.sealingPublicKey ?? Buffer.alloc(0);
     message.activeJobs = object.activeJobs?.map((e) => e) || [];
+    message.siteAuditHeadJson = object.siteAuditHeadJson ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1909,6 +1943,7 @@ function createBaseRoundReport(): RoundReport {
     sealedMetricsNonce: Buffer.alloc(0),
     sealedMetrics: Buffer.alloc(0),
     nonce: Buffer.alloc(0),
+    siteAuditHeadJson: Buffer.alloc(0),
   };
 }
 
@@ -1934,6 +1969,9 @@ export const RoundReport: MessageFns<RoundReport> = {
     }
     if (message.nonce.length !== 0) {
       writer.uint32(58).bytes(message.nonce);
+    }
+    if (message.siteAuditHeadJson.length !== 0) {
+      writer.uint32(482).bytes(message.siteAuditHeadJson);
     }
     return writer;
   },
@@ -2007,6 +2045,14 @@ export const RoundReport: MessageFns<RoundReport> = {
             message.nonce = Buffer.from(reader.bytes());
             continue;
           }
+          case 60: {
+            if (tag !== 482) {
+              break;
+            }
+
+            message.siteAuditHeadJson = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2048,6 +2094,11 @@ export const RoundReport: MessageFns<RoundReport> = {
         ? Buffer.from(bytesFromBase64(object.sealed_metrics))
         : Buffer.alloc(0),
       nonce: isSet(object.nonce) ? Buffer.from(bytesFromBase64(object.nonce)) : Buffer.alloc(0),
+      siteAuditHeadJson: isSet(object.siteAuditHeadJson)
+        ? Buffer.from(bytesFromBase64(object.siteAuditHeadJson))
+        : isSet(object.site_audit_head_json)
+        ? Buffer.from(bytesFromBase64(object.site_audit_head_json))
+        : Buffer.alloc(0),
     };
   },
 
@@ -2074,6 +2125,9 @@ export const RoundReport: MessageFns<RoundReport> = {
     if (message.nonce.length !== 0) {
       obj.nonce = base64FromBytes(message.nonce);
     }
+    if (message.siteAuditHeadJson.length !== 0) {
+      obj.siteAuditHeadJson = base64FromBytes(message.siteAuditHeadJson);
+    }
     return obj;
   },
 
@@ -2089,6 +2143,7 @@ export const RoundReport: MessageFns<RoundReport> = {
     message.sealedMetricsNonce = object.sealedMetricsNonce ?? Buffer.alloc(0);
     message.sealedMetrics = object.sealedMetrics ?? Buffer.alloc(0);
     message.nonce = object.nonce ?? Buffer.alloc(0);
+    message.siteAuditHeadJson = object.siteAuditHeadJson ?? Buffer.alloc(0);
     return message;
   },
 };

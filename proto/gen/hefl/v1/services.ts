@@ -46,6 +46,11 @@ export interface FetchModelReply {
   releases: SignedEnvelope[];
   /** Sites of the final round that have not answered yet. */
   pending: string[];
+  /**
+   * The coordinator's signed audit-log head (JSON {seq, hash, sig}) after recording this fetch;
+   * `hefl model fetch` keeps it in the researcher folder as evidence for auditors.
+   */
+  auditHeadJson: Buffer;
 }
 
 export interface Task {
@@ -58,6 +63,7 @@ export interface Task {
     | { $case: "jobEnded"; value: JobEnded }
     | { $case: "manifest"; value: ManifestUpdate }
     | { $case: "keyGrant"; value: KeyGrantRequest }
+    | { $case: "auditHead"; value: AuditHeadUpdate }
     | undefined;
 }
 
@@ -125,6 +131,16 @@ export interface JobEnded {
   jobId: string;
   state: string;
   reason: string;
+  /** The coordinator's signed audit-log head after recording the job's end (JSON {seq, hash, sig}). */
+  auditHeadJson: Buffer;
+}
+
+/**
+ * The coordinator's signed audit-log head (JSON {seq, hash, sig}), sent when a site connects:
+ * every contact leaves the site holding evidence of how far the coordinator's log reached.
+ */
+export interface AuditHeadUpdate {
+  auditHeadJson: Buffer;
 }
 
 export interface UploadChunk {
@@ -425,7 +441,7 @@ export const FetchModelRequest: MessageFns<FetchModelRequest> = {
 };
 
 function createBaseFetchModelReply(): FetchModelReply {
-  return { releases: [], pending: [] };
+  return { releases: [], pending: [], auditHeadJson: Buffer.alloc(0) };
 }
 
 export const FetchModelReply: MessageFns<FetchModelReply> = {
@@ -435,6 +451,9 @@ export const FetchModelReply: MessageFns<FetchModelReply> = {
     }
     for (const v of message.pending) {
       writer.uint32(18).string(v!);
+    }
+    if (message.auditHeadJson.length !== 0) {
+      writer.uint32(482).bytes(message.auditHeadJson);
     }
     return writer;
   },
@@ -468,6 +487,14 @@ export const FetchModelReply: MessageFns<FetchModelReply> = {
             message.pending.push(reader.string());
             continue;
           }
+          case 60: {
+            if (tag !== 482) {
+              break;
+            }
+
+            message.auditHeadJson = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -486,6 +513,11 @@ export const FetchModelReply: MessageFns<FetchModelReply> = {
         ? object.releases.map((e: any) => SignedEnvelope.fromJSON(e))
         : [],
       pending: globalThis.Array.isArray(object?.pending) ? object.pending.map((e: any) => globalThis.String(e)) : [],
+      auditHeadJson: isSet(object.auditHeadJson)
+        ? Buffer.from(bytesFromBase64(object.auditHeadJson))
+        : isSet(object.audit_head_json)
+        ? Buffer.from(bytesFromBase64(object.audit_head_json))
+        : Buffer.alloc(0),
     };
   },
 
@@ -497,6 +529,9 @@ export const FetchModelReply: MessageFns<FetchModelReply> = {
     if (message.pending?.length) {
       obj.pending = message.pending;
     }
+    if (message.auditHeadJson.length !== 0) {
+      obj.auditHeadJson = base64FromBytes(message.auditHeadJson);
+    }
     return obj;
   },
 
@@ -507,6 +542,7 @@ export const FetchModelReply: MessageFns<FetchModelReply> = {
     const message = createBaseFetchModelReply();
     message.releases = object.releases?.map((e) => SignedEnvelope.fromPartial(e)) || [];
     message.pending = object.pending?.map((e) => e) || [];
+    message.auditHeadJson = object.auditHeadJson ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -541,6 +577,9 @@ export const Task: MessageFns<Task> = {
         break;
       case "keyGrant":
         KeyGrantRequest.encode(message.kind.value, writer.uint32(66).fork()).join();
+        break;
+      case "auditHead":
+        AuditHeadUpdate.encode(message.kind.value, writer.uint32(482).fork()).join();
         break;
     }
     return writer;
@@ -623,6 +662,14 @@ export const Task: MessageFns<Task> = {
             message.kind = { $case: "keyGrant", value: KeyGrantRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 60: {
+            if (tag !== 482) {
+              break;
+            }
+
+            message.kind = { $case: "auditHead", value: AuditHeadUpdate.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -667,6 +714,10 @@ export const Task: MessageFns<Task> = {
         ? { $case: "keyGrant", value: KeyGrantRequest.fromJSON(object.keyGrant) }
         : isSet(object.key_grant)
         ? { $case: "keyGrant", value: KeyGrantRequest.fromJSON(object.key_grant) }
+        : isSet(object.auditHead)
+        ? { $case: "auditHead", value: AuditHeadUpdate.fromJSON(object.auditHead) }
+        : isSet(object.audit_head)
+        ? { $case: "auditHead", value: AuditHeadUpdate.fromJSON(object.audit_head) }
         : undefined,
     };
   },
@@ -689,6 +740,8 @@ export const Task: MessageFns<Task> = {
       obj.manifest = ManifestUpdate.toJSON(message.kind.value);
     } else if (message.kind?.$case === "keyGrant") {
       obj.keyGrant = KeyGrantRequest.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "auditHead") {
+      obj.auditHead = AuditHeadUpdate.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -744,6 +797,12 @@ export const Task: MessageFns<Task> = {
       case "keyGrant": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "keyGrant", value: KeyGrantRequest.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "auditHead": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "auditHead", value: AuditHeadUpdate.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -1555,7 +1614,7 @@ export const RoundOpen: MessageFns<RoundOpen> = {
 };
 
 function createBaseJobEnded(): JobEnded {
-  return { jobId: "", state: "", reason: "" };
+  return { jobId: "", state: "", reason: "", auditHeadJson: Buffer.alloc(0) };
 }
 
 export const JobEnded: MessageFns<JobEnded> = {
@@ -1568,6 +1627,9 @@ export const JobEnded: MessageFns<JobEnded> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.auditHeadJson.length !== 0) {
+      writer.uint32(482).bytes(message.auditHeadJson);
     }
     return writer;
   },
@@ -1609,6 +1671,14 @@ export const JobEnded: MessageFns<JobEnded> = {
             message.reason = reader.string();
             continue;
           }
+          case 60: {
+            if (tag !== 482) {
+              break;
+            }
+
+            message.auditHeadJson = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1630,6 +1700,11 @@ export const JobEnded: MessageFns<JobEnded> = {
         : "",
       state: isSet(object.state) ? globalThis.String(object.state) : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      auditHeadJson: isSet(object.auditHeadJson)
+        ? Buffer.from(bytesFromBase64(object.auditHeadJson))
+        : isSet(object.audit_head_json)
+        ? Buffer.from(bytesFromBase64(object.audit_head_json))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1644,6 +1719,9 @@ export const JobEnded: MessageFns<JobEnded> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.auditHeadJson.length !== 0) {
+      obj.auditHeadJson = base64FromBytes(message.auditHeadJson);
+    }
     return obj;
   },
 
@@ -1655,6 +1733,80 @@ export const JobEnded: MessageFns<JobEnded> = {
     message.jobId = object.jobId ?? "";
     message.state = object.state ?? "";
     message.reason = object.reason ?? "";
+    message.auditHeadJson = object.auditHeadJson ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseAuditHeadUpdate(): AuditHeadUpdate {
+  return { auditHeadJson: Buffer.alloc(0) };
+}
+
+export const AuditHeadUpdate: MessageFns<AuditHeadUpdate> = {
+  encode(message: AuditHeadUpdate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.auditHeadJson.length !== 0) {
+      writer.uint32(10).bytes(message.auditHeadJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditHeadUpdate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditHeadUpdate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.auditHeadJson = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditHeadUpdate {
+    return {
+      auditHeadJson: isSet(object.auditHeadJson)
+        ? Buffer.from(bytesFromBase64(object.auditHeadJson))
+        : isSet(object.audit_head_json)
+        ? Buffer.from(bytesFromBase64(object.audit_head_json))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: AuditHeadUpdate): unknown {
+    const obj: any = {};
+    if (message.auditHeadJson.length !== 0) {
+      obj.auditHeadJson = base64FromBytes(message.auditHeadJson);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditHeadUpdate>): AuditHeadUpdate {
+    return AuditHeadUpdate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditHeadUpdate>): AuditHeadUpdate {
+    const message = createBaseAuditHeadUpdate();
+    message.auditHeadJson = object.auditHeadJson ?? Buffer.alloc(0);
     return message;
   },
 };
