@@ -11,4 +11,10 @@ export {
   slotsPerCiphertext,
 } from './he-profile.js';
 export { PLAINTEXT_PROFILE_ID } from './plaintext-insecure.js';
-export type { PreparedContribution, SiteVectorCipher, VectorAdder, VectorSum } from './vector-cipher.js';
+export type {
+  PreparedContribution,
+  SiteVectorCipher,
+  SumCheck,
+  VectorAdder,
+  VectorSum,
+} from './vector-cipher.js';
