@@ -77,6 +77,15 @@ export class RoundAggregation {
         },
       );
     }
+    if ((header.attempt ?? 0) !== round.attempt) {
+      throw new HeflError(
+        'failed_precondition',
+        `update for attempt ${header.attempt} of round ${round.round}, current attempt is ${round.attempt}`,
+        {
+          publicDetail: `round ${round.round} is in attempt ${round.attempt} (re-run after an invalid aggregate)`,
+        },
+      );
+    }
     if (round.state !== 'collecting') {
       throw new HeflError('deadline_exceeded', `round ${round.round} is closed`, {
         publicDetail: `round ${round.round} already closed (deadline passed or all updates in)`,
@@ -137,7 +146,14 @@ export class RoundAggregation {
     this.deps.audit.append({
       actor: siteId,
       action: 'update.accepted',
-      details: { jobId: id, round: round.round, site: siteId, updateDigest, bytes: blob.size },
+      details: {
+        jobId: id,
+        round: round.round,
+        site: siteId,
+        updateDigest,
+        bytes: blob.size,
+        ...(round.attempt > 0 ? { attempt: round.attempt } : {}),
+      },
     });
     const receipt = signMessage(
       SigningContext.receipt,
@@ -243,6 +259,7 @@ export class RoundAggregation {
       details: {
         jobId: id,
         round: round.round,
+        ...(round.attempt > 0 ? { attempt: round.attempt } : {}),
         participants: contributors,
         updateDigests: digests.map(toHex),
         merkleRoot: toHex(root),
@@ -264,6 +281,8 @@ export class RoundAggregation {
         closedAtMs: round.closedAt,
         absent: round.absent.map((a) => ({ siteId: a.siteId, reason: a.reason })),
         auditHeadJson: Buffer.from(this.deps.audit.headJson?.() ?? new Uint8Array()),
+        attempt: round.attempt,
+        probe: 0,
       },
       this.deps.keys.signingSecretKey,
     );

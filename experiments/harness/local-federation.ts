@@ -46,6 +46,8 @@ export async function startTestFederation(options: {
   siteAddress?: (siteIndex: number, coordinatorAddress: string) => string;
   /** Lets a test give one site another trainer (e.g. a deliberately slow one). */
   trainerFor?: (siteIndex: number, shared: Trainer) => Trainer;
+  /** Lets a test give one site another client (e.g. one that uploads garbage). */
+  clientFor?: (siteIndex: number, address: string, keys: SiteKeys) => CoordinatorClient | undefined;
   /** How many sites start at once (default all); the rest wait for `startSite`. */
   startSites?: number;
 }): Promise<TestFederation> {
@@ -125,10 +127,9 @@ export async function startTestFederation(options: {
     new SiteNode({
       keys,
       federation,
-      client: new CoordinatorClient(
-        options.siteAddress?.(i, address) ?? address,
-        credentials.createInsecure(),
-      ),
+      client:
+        options.clientFor?.(i, address, keys) ??
+        new CoordinatorClient(options.siteAddress?.(i, address) ?? address, credentials.createInsecure()),
       trainer: options.trainerFor?.(i, trainer) ?? trainer,
       clock: systemClock,
       data: { path: dataFiles[i]! },

@@ -87,6 +87,11 @@ export interface UpdateHeader {
   /** SHA-256 of the concatenated section bytes. */
   payloadDigest: Buffer;
   sentAtMs: number;
+  /**
+   * Which run of the round this update is for: 0, then 1, 2, ... when the round is re-run
+   * after its aggregate was found invalid.
+   */
+  attempt: number;
 }
 
 /** Signed by the coordinator when it has durably accepted an update. */
@@ -119,6 +124,13 @@ export interface RoundSummary {
   absent: Absence[];
   /** The coordinator's signed audit-log head after recording the close (JSON {seq, hash, sig}). */
   auditHeadJson: Buffer;
+  /** Which run of the round this is (0 first; re-runs after an invalid aggregate count up). */
+  attempt: number;
+  /**
+   * 0: the round's aggregate. k > 0: blame probe k of this attempt, the sum of the stored
+   * updates of `participants` only, decrypted solely to report whether it is valid.
+   */
+  probe: number;
 }
 
 export interface Absence {
@@ -138,6 +150,15 @@ export interface RoundReport {
   sealedMetricsNonce: Buffer;
   sealedMetrics: Buffer;
   nonce: Buffer;
+  /**
+   * Set when the site found the aggregate (or blame probe) invalid and did not apply it;
+   * model_hash is then empty and invalid_reason says why (slot counts, never values).
+   */
+  aggregateInvalid: boolean;
+  invalidReason: string;
+  attempt: number;
+  /** 0: a report on the round's aggregate; k > 0: the validity of blame probe k. */
+  probe: number;
 }
 
 /**
@@ -1153,6 +1174,7 @@ function createBaseUpdateHeader(): UpdateHeader {
     sections: [],
     payloadDigest: Buffer.alloc(0),
     sentAtMs: 0,
+    attempt: 0,
   };
 }
 
@@ -1178,6 +1200,9 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
     }
     if (message.sentAtMs !== 0) {
       writer.uint32(57).double(message.sentAtMs);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(240).uint32(message.attempt);
     }
     return writer;
   },
@@ -1251,6 +1276,14 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
             message.sentAtMs = reader.double();
             continue;
           }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1290,6 +1323,7 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
         : isSet(object.sent_at_ms)
         ? globalThis.Number(object.sent_at_ms)
         : 0,
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -1316,6 +1350,9 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
     if (message.sentAtMs !== 0) {
       obj.sentAtMs = floatToJson(message.sentAtMs);
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -1331,6 +1368,7 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
     message.sections = object.sections?.map((e) => SectionHeader.fromPartial(e)) || [];
     message.payloadDigest = object.payloadDigest ?? Buffer.alloc(0);
     message.sentAtMs = object.sentAtMs ?? 0;
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -1544,6 +1582,8 @@ function createBaseRoundSummary(): RoundSummary {
     closedAtMs: 0,
     absent: [],
     auditHeadJson: Buffer.alloc(0),
+    attempt: 0,
+    probe: 0,
   };
 }
 
@@ -1578,6 +1618,12 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     }
     if (message.auditHeadJson.length !== 0) {
       writer.uint32(82).bytes(message.auditHeadJson);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(240).uint32(message.attempt);
+    }
+    if (message.probe !== 0) {
+      writer.uint32(248).uint32(message.probe);
     }
     return writer;
   },
@@ -1675,6 +1721,22 @@ export const RoundSummary: MessageFns<RoundSummary> = {
             message.auditHeadJson = Buffer.from(reader.bytes());
             continue;
           }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
+          case 31: {
+            if (tag !== 248) {
+              break;
+            }
+
+            message.probe = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1729,6 +1791,8 @@ export const RoundSummary: MessageFns<RoundSummary> = {
         : isSet(object.audit_head_json)
         ? Buffer.from(bytesFromBase64(object.audit_head_json))
         : Buffer.alloc(0),
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      probe: isSet(object.probe) ? globalThis.Number(object.probe) : 0,
     };
   },
 
@@ -1764,6 +1828,12 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     if (message.auditHeadJson.length !== 0) {
       obj.auditHeadJson = base64FromBytes(message.auditHeadJson);
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.probe !== 0) {
+      obj.probe = Math.round(message.probe);
+    }
     return obj;
   },
 
@@ -1782,6 +1852,8 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     message.closedAtMs = object.closedAtMs ?? 0;
     message.absent = object.absent?.map((e) => Absence.fromPartial(e)) || [];
     message.auditHeadJson = object.auditHeadJson ?? Buffer.alloc(0);
+    message.attempt = object.attempt ?? 0;
+    message.probe = object.probe ?? 0;
     return message;
   },
 };
@@ -1884,6 +1956,10 @@ function createBaseRoundReport(): RoundReport {
     sealedMetricsNonce: Buffer.alloc(0),
     sealedMetrics: Buffer.alloc(0),
     nonce: Buffer.alloc(0),
+    aggregateInvalid: false,
+    invalidReason: "",
+    attempt: 0,
+    probe: 0,
   };
 }
 
@@ -1909,6 +1985,18 @@ export const RoundReport: MessageFns<RoundReport> = {
     }
     if (message.nonce.length !== 0) {
       writer.uint32(58).bytes(message.nonce);
+    }
+    if (message.aggregateInvalid !== false) {
+      writer.uint32(240).bool(message.aggregateInvalid);
+    }
+    if (message.invalidReason !== "") {
+      writer.uint32(250).string(message.invalidReason);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(256).uint32(message.attempt);
+    }
+    if (message.probe !== 0) {
+      writer.uint32(264).uint32(message.probe);
     }
     return writer;
   },
@@ -1982,6 +2070,38 @@ export const RoundReport: MessageFns<RoundReport> = {
             message.nonce = Buffer.from(reader.bytes());
             continue;
           }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.aggregateInvalid = reader.bool();
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.invalidReason = reader.string();
+            continue;
+          }
+          case 32: {
+            if (tag !== 256) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
+          case 33: {
+            if (tag !== 264) {
+              break;
+            }
+
+            message.probe = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2023,6 +2143,18 @@ export const RoundReport: MessageFns<RoundReport> = {
         ? Buffer.from(bytesFromBase64(object.sealed_metrics))
         : Buffer.alloc(0),
       nonce: isSet(object.nonce) ? Buffer.from(bytesFromBase64(object.nonce)) : Buffer.alloc(0),
+      aggregateInvalid: isSet(object.aggregateInvalid)
+        ? globalThis.Boolean(object.aggregateInvalid)
+        : isSet(object.aggregate_invalid)
+        ? globalThis.Boolean(object.aggregate_invalid)
+        : false,
+      invalidReason: isSet(object.invalidReason)
+        ? globalThis.String(object.invalidReason)
+        : isSet(object.invalid_reason)
+        ? globalThis.String(object.invalid_reason)
+        : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      probe: isSet(object.probe) ? globalThis.Number(object.probe) : 0,
     };
   },
 
@@ -2049,6 +2181,18 @@ export const RoundReport: MessageFns<RoundReport> = {
     if (message.nonce.length !== 0) {
       obj.nonce = base64FromBytes(message.nonce);
     }
+    if (message.aggregateInvalid !== false) {
+      obj.aggregateInvalid = message.aggregateInvalid;
+    }
+    if (message.invalidReason !== "") {
+      obj.invalidReason = message.invalidReason;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.probe !== 0) {
+      obj.probe = Math.round(message.probe);
+    }
     return obj;
   },
 
@@ -2064,6 +2208,10 @@ export const RoundReport: MessageFns<RoundReport> = {
     message.sealedMetricsNonce = object.sealedMetricsNonce ?? Buffer.alloc(0);
     message.sealedMetrics = object.sealedMetrics ?? Buffer.alloc(0);
     message.nonce = object.nonce ?? Buffer.alloc(0);
+    message.aggregateInvalid = object.aggregateInvalid ?? false;
+    message.invalidReason = object.invalidReason ?? "";
+    message.attempt = object.attempt ?? 0;
+    message.probe = object.probe ?? 0;
     return message;
   },
 };
