@@ -28,7 +28,9 @@ export function checkAggregate(
     const bound = name === 'update' ? 'quantized' : LIMB_MAGNITUDE;
     const { outOfBound, nonZeroPadding } = cipher.checkSum(batch, contributors, bound);
     if (outOfBound > 0)
-      problems.push(`section ${name}: ${outOfBound} value(s) beyond what ${contributors} honest inputs can sum to`);
+      problems.push(
+        `section ${name}: ${outOfBound} value(s) beyond what ${contributors} honest inputs can sum to`,
+      );
     if (nonZeroPadding > 0) problems.push(`section ${name}: ${nonZeroPadding} padding slot(s) not zero`);
   }
   const stats = sections.find((s) => s.name === 'stats');
@@ -40,7 +42,10 @@ export function checkAggregate(
 }
 
 /** Round-0 feature statistics no set of real tables can sum to (column names only). */
-export function implausibleStatistics(values: Float64Array, schema: readonly ColumnSpec[]): AggregateProblem[] {
+export function implausibleStatistics(
+  values: Float64Array,
+  schema: readonly ColumnSpec[],
+): AggregateProblem[] {
   const layout = statsLayout(schema);
   if (values.length !== layout.length)
     return [`statistics have ${values.length} entries, the schema needs ${layout.length}`];
