@@ -82,14 +82,6 @@ describe('a site of the job uploads right-layout garbage (ciphertexts under anot
         keys.siteId === CULPRIT ? new GarbageUploader(address, keys, foreign) : undefined,
     });
     await waitForSites(fed);
-    if (process.env.DEBUG_AUDIT) {
-      const append = fed.audit.append.bind(fed.audit);
-      fed.audit.append = (e) => {
-        if (e.action !== 'update.accepted')
-          console.log(Date.now() % 1e6, e.actor, e.action, JSON.stringify(e.details).slice(0, 400));
-        return append(e);
-      };
-    }
   }, 60_000);
   afterAll(async () => {
     await fed?.stop();
@@ -137,5 +129,47 @@ describe('a site of the job uploads right-layout garbage (ciphertexts under anot
     );
     expect(closedLater.length).toBeGreaterThanOrEqual(3);
     for (const closed of closedLater) expect(closed.details.participants).not.toContain(CULPRIT);
+  }, 120_000);
+});
+
+describe('garbage in a round too small to blame safely (3 sites)', () => {
+  let fed: TestFederation;
+  let foreign: SiteCipher;
+  beforeAll(async () => {
+    const job = syntheticJob({ rounds: 1 });
+    foreign = await SiteCipher.generate(getProfile(job.spec.he.profile), {
+      clipRange: job.spec.he.clipRange,
+      maxSites: 3,
+    });
+    fed = await startTestFederation({
+      sites: 3,
+      clientFor: (_, address, keys) =>
+        keys.siteId === 'site-c' ? new GarbageUploader(address, keys, foreign) : undefined,
+    });
+    await waitForSites(fed);
+  }, 60_000);
+  afterAll(async () => {
+    await fed?.stop();
+    foreign?.delete();
+  });
+
+  it('re-runs the round at most 3 times, names nobody (no safe blame plan) and fails the job saying so', async () => {
+    const job = syntheticJob({ rounds: 1, minSites: 2, maxSites: 3, roundDeadlineSeconds: 20 });
+
+    const { jobId } = await fed.researcher.submit(job);
+    const status = await waitForJob(fed.researcher, jobId, 100_000);
+
+    expect(status.state).toBe('failed');
+    expect(status.reason).toMatch(
+      /^round 0: aggregate invalid in 3 attempts; culprit not identified \(blame not attempted: no blame plan over 3 contributors/,
+    );
+    const entries = fed.audit.entries.filter((e) => e.details.jobId === jobId);
+    const attempts = entries
+      .filter((e) => e.action === 'round.aggregate-invalid')
+      .map((e) => e.details.attempt);
+    expect(attempts).toEqual([0, 1, 2]);
+    const blame = entries.filter((e) => e.action === 'round.blame');
+    expect(blame.map((e) => e.details.culprit)).toEqual([null, null, null]);
+    expect(String(blame[0]!.details.verdict)).toMatch(/^blame not attempted/);
   }, 120_000);
 });
