@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { bytesEqual, sha256, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
-import { blamePlan } from '../common/fl/blame-plan.js';
+import { isPlannedProbe } from '../common/fl/blame-plan.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
@@ -393,10 +393,10 @@ export class JobSession {
   private async onBlameProbe(summary: RoundSummary): Promise<void> {
     const { round, attempt, probe } = summary;
     const failed = this.invalid.get(round);
-    const plan =
-      failed && failed.attempt === attempt ? blamePlan(failed.contributors, this.spec.minSites) : undefined;
-    const allowed = plan && !('refused' in plan) ? plan.probes[probe - 1] : undefined;
-    if (!allowed || allowed.join() !== [...summary.participants].sort().join()) {
+    const members = [...summary.participants];
+    const planned =
+      failed?.attempt === attempt && isPlannedProbe(failed.contributors, this.spec.minSites, probe, members);
+    if (!planned) {
       this.deps.audit.record('site.probe-refused', { jobId: this.jobId, round, attempt, probe });
       throw new HeflError(
         'integrity',
@@ -420,7 +420,7 @@ export class JobSession {
     const problems = checkAggregate(
       this.requireCipher(),
       sections,
-      allowed.length,
+      members.length,
       round === 0 ? this.schema : undefined,
     );
     this.deps.audit.record('site.probe-checked', {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type BlamePlan, blamePlan, blameVerdict, revealsAnIndividual } from './blame-plan.js';
+import {
+  type BlamePlan,
+  blamePlan,
+  blameVerdict,
+  isPlannedProbe,
+  revealsAnIndividual,
+} from './blame-plan.js';
 
 const sites = (n: number) => Array.from({ length: n }, (_, i) => `site-${String(i).padStart(2, '0')}`);
 
@@ -63,5 +69,26 @@ describe('revealsAnIndividual', () => {
         [0, 1],
       ]),
     ).toBe(true);
+  });
+});
+
+describe('isPlannedProbe (the site-side gate before decrypting a probe)', () => {
+  const contributors = sites(10);
+  const plan = planFor(10);
+
+  it('allows exactly the plan’s sets, in any order, at their own index', () => {
+    expect(isPlannedProbe(contributors, 2, 1, [...plan.probes[0]!].reverse())).toBe(true);
+    expect(isPlannedProbe(contributors, 2, 2, plan.probes[0]!)).toBe(false);
+    expect(isPlannedProbe(contributors, 2, 6, plan.probes[0]!)).toBe(false);
+  });
+
+  it('refuses any other subset a coordinator might ask for: a leave-one-out sum, a single site, a plan set plus one', () => {
+    expect(isPlannedProbe(contributors, 2, 1, contributors.slice(1))).toBe(false);
+    expect(isPlannedProbe(contributors, 2, 1, ['site-03'])).toBe(false);
+    expect(isPlannedProbe(contributors, 2, 1, [...plan.probes[0]!, 'site-09'])).toBe(false);
+  });
+
+  it('refuses every probe where no plan is safe', () => {
+    expect(isPlannedProbe(sites(4), 2, 1, ['site-00', 'site-01'])).toBe(false);
   });
 });

@@ -61,6 +61,22 @@ export function blamePlan(
   };
 }
 
+/**
+ * The site's gate: whether `members` is exactly probe `probe` (1-based) of the plan for
+ * `contributors`. A site decrypts a blame probe only if this holds.
+ */
+export function isPlannedProbe(
+  contributors: readonly string[],
+  minGroup: number,
+  probe: number,
+  members: readonly string[],
+): boolean {
+  const plan = blamePlan(contributors, minGroup);
+  if ('refused' in plan) return false;
+  const planned = plan.probes[probe - 1];
+  return planned !== undefined && planned.join('\u0000') === [...members].sort().join('\u0000');
+}
+
 /** Reads the probes' validity (true = invalid) into a verdict. */
 export function blameVerdict(plan: BlamePlan, invalid: readonly boolean[]): BlameVerdict {
   if (invalid.every((v) => !v)) return { kind: 'unconfirmed' };
