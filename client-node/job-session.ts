@@ -241,7 +241,7 @@ export class JobSession {
         `round ${summary.round} closed but this site has applied rounds only through ${this.appliedThrough}`,
       );
     }
-    await this.ledger.recoverReceipt(summary.round).catch((error: unknown) => {
+    await this.ledger.recoverReceipt(summary.round, summary.attempt).catch((error: unknown) => {
       this.deps.log('receipt.recovery-failed', {
         job: this.jobId,
         round: summary.round,

@@ -71,12 +71,12 @@ export class UpdateLedger {
    * coordinator crashed right after storing the update), fetch the stored receipt and
    * accept it only if it names an update this site really sent.
    */
-  async recoverReceipt(round: number): Promise<void> {
+  async recoverReceipt(round: number, attempt = 0): Promise<void> {
     if (this.receipts.has(round)) return;
     const sent = this.sent.get(round);
     if (!sent || sent.size === 0) return;
     const envelope = await this.ctx.client.fetchReceipt(this.ctx.jobId, round, this.ctx.siteId);
-    this.acceptReceipt(round, envelope, sent);
+    this.acceptReceipt(round, envelope, sent, attempt);
     this.ctx.log('receipt.recovered', { job: this.ctx.jobId, round });
   }
 

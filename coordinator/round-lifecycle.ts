@@ -488,10 +488,7 @@ export class RoundLifecycle {
     const named = outcome.culprit
       ? `; blame: ${outcome.verdict}`
       : `; culprit not identified (${outcome.verdict})`;
-    if (outcome.culprit) {
-      this.excluded.add(outcome.culprit);
-      round.absent.push({ siteId: outcome.culprit, reason: `named by blame: ${outcome.verdict}` });
-    }
+    if (outcome.culprit) this.excluded.add(outcome.culprit);
     if (round.attempt + 1 >= MAX_ROUND_ATTEMPTS) {
       this.hooks.finish(
         'failed',
@@ -507,11 +504,16 @@ export class RoundLifecycle {
       );
       return;
     }
-    this.rerun(round, participants);
+    const next = this.rerun(round, participants);
+    // The re-run's summary and the job status say why the culprit is not counted.
+    if (outcome.culprit) {
+      next.absent.push({ siteId: outcome.culprit, reason: `named by blame: ${outcome.verdict}` });
+      this.persistRound(next);
+    }
   }
 
   /** Opens the next attempt of `round` with `participants`, forgetting the failed attempt's updates. */
-  private rerun(failed: RoundRecord, participants: readonly string[]): void {
+  private rerun(failed: RoundRecord, participants: readonly string[]): RoundRecord {
     const { id, spec } = this.job;
     discardBlobs(this.deps.blobs, [...uploadBlobsOf(failed), ...aggregateBlobs([failed])], this.deps.log);
     failed.freeSums();
@@ -539,6 +541,7 @@ export class RoundLifecycle {
     });
     round.timer = this.deps.clock.schedule(round.deadline - now, () => this.onDeadline(round));
     for (const site of round.participants) this.deps.hub.send(site, roundOpenTask(id, round));
+    return round;
   }
 
   private persistRound(round: RoundRecord): void {

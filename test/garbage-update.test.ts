@@ -121,6 +121,10 @@ describe('a site of the job uploads right-layout garbage (ciphertexts under anot
     expect(rerun?.details).toMatchObject({ round: 0 });
     expect(rerun?.details.participants).not.toContain(CULPRIT);
     expect(rerun?.details.participants as string[]).toHaveLength(SITES - 1);
+    const round0 = status.roundStatus.find((r) => r.round === 0)!;
+    expect(round0.absent).toEqual([
+      { siteId: CULPRIT, reason: `named by blame: the update of ${CULPRIT} made the aggregate invalid` },
+    ]);
     // No later round counts the culprit's update.
     const closedLater = entries.filter(
       (e) =>
