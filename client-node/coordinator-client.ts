@@ -100,9 +100,11 @@ export class CoordinatorClient {
     jobId: string,
     round: number,
     siteId: string,
+    /** 0: the round's aggregate; k > 0: blame probe k of the round's current attempt. */
+    probe = 0,
   ): Promise<{ summary: SignedEnvelope; data: Uint8Array }> {
     return new Promise((resolve, reject) => {
-      const stream = this.client.downloadAggregate({ jobId, round, siteId });
+      const stream = this.client.downloadAggregate({ jobId, round, siteId, probe });
       let summary: SignedEnvelope | undefined;
       const parts: Buffer[] = [];
       stream.on(

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { bytesEqual, sha256, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
+import { isPlannedProbe } from '../common/fl/blame-plan.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
@@ -17,6 +18,7 @@ import { SigningContext } from '../common/protocol/signing-context.js';
 import type { Clock } from '../common/time/clock.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { RoundReport, RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
+import { checkAggregate } from './aggregate-check.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { dataReportFromSum, dataReportVector, reportedFeatures } from './data/data-report.js';
 import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
@@ -75,6 +77,10 @@ export class JobSession {
   private readonly reports = new Map<number, SignedEnvelope>();
   /** The last round whose aggregate this site applied (-1: none yet). */
   private appliedThrough = -1;
+  /** The attempt of each round this site sent its update for (re-runs count up). */
+  private readonly attempts = new Map<number, number>();
+  /** Rounds whose aggregate this site found invalid: the attempt and its contributors (blame probes are checked against them). */
+  private readonly invalid = new Map<number, { attempt: number; contributors: string[] }>();
   private lastLocalLoss = Number.NaN;
   private pipeline: FeaturePipeline | undefined;
   private lastMetrics: ModelCard['metrics'] | undefined;
@@ -153,9 +159,12 @@ export class JobSession {
     ]);
   }
 
-  async onRoundOpen(round: number): Promise<void> {
+  async onRoundOpen(round: number, attempt = 0): Promise<void> {
     // A repeated open (replayed on reconnect) for a round whose update already has a receipt.
-    if (this.ledger.hasReceipt(round)) return;
+    if (this.ledger.hasReceipt(round) && (this.attempts.get(round) ?? 0) >= attempt) return;
+    if (this.reports.has(round)) return;
+    if ((this.attempts.get(round) ?? -1) > attempt) return;
+    this.attempts.set(round, attempt);
     const cipher = this.requireCipher();
     const last = totalRounds(this.spec) - 1;
     const sections: Section[] = [];
@@ -236,6 +245,10 @@ export class JobSession {
       (pk) => bytesEqual(pk, coordinatorSigningKey),
     );
     if (summary.jobId !== this.jobId) throw new HeflError('integrity', 'round summary names another job');
+    if (summary.probe > 0) {
+      await this.onBlameProbe(summary);
+      return;
+    }
     const applied = this.reports.get(summary.round);
     if (applied) {
       // Already applied (the coordinator replays a close whose report it never got): never
@@ -249,7 +262,7 @@ export class JobSession {
         `round ${summary.round} closed but this site has applied rounds only through ${this.appliedThrough}`,
       );
     }
-    await this.ledger.recoverReceipt(summary.round).catch((error: unknown) => {
+    await this.ledger.recoverReceipt(summary.round, summary.attempt).catch((error: unknown) => {
       this.deps.log('receipt.recovery-failed', {
         job: this.jobId,
         round: summary.round,
@@ -291,6 +304,16 @@ export class JobSession {
     }
     const contributors = summary.participants.length;
     const cipher = this.requireCipher();
+    const problems = checkAggregate(
+      cipher,
+      sections,
+      contributors,
+      summary.round === 0 ? this.schema : undefined,
+    );
+    if (problems.length > 0) {
+      await this.reportInvalid(summary, problems.join('; '), observer);
+      return;
+    }
     let sealed: { nonce: Uint8Array; sealed: Uint8Array } | undefined;
     if (summary.round === 0) {
       const stats = decodeExactSection(cipher, findSection(sections, 'stats'), contributors);
@@ -359,6 +382,7 @@ export class JobSession {
         sealedMetrics: sealed ? Buffer.from(sealed.sealed) : Buffer.alloc(0),
         nonce: randomBytes(16),
         siteAuditHeadJson: Buffer.from(this.deps.audit.headJson()),
+        attempt: summary.attempt,
       },
       this.deps.keys.signingSecretKey,
     );
@@ -370,6 +394,99 @@ export class JobSession {
     if (final && this.spec.release.toResearcher && !observer) {
       await this.postRelease(summary.participants);
     }
+  }
+
+  /**
+   * The aggregate cannot be a sum of honest updates: do not apply it; record it, tell the
+   * coordinator (signed) and get ready for the round's re-run.
+   */
+  private async reportInvalid(summary: RoundSummary, reason: string, observer: boolean): Promise<void> {
+    const { round, attempt } = summary;
+    this.deps.audit.record('site.aggregate-invalid', { jobId: this.jobId, round, attempt, reason });
+    this.deps.log('round.aggregate-invalid', { job: this.jobId, round, attempt, reason });
+    if (!observer) this.invalid.set(round, { attempt, contributors: [...summary.participants] });
+    this.ledger.forget(round);
+    await this.deps.client.report(
+      this.signedReport(round, attempt, { aggregateInvalid: true, invalidReason: reason }),
+    );
+  }
+
+  /**
+   * A blame probe of a round whose aggregate this site found invalid: decrypts it only if
+   * it is exactly one of the sets the blame plan allows for that attempt's contributors
+   * (recomputed here, never taken from the coordinator), and answers with a signed
+   * validity bit. The decrypted values go nowhere.
+   */
+  private async onBlameProbe(summary: RoundSummary): Promise<void> {
+    const { round, attempt, probe } = summary;
+    const failed = this.invalid.get(round);
+    const members = [...summary.participants];
+    const planned =
+      failed?.attempt === attempt && isPlannedProbe(failed.contributors, this.spec.minSites, probe, members);
+    if (!planned) {
+      this.deps.audit.record('site.probe-refused', { jobId: this.jobId, round, attempt, probe });
+      throw new HeflError(
+        'integrity',
+        `round ${round}: blame probe ${probe} is not one this site may decrypt`,
+      );
+    }
+    const { data } = await this.deps.client.downloadAggregate(
+      this.jobId,
+      round,
+      this.deps.keys.siteId,
+      probe,
+    );
+    if (!bytesEqual(sha256(data), summary.aggregateDigest))
+      throw new HeflError('integrity', `round ${round} probe ${probe} does not match its signed digest`);
+    const sections: Section[] = [];
+    let offset = 0;
+    for (const layout of summary.sections.map(layoutFromProto)) {
+      sections.push(unframeSection(layout, data.subarray(offset, offset + layout.byteLength)));
+      offset += layout.byteLength;
+    }
+    const problems = checkAggregate(
+      this.requireCipher(),
+      sections,
+      members.length,
+      round === 0 ? this.schema : undefined,
+    );
+    this.deps.audit.record('site.probe-checked', {
+      jobId: this.jobId,
+      round,
+      attempt,
+      probe,
+      valid: problems.length === 0,
+    });
+    await this.deps.client.report(
+      this.signedReport(round, attempt, {
+        aggregateInvalid: problems.length > 0,
+        invalidReason: problems.join('; '),
+        probe,
+      }),
+    );
+  }
+
+  private signedReport(
+    round: number,
+    attempt: number,
+    fields: { aggregateInvalid: boolean; invalidReason: string; probe?: number },
+  ): SignedEnvelope {
+    return signMessage(
+      SigningContext.roundReport,
+      RoundReport,
+      {
+        jobId: this.jobId,
+        round,
+        siteId: this.deps.keys.siteId,
+        modelHash: '',
+        nonce: randomBytes(16),
+        attempt,
+        probe: fields.probe ?? 0,
+        aggregateInvalid: fields.aggregateInvalid,
+        invalidReason: fields.invalidReason.slice(0, 300),
+      },
+      this.deps.keys.signingSecretKey,
+    );
   }
 
   /** After the final round: the model sealed to the researcher, or this site's signed refusal. */
@@ -418,6 +535,7 @@ export class JobSession {
         sections: framed.map((f) => f.layout),
         payloadDigest: Buffer.from(hasher),
         sentAtMs: this.deps.clock.now(),
+        attempt: this.attempts.get(round) ?? 0,
       },
       this.deps.keys.signingSecretKey,
     );
@@ -434,7 +552,7 @@ export class JobSession {
       header,
       framed.flatMap((f) => f.bytes),
     );
-    this.ledger.acceptReceipt(round, receiptEnvelope, new Set([sentDigest]));
+    this.ledger.acceptReceipt(round, receiptEnvelope, new Set([sentDigest]), this.attempts.get(round) ?? 0);
     this.deps.log('update.sent', {
       job: this.jobId,
       round,

@@ -127,7 +127,7 @@ export class SiteNode {
         case 'keyBundle':
           return this.session(jobId)?.acceptKeyBundle(required(kind.value.bundle));
         case 'roundOpen':
-          return this.session(kind.value.jobId)?.onRoundOpen(kind.value.round);
+          return this.session(kind.value.jobId)?.onRoundOpen(kind.value.round, kind.value.attempt);
         case 'roundClosed':
           return this.session(jobId)?.onRoundClosed(required(kind.value.summary));
         case 'jobEnded':

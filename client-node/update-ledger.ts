@@ -34,6 +34,12 @@ export class UpdateLedger {
     return this.receipts.has(round);
   }
 
+  /** The round's aggregate was invalid and the round re-runs: its update and receipt no longer count. */
+  forget(round: number): void {
+    this.receipts.delete(round);
+    this.sent.delete(round);
+  }
+
   recordSent(round: number, updateDigest: string): void {
     const sent = this.sent.get(round) ?? new Set<string>();
     sent.add(updateDigest);
@@ -41,7 +47,7 @@ export class UpdateLedger {
   }
 
   /** Verifies a receipt (coordinator's signature, job, round, one of our digests) and records it. */
-  acceptReceipt(round: number, envelope: SignedEnvelope, ours: ReadonlySet<string>): void {
+  acceptReceipt(round: number, envelope: SignedEnvelope, ours: ReadonlySet<string>, attempt = 0): void {
     const { coordinatorSigningKey } = this.ctx.federation;
     const { message: receipt } = openMessage(SigningContext.receipt, Receipt, envelope, (pk) =>
       bytesEqual(pk, coordinatorSigningKey),
@@ -51,7 +57,12 @@ export class UpdateLedger {
       throw new HeflError('integrity', `receipt for round ${round} does not match an update this site sent`);
     }
     this.receipts.set(round, updateDigest);
-    this.ctx.audit.record('site.receipt', { jobId: this.ctx.jobId, round, updateDigest });
+    this.ctx.audit.record('site.receipt', {
+      jobId: this.ctx.jobId,
+      round,
+      updateDigest,
+      ...(attempt > 0 ? { attempt } : {}),
+    });
     this.ctx.audit.recordHead(receipt.auditHeadJson, coordinatorSigningKey);
   }
 
@@ -60,12 +71,12 @@ export class UpdateLedger {
    * coordinator crashed right after storing the update), fetch the stored receipt and
    * accept it only if it names an update this site really sent.
    */
-  async recoverReceipt(round: number): Promise<void> {
+  async recoverReceipt(round: number, attempt = 0): Promise<void> {
     if (this.receipts.has(round)) return;
     const sent = this.sent.get(round);
     if (!sent || sent.size === 0) return;
     const envelope = await this.ctx.client.fetchReceipt(this.ctx.jobId, round, this.ctx.siteId);
-    this.acceptReceipt(round, envelope, sent);
+    this.acceptReceipt(round, envelope, sent, attempt);
     this.ctx.log('receipt.recovered', { job: this.ctx.jobId, round });
   }
 

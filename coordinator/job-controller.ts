@@ -225,9 +225,34 @@ export class JobController {
         publicDetail: 'nothing to report for that round',
       });
     }
+    if ((report.attempt ?? 0) !== round.attempt) {
+      throw new HeflError(
+        'failed_precondition',
+        `report for attempt ${report.attempt} of round ${report.round}`,
+        {
+          publicDetail: `round ${report.round} is in attempt ${round.attempt}`,
+        },
+      );
+    }
+    if (report.probe > 0) {
+      this.lifecycle.answerProbe(round, siteId, report.probe, report.aggregateInvalid);
+      return;
+    }
+    if (report.aggregateInvalid) {
+      this.lifecycle.reportInvalid(round, siteId, report.invalidReason.slice(0, 300));
+      return;
+    }
     this.membership.reported(siteId);
     this.lifecycle.report(round, siteId, report.modelHash, envelope, siteHead);
     this.membership.askForPendingGrants();
+  }
+
+  /** The summary and blob digest of blame probe `probe` of a round (sites check it, see RoundBlame). */
+  probeAggregate(roundIndex: number, probe: number): { summary: SignedEnvelope; digest: string } {
+    const round = this.rounds[roundIndex];
+    if (!round)
+      throw new HeflError('not_found', `no round ${roundIndex}`, { publicDetail: `no round ${roundIndex}` });
+    return this.lifecycle.probeAggregate(round, probe);
   }
 
   cancel(by: string, reason: string): void {

@@ -28,6 +28,8 @@ export interface StoredRound {
   readonly summary: SignedEnvelope | undefined;
   readonly aggregateDigest: string | undefined;
   readonly aggregateBytes: number;
+  /** Which run of the round (0 first; counts up when an invalid aggregate makes it re-run). */
+  readonly attempt?: number;
 }
 
 export interface StoredUpload {
@@ -63,6 +65,8 @@ export interface JobStore {
   saveRound(jobId: string, round: StoredRound): void;
   saveUpload(jobId: string, upload: StoredUpload): void;
   saveReport(jobId: string, round: number, siteId: string, modelHash: string, envelope: SignedEnvelope): void;
+  /** Forgets a round's uploads and reports: the round is re-run after an invalid aggregate. */
+  clearRound(jobId: string, round: number): void;
   saveRelease(jobId: string, siteId: string, envelope: SignedEnvelope): void;
   /** A late joiner's key request, or the bundle a holder sealed to it. */
   saveKeyGrant(jobId: string, grant: KeyGrant): void;
@@ -77,6 +81,7 @@ export class MemoryJobStore implements JobStore {
   saveRound(): void {}
   saveUpload(): void {}
   saveReport(): void {}
+  clearRound(): void {}
   saveRelease(): void {}
   saveKeyGrant(): void {}
   loadAll(): StoredJobGraph[] {

@@ -30,6 +30,7 @@ export function roundOpenTask(jobId: string, round: RoundRecord): Task {
         round: round.round,
         participants: [...round.participants],
         deadlineMs: round.deadline,
+        attempt: round.attempt,
       },
     },
   };

@@ -84,6 +84,15 @@ export class RoundAggregation {
         },
       );
     }
+    if ((header.attempt ?? 0) !== round.attempt) {
+      throw new HeflError(
+        'failed_precondition',
+        `update for attempt ${header.attempt} of round ${round.round}, current attempt is ${round.attempt}`,
+        {
+          publicDetail: `round ${round.round} is in attempt ${round.attempt} (re-run after an invalid aggregate)`,
+        },
+      );
+    }
     if (round.state !== 'collecting') {
       throw new HeflError('deadline_exceeded', `round ${round.round} is closed`, {
         publicDetail: `round ${round.round} already closed (deadline passed or all updates in)`,
@@ -152,7 +161,14 @@ export class RoundAggregation {
     this.deps.audit.append({
       actor: siteId,
       action: 'update.accepted',
-      details: { jobId: id, round: round.round, site: siteId, updateDigest, bytes: blob.size },
+      details: {
+        jobId: id,
+        round: round.round,
+        site: siteId,
+        updateDigest,
+        bytes: blob.size,
+        ...(round.attempt > 0 ? { attempt: round.attempt } : {}),
+      },
     });
     const receipt = signMessage(
       SigningContext.receipt,
@@ -258,6 +274,7 @@ export class RoundAggregation {
       details: {
         jobId: id,
         round: round.round,
+        ...(round.attempt > 0 ? { attempt: round.attempt } : {}),
         participants: contributors,
         updateDigests: digests.map(toHex),
         merkleRoot: toHex(root),
@@ -279,6 +296,8 @@ export class RoundAggregation {
         closedAtMs: round.closedAt,
         absent: round.absent.map((a) => ({ siteId: a.siteId, reason: a.reason })),
         auditHeadJson: Buffer.from(this.deps.audit.headJson?.() ?? new Uint8Array()),
+        attempt: round.attempt,
+        probe: 0,
       },
       this.deps.keys.signingSecretKey,
     );

@@ -1,4 +1,5 @@
 import type { AuditHead } from '../common/audit/audit-head.js';
+import { HeflError } from '../common/errors/index.js';
 import { totalRounds } from '../common/job/job-spec.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import type { UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
@@ -17,8 +18,12 @@ import {
   type ReceivedUpload,
   RoundAggregation,
 } from './round-aggregation.js';
+import { type BlameOutcome, RoundBlame } from './round-blame.js';
 import { RoundRecord, storedRound } from './round-record.js';
 import type { TaskHub } from './task-hub.js';
+
+/** Runs of one round at most: the first, and re-runs after invalid aggregates. */
+export const MAX_ROUND_ATTEMPTS = 3;
 
 export interface RoundLifecycleDeps extends AggregationDeps {
   readonly hub: TaskHub;
@@ -51,6 +56,10 @@ export class RoundLifecycle {
   private queue: Promise<void> = Promise.resolve();
   /** Deletes a completed job's aggregates if some site never applies the last round. */
   private aggregateTimer: { cancel(): void } | undefined;
+  /** The blame of the current round's failed attempt, while its probes are out. */
+  private blame: RoundBlame | undefined;
+  /** Sites a blame verdict named: they take no further part in this job's rounds. */
+  private readonly excluded = new Set<string>();
 
   constructor(
     private readonly deps: RoundLifecycleDeps,
@@ -137,6 +146,43 @@ export class RoundLifecycle {
     this.readmitIfCaughtUp(siteId, round, modelHash);
   }
 
+  /**
+   * A contributor's signed report that the round's aggregate is invalid (it did not apply
+   * it). A majority of such reports re-runs the round after blame (see afterReports).
+   */
+  reportInvalid(round: RoundRecord, siteId: string, reason: string): void {
+    if (!round.contributors.includes(siteId) || round.reports.has(siteId) || round.invalidReports.has(siteId))
+      return;
+    round.invalidReports.set(siteId, reason);
+    this.deps.audit.append({
+      actor: siteId,
+      action: 'round.invalid-reported',
+      details: { jobId: this.job.id, round: round.round, attempt: round.attempt, reason },
+    });
+    if (this.blame || round !== this.current) return; // already being blamed and re-run
+    // A majority of the contributors settles it: the others' answers cannot change the outcome.
+    const decided = round.invalidReports.size * 2 > round.contributors.length;
+    if (!this.job.isFinished() && (decided || round.allReported())) this.afterReports(round);
+  }
+
+  /** A contributor's signed validity bit on blame probe `probe` of the current round. */
+  answerProbe(round: RoundRecord, siteId: string, probe: number, invalid: boolean): void {
+    if (round !== this.current || !this.blame)
+      throw new HeflError('failed_precondition', `no blame running for round ${round.round}`, {
+        publicDetail: 'no blame probe is open for this round',
+      });
+    this.blame.answer(siteId, probe, invalid);
+  }
+
+  /** The signed summary and blob of an open blame probe of the current round. */
+  probeAggregate(round: RoundRecord, probe: number): { summary: SignedEnvelope; digest: string } {
+    if (round !== this.current || !this.blame)
+      throw new HeflError('not_found', `no blame running for round ${round.round}`, {
+        publicDetail: 'no blame probe is open for this round',
+      });
+    return this.blame.probe(probe);
+  }
+
   /** Brings a reconnected site holding the key (`bundle`) up to date with the rounds it missed. */
   sendMissed(siteId: string, bundle: SignedEnvelope): void {
     const { hub } = this.deps;
@@ -208,7 +254,14 @@ export class RoundLifecycle {
       round.timer?.cancel();
       round.freeSums();
     }
-    discardBlobs(this.deps.blobs, unclosedUploadBlobs(this.rounds), this.deps.log);
+    this.blame?.dispose();
+    this.blame = undefined;
+    // A closed round keeps its updates until its aggregate is settled (blame needs them).
+    discardBlobs(
+      this.deps.blobs,
+      [...unclosedUploadBlobs(this.rounds), ...this.rounds.flatMap(uploadBlobsOf)],
+      this.deps.log,
+    );
     this.releaseAggregates();
   }
 
@@ -254,7 +307,7 @@ export class RoundLifecycle {
   /** Adds a site to the round being collected (audited) and sends it the round, unless it sent its update. */
   private admitToCurrentRound(siteId: string): void {
     const current = this.current;
-    if (current?.state !== 'collecting') return;
+    if (current?.state !== 'collecting' || this.excluded.has(siteId)) return;
     if (!current.participants.includes(siteId)) {
       current.addParticipant(siteId);
       this.persistRound(current);
@@ -292,8 +345,12 @@ export class RoundLifecycle {
       return;
     }
     if (round.state === 'closed') {
+      if (this.blame) {
+        this.blame.conclude();
+        return;
+      }
       for (const site of round.contributors) {
-        if (!round.reports.has(site))
+        if (!round.reports.has(site) && !round.invalidReports.has(site))
           round.absent.push({ siteId: site, reason: 'did not report the applied model by the deadline' });
       }
       this.afterReports(round);
@@ -319,8 +376,8 @@ export class RoundLifecycle {
     if (round.state !== 'collecting' || this.job.isFinished()) return;
     const summary = await this.aggregation.close(round);
     if (!summary) return; // the job ended while the round was being aggregated
-    // The closed round (summary, aggregate) is durable now; its updates are in the aggregate.
-    discardBlobs(this.deps.blobs, uploadBlobsOf(round), this.deps.log);
+    // The closed round (summary, aggregate) is durable now. Its updates stay until the sites
+    // have checked the aggregate: if it is invalid, blame sums them again (afterReports).
     round.timer = this.deps.clock.schedule(this.job.spec.roundDeadlineSeconds * 1000, () =>
       this.onDeadline(round),
     );
@@ -333,8 +390,23 @@ export class RoundLifecycle {
 
   private afterReports(round: RoundRecord): void {
     const { spec } = this.job;
-    if (this.job.isFinished()) return;
+    if (this.job.isFinished() || this.blame) return;
     round.timer?.cancel();
+    const invalid = round.invalidReports.size;
+    if (
+      invalid > 0 &&
+      invalid * 2 > invalid + round.contributors.filter((s) => round.reports.has(s)).length
+    ) {
+      this.aggregateInvalid(round);
+      return;
+    }
+    for (const [siteId, reason] of round.invalidReports)
+      round.absent.push({
+        siteId,
+        reason: `reported the aggregate invalid (${reason}) while most applied it`,
+      });
+    // The aggregate is settled: the updates summed in it are no longer needed.
+    discardBlobs(this.deps.blobs, uploadBlobsOf(round), this.deps.log);
     // The sites whose updates were summed must agree on the new model. A site that only
     // caught up (an observer) and got another model is left out, not allowed to fail the job.
     const contributed = round.contributors.filter((s) => round.reports.has(s));
@@ -351,10 +423,10 @@ export class RoundLifecycle {
     }
     const agreed = [...hashes.keys()][0];
     const next = [...round.reports]
-      .filter(([, r]) => r.modelHash === agreed)
+      .filter(([site, r]) => r.modelHash === agreed && !this.excluded.has(site))
       .map(([site]) => site)
       .sort();
-    const diverged = [...round.reports.keys()].filter((s) => !next.includes(s));
+    const diverged = [...round.reports.keys()].filter((s) => !next.includes(s) && !this.excluded.has(s));
     if (diverged.length > 0) {
       for (const siteId of diverged)
         round.absent.push({ siteId, reason: 'caught up to a different model hash; left out' });
@@ -372,6 +444,111 @@ export class RoundLifecycle {
       return;
     }
     this.open(round.round + 1, next);
+  }
+
+  /**
+   * Most contributors found the aggregate invalid: audit it, run blame over the stored
+   * updates, then re-run the round without the culprit if blame named one (at most
+   * MAX_ROUND_ATTEMPTS runs; then the job fails, naming the culprit if known).
+   */
+  private aggregateInvalid(round: RoundRecord): void {
+    this.deps.audit.append({
+      actor: 'coordinator',
+      action: 'round.aggregate-invalid',
+      details: {
+        jobId: this.job.id,
+        round: round.round,
+        attempt: round.attempt,
+        reportedBy: [...round.invalidReports.keys()].sort(),
+        reasons: [...new Set(round.invalidReports.values())],
+      },
+    });
+    const blame = new RoundBlame(
+      this.deps,
+      { id: this.job.id, minSites: this.job.spec.minSites },
+      round,
+      (outcome) => this.afterBlame(round, outcome),
+    );
+    this.blame = blame;
+    const run = this.queue.then(async () => {
+      const probes = await blame.start();
+      if (this.blame !== blame || this.job.isFinished()) return;
+      for (const summary of probes)
+        for (const site of round.contributors)
+          this.deps.hub.send(site, roundClosedTask(this.job.id, round, summary));
+      if (probes.length > 0)
+        round.timer = this.deps.clock.schedule(this.job.spec.roundDeadlineSeconds * 1000, () =>
+          this.onDeadline(round),
+        );
+    });
+    this.queue = run.catch((error) => {
+      this.deps.log?.('round.blame-failed', { job: this.job.id, round: round.round, error: describe(error) });
+      if (this.blame === blame)
+        this.afterBlame(round, { culprit: undefined, verdict: `blame failed: ${describe(error)}` });
+    });
+  }
+
+  private afterBlame(round: RoundRecord, outcome: BlameOutcome): void {
+    this.blame = undefined;
+    round.timer?.cancel();
+    if (this.job.isFinished() || round !== this.current) return;
+    const named = outcome.culprit
+      ? `; blame: ${outcome.verdict}`
+      : `; culprit not identified (${outcome.verdict})`;
+    if (outcome.culprit) this.excluded.add(outcome.culprit);
+    if (round.attempt + 1 >= MAX_ROUND_ATTEMPTS) {
+      this.hooks.finish(
+        'failed',
+        `round ${round.round}: aggregate invalid in ${round.attempt + 1} attempts${named}`,
+      );
+      return;
+    }
+    const participants = round.contributors.filter((s) => !this.excluded.has(s));
+    if (participants.length < this.job.spec.minSites) {
+      this.hooks.finish(
+        'failed',
+        `round ${round.round}: aggregate invalid and only ${participants.length} site(s) left to re-run it, minSites is ${this.job.spec.minSites}${named}`,
+      );
+      return;
+    }
+    const next = this.rerun(round, participants);
+    // The re-run's summary and the job status say why the culprit is not counted.
+    if (outcome.culprit) {
+      next.absent.push({ siteId: outcome.culprit, reason: `named by blame: ${outcome.verdict}` });
+      this.persistRound(next);
+    }
+  }
+
+  /** Opens the next attempt of `round` with `participants`, forgetting the failed attempt's updates. */
+  private rerun(failed: RoundRecord, participants: readonly string[]): RoundRecord {
+    const { id, spec } = this.job;
+    discardBlobs(this.deps.blobs, [...uploadBlobsOf(failed), ...aggregateBlobs([failed])], this.deps.log);
+    failed.freeSums();
+    this.deps.store.clearRound(id, failed.round);
+    const now = this.deps.clock.now();
+    const round = new RoundRecord(
+      failed.round,
+      [...participants].sort(),
+      now,
+      now + spec.roundDeadlineSeconds * 1000,
+    );
+    round.attempt = failed.attempt + 1;
+    this.rounds[failed.round] = round;
+    this.persistRound(round);
+    this.deps.audit.append({
+      actor: 'coordinator',
+      action: 'round.opened',
+      details: {
+        jobId: id,
+        round: round.round,
+        attempt: round.attempt,
+        participants: round.participants,
+        deadline: new Date(round.deadline).toISOString(),
+      },
+    });
+    round.timer = this.deps.clock.schedule(round.deadline - now, () => this.onDeadline(round));
+    for (const site of round.participants) this.deps.hub.send(site, roundOpenTask(id, round));
+    return round;
   }
 
   private persistRound(round: RoundRecord): void {

@@ -34,6 +34,10 @@ export class RoundRecord {
   readonly usedNonces = new Set<string>();
   readonly absent: { siteId: string; reason: string }[] = [];
   readonly reports = new Map<string, SiteReport>();
+  /** Which run of the round this is: 0, then one more per re-run after an invalid aggregate. */
+  attempt = 0;
+  /** Contributors that reported the aggregate invalid (signed), with their reason. */
+  readonly invalidReports = new Map<string, string>();
   summary: SignedEnvelope | undefined;
   aggregateDigest: string | undefined;
   aggregateBytes = 0;
@@ -74,7 +78,7 @@ export class RoundRecord {
   }
 
   allReported(): boolean {
-    return this.contributors.every((site) => this.reports.has(site));
+    return this.contributors.every((site) => this.reports.has(site) || this.invalidReports.has(site));
   }
 
   freeSums(): void {
@@ -97,6 +101,7 @@ export function storedRound(round: RoundRecord): StoredRound {
     summary: round.summary,
     aggregateDigest: round.aggregateDigest,
     aggregateBytes: round.aggregateBytes,
+    attempt: round.attempt,
   };
 }
 
@@ -110,5 +115,6 @@ export function restoredRound(r: StoredRound): RoundRecord {
   round.summary = r.summary;
   round.aggregateDigest = r.aggregateDigest;
   round.aggregateBytes = r.aggregateBytes;
+  round.attempt = r.attempt ?? 0;
   return round;
 }

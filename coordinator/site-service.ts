@@ -209,6 +209,13 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
     write: (c: AggregateChunk) => void,
   ): Promise<void> {
     const job = d.jobs.get(request.jobId);
+    if (request.probe > 0) {
+      const { summary, digest } = job.probeAggregate(request.round, request.probe);
+      write({ kind: { $case: 'summary', value: summary } });
+      for await (const chunk of blobs.readChunks(digest, DOWNLOAD_CHUNK))
+        write({ kind: { $case: 'data', value: Buffer.from(chunk) } });
+      return;
+    }
     const round = job.rounds[request.round];
     if (round?.state !== 'closed' || !round.summary || !round.aggregateDigest) {
       throw new HeflError('failed_precondition', `round ${request.round} has no aggregate yet`, {

@@ -53,6 +53,9 @@ export class SqliteJobStore implements JobStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    const roundColumns = this.db.prepare('PRAGMA table_info(rounds)').all() as { name: string }[];
+    if (!roundColumns.some((c) => c.name === 'attempt'))
+      this.db.exec('ALTER TABLE rounds ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0');
     const row = this.db.prepare('SELECT COALESCE(MAX(created_seq), 0) AS s FROM jobs').get() as { s: number };
     this.seq = row.s;
   }
@@ -90,8 +93,8 @@ export class SqliteJobStore implements JobStore {
   saveRound(jobId: string, r: StoredRound): void {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO rounds (job_id, round, participants, opened_at, deadline, state, closed_at, layout, absent, summary, aggregate_digest, aggregate_bytes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO rounds (job_id, round, participants, opened_at, deadline, state, closed_at, layout, absent, summary, aggregate_digest, aggregate_bytes, attempt)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         jobId,
@@ -106,7 +109,15 @@ export class SqliteJobStore implements JobStore {
         r.summary ? enc(r.summary) : null,
         r.aggregateDigest ?? null,
         r.aggregateBytes,
+        r.attempt ?? 0,
       );
+  }
+
+  clearRound(jobId: string, round: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM uploads WHERE job_id = ? AND round = ?').run(jobId, round);
+      this.db.prepare('DELETE FROM reports WHERE job_id = ? AND round = ?').run(jobId, round);
+    })();
   }
 
   saveUpload(jobId: string, u: StoredUpload): void {
@@ -204,6 +215,7 @@ export class SqliteJobStore implements JobStore {
           summary: Buffer | null;
           aggregate_digest: string | null;
           aggregate_bytes: number;
+          attempt: number;
         }[]
       ).map((r) => ({
         round: r.round,
@@ -217,6 +229,7 @@ export class SqliteJobStore implements JobStore {
         summary: r.summary ? dec(r.summary) : undefined,
         aggregateDigest: r.aggregate_digest ?? undefined,
         aggregateBytes: r.aggregate_bytes,
+        attempt: r.attempt,
       })),
       uploads: (
         this.db.prepare('SELECT * FROM uploads WHERE job_id = ? ORDER BY round, site_id').all(j.id) as {

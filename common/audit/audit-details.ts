@@ -22,6 +22,8 @@ export const updateAcceptedDetails = z.object({
   updateDigest: hex64,
   /** Upload size in bytes. */
   bytes: z.number().int().min(0),
+  /** The run of the round (absent: 0); a round re-runs after an invalid aggregate. */
+  attempt: z.number().int().min(0).optional(),
 });
 
 /**
@@ -32,6 +34,8 @@ export const roundClosedDetails = z
   .object({
     jobId: id,
     round,
+    /** The run of the round (absent: 0). */
+    attempt: z.number().int().min(0).optional(),
     participants: z.array(id),
     updateDigests: z.array(hex64),
     merkleRoot: hex64,
@@ -56,6 +60,8 @@ export const siteReceiptDetails = z.object({
   jobId: id,
   round,
   updateDigest: hex64,
+  /** The run of the round (absent: 0). */
+  attempt: z.number().int().min(0).optional(),
 });
 
 /** `site.head-seen` (site log): the coordinator's signed head as the site received it. */

@@ -18,6 +18,9 @@ export const COORDINATOR_AUDIT_ACTIONS = [
   'update.refused',
   'round.closed',
   'round.reported',
+  'round.invalid-reported',
+  'round.aggregate-invalid',
+  'round.blame',
   'job.completed',
   'job.failed',
   'model.released',
@@ -36,6 +39,9 @@ export const SITE_AUDIT_ACTIONS = [
   'site.proof-failed',
   'site.head-seen',
   'site.key-granted',
+  'site.aggregate-invalid',
+  'site.probe-checked',
+  'site.probe-refused',
 ] as const;
 
 export type CoordinatorAuditAction = (typeof COORDINATOR_AUDIT_ACTIONS)[number];

@@ -67,7 +67,7 @@ interface Receipt extends Evidence {
 }
 
 const COORDINATOR_ACTIONS = new Set(COORDINATOR_AUDIT_ACTIONS);
-const roundKey = (jobId: string, round: number) => `${jobId}\u0000${round}`;
+const roundKey = (jobId: string, round: number, attempt = 0) => `${jobId}\u0000${round}\u0000${attempt}`;
 const short = (hex: string) => `${hex.slice(0, 16)}…`;
 
 /**
@@ -120,7 +120,7 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
         } else if (entry.action === 'site.receipt') {
           const receipt = siteReceiptDetails.safeParse(entry.details);
           if (!receipt.success) return bad('malformed site.receipt details');
-          const key = roundKey(receipt.data.jobId, receipt.data.round);
+          const key = roundKey(receipt.data.jobId, receipt.data.round, receipt.data.attempt);
           const list = receipts.get(key) ?? [];
           list.push({ file: sitePath, line, site, digest: receipt.data.updateDigest });
           receipts.set(key, list);
@@ -213,7 +213,7 @@ function crossCheck(
   if (entry.action === 'update.accepted') {
     const d = updateAcceptedDetails.safeParse(entry.details);
     if (!d.success) return bad('malformed update.accepted details');
-    const key = roundKey(d.data.jobId, d.data.round);
+    const key = roundKey(d.data.jobId, d.data.round, d.data.attempt);
     const accepted = openRounds.get(key) ?? new Set<string>();
     accepted.add(d.data.updateDigest);
     openRounds.set(key, accepted);
@@ -226,7 +226,7 @@ function crossCheck(
       return bad(`round ${d.round} Merkle root does not match its update digests (job ${d.jobId})`);
     }
     const leaves = new Set(d.updateDigests);
-    const key = roundKey(d.jobId, d.round);
+    const key = roundKey(d.jobId, d.round, d.attempt);
     for (const digest of openRounds.get(key) ?? []) {
       if (!leaves.has(digest)) return bad(`accepted update ${short(digest)} missing from ${where}`);
     }

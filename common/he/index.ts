@@ -14,6 +14,7 @@ export { PLAINTEXT_PROFILE_ID } from './plaintext-insecure.js';
 export type {
   PreparedContribution,
   SiteVectorCipher,
+  SumCheck,
   UploadShape,
   VectorAdder,
   VectorSum,

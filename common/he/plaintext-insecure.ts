@@ -4,6 +4,7 @@ import type { CiphertextBatch } from './ciphertext-batch.js';
 import type {
   PreparedContribution,
   SiteVectorCipher,
+  SumCheck,
   UploadShape,
   VectorAdder,
   VectorSum,
@@ -87,6 +88,15 @@ export class PlaintextSiteCipher implements SiteVectorCipher {
   decryptIntegers(batch: CiphertextBatch, _contributors: number): BigInt64Array {
     checkPlainBatch(batch);
     return BigInt64Array.from(fromBatch(batch), (v) => BigInt(Math.round(v)));
+  }
+
+  /** Finite values only: the insecure twin has no quantiser and no padding to check. */
+  checkSum(batch: CiphertextBatch, contributors: number, perContribution: 'quantized' | number): SumCheck {
+    checkPlainBatch(batch);
+    const limit = perContribution === 'quantized' ? Number.POSITIVE_INFINITY : perContribution * contributors;
+    let outOfBound = 0;
+    for (const v of fromBatch(batch)) if (!(Math.abs(v) <= limit)) outOfBound++;
+    return { outOfBound, nonZeroPadding: 0 };
   }
 
   /** A random token: there is no key, but the ceremony runs the same way. */

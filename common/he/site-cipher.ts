@@ -10,7 +10,7 @@ import type { CiphertextBatch } from './ciphertext-batch.js';
 import { FixedPointQuantizer, type QuantizerConfig } from './fixed-point-quantizer.js';
 import { HeContext } from './he-context.js';
 import type { HeProfile } from './he-profile.js';
-import type { SiteVectorCipher } from './vector-cipher.js';
+import type { SiteVectorCipher, SumCheck } from './vector-cipher.js';
 
 /**
  * The site's side of the HE codec: it holds the job's secret key and is the only object
@@ -207,6 +207,55 @@ export class SiteCipher implements SiteVectorCipher {
       }
     });
     return out;
+  }
+
+  /**
+   * Decrypts a sum of `contributors` inputs and counts the slots no honest sum can hold:
+   * values beyond `contributors x perContribution` and non-zero padding (honest inputs are
+   * zero-padded). BGV checks are exact; CKKS allows its approximation error and, having no
+   * clip range, bounds quantised sections only by finiteness.
+   */
+  checkSum(batch: CiphertextBatch, contributors: number, perContribution: 'quantized' | number): SumCheck {
+    const { he } = this;
+    he.checkBatch(batch, he.sumForm);
+    this.quantizer?.checkContributors(contributors);
+    let outOfBound = 0;
+    let nonZeroPadding = 0;
+    batch.ciphertexts.forEach((bytes, c) => {
+      const n = Math.min(he.slots, batch.valueCount - c * he.slots);
+      const ct = he.loadCiphertext(bytes, batch.form);
+      const plain = he.seal.PlainText();
+      try {
+        this.decryptor.decrypt(ct, plain);
+        if (this.batchEncoder && this.quantizer) {
+          const unit = perContribution === 'quantized' ? this.quantizer.maxMagnitude : perContribution;
+          const limit = BigInt(unit) * BigInt(contributors);
+          const slots = this.batchEncoder.decodeBigInt(plain, true) as BigInt64Array;
+          for (let i = 0; i < slots.length; i++) {
+            const v = slots[i]!;
+            if (i >= n) {
+              if (v !== 0n) nonZeroPadding++;
+            } else if (v > limit || v < -limit) outOfBound++;
+          }
+        } else if (this.ckksEncoder) {
+          // CKKS does not clip (no quantiser): only finiteness and the padding bind there.
+          const unit = perContribution === 'quantized' ? Number.POSITIVE_INFINITY : perContribution;
+          const slack = 1e-3 * contributors;
+          const limit = unit * contributors + slack;
+          const slots = this.ckksEncoder.decode(plain) as Float64Array;
+          for (let i = 0; i < slots.length; i++) {
+            const v = slots[i]!;
+            if (i >= n) {
+              if (!(Math.abs(v) <= slack)) nonZeroPadding++;
+            } else if (!(Math.abs(v) <= limit)) outOfBound++;
+          }
+        }
+      } finally {
+        plain.delete();
+        ct.delete();
+      }
+    });
+    return { outOfBound, nonZeroPadding };
   }
 
   /** Remaining noise budget in bits of a BGV sum (diagnostics and tests). */

@@ -11,9 +11,23 @@ export interface SiteVectorCipher {
   encryptIntegers(values: BigInt64Array, bound: number): CiphertextBatch;
   decrypt(batch: CiphertextBatch, contributors: number): Float64Array;
   decryptIntegers(batch: CiphertextBatch, contributors: number): BigInt64Array;
+  /**
+   * Decrypts a sum and checks what honest inputs guarantee: every value slot within
+   * `contributors x perContribution` (integer units: `'quantized'` = the quantiser's largest
+   * |value|, else a bound on |integer| as given to `encryptIntegers`) and every padding slot
+   * exactly zero. Garbage (random bytes, another key) fails with overwhelming probability.
+   * The result carries counts only, never values.
+   */
+  checkSum(batch: CiphertextBatch, contributors: number, perContribution: 'quantized' | number): SumCheck;
   /** The job's secret key, only to be sealed to another accepting site. */
   exportSecretKey(): Uint8Array;
   delete(): void;
+}
+
+/** The outcome of {@link SiteVectorCipher.checkSum}: counts of offending slots, never values. */
+export interface SumCheck {
+  readonly outOfBound: number;
+  readonly nonZeroPadding: number;
 }
 
 /** A contribution parsed and validated, not yet added; see {@link VectorSum.prepare}. */

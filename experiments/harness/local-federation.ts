@@ -50,6 +50,8 @@ export async function startTestFederation(options: {
   siteAddress?: (siteIndex: number, coordinatorAddress: string) => string;
   /** Lets a test give one site another trainer (e.g. a deliberately slow one). */
   trainerFor?: (siteIndex: number, shared: Trainer) => Trainer;
+  /** Lets a test give one site another client (e.g. one that uploads garbage). */
+  clientFor?: (siteIndex: number, address: string, keys: SiteKeys) => CoordinatorClient | undefined;
   /** How many sites start at once (default all); the rest wait for `startSite`. */
   startSites?: number;
   /** The coordinator's upload limits (e.g. a short idle timeout for a test). */
@@ -132,10 +134,9 @@ export async function startTestFederation(options: {
     new SiteNode({
       keys,
       federation,
-      client: new CoordinatorClient(
-        options.siteAddress?.(i, address) ?? address,
-        credentials.createInsecure(),
-      ),
+      client:
+        options.clientFor?.(i, address, keys) ??
+        new CoordinatorClient(options.siteAddress?.(i, address) ?? address, credentials.createInsecure()),
       trainer: options.trainerFor?.(i, trainer) ?? trainer,
       clock: systemClock,
       data: options.dataSources?.[i] ?? { path: dataFiles[i]! },

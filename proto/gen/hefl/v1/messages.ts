@@ -97,6 +97,11 @@ export interface UpdateHeader {
   /** SHA-256 of the concatenated section bytes. */
   payloadDigest: Buffer;
   sentAtMs: number;
+  /**
+   * Which run of the round this update is for: 0, then 1, 2, ... when the round is re-run
+   * after its aggregate was found invalid.
+   */
+  attempt: number;
 }
 
 /** Signed by the coordinator when it has durably accepted an update. */
@@ -129,6 +134,13 @@ export interface RoundSummary {
   absent: Absence[];
   /** The coordinator's signed audit-log head after recording the close (JSON {seq, hash, sig}). */
   auditHeadJson: Buffer;
+  /** Which run of the round this is (0 first; re-runs after an invalid aggregate count up). */
+  attempt: number;
+  /**
+   * 0: the round's aggregate. k > 0: blame probe k of this attempt, the sum of the stored
+   * updates of `participants` only, decrypted solely to report whether it is valid.
+   */
+  probe: number;
 }
 
 export interface Absence {
@@ -150,6 +162,15 @@ export interface RoundReport {
   nonce: Buffer;
   /** The site's own signed audit-log head (JSON {seq, hash, sig}), recorded with the report. */
   siteAuditHeadJson: Buffer;
+  /**
+   * Set when the site found the aggregate (or blame probe) invalid and did not apply it;
+   * model_hash is then empty and invalid_reason says why (slot counts, never values).
+   */
+  aggregateInvalid: boolean;
+  invalidReason: string;
+  attempt: number;
+  /** 0: a report on the round's aggregate; k > 0: the validity of blame probe k. */
+  probe: number;
 }
 
 /**
@@ -1212,6 +1233,7 @@ function createBaseUpdateHeader(): UpdateHeader {
     sections: [],
     payloadDigest: Buffer.alloc(0),
     sentAtMs: 0,
+    attempt: 0,
   };
 }
 
@@ -1237,6 +1259,9 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
     }
     if (message.sentAtMs !== 0) {
       writer.uint32(57).double(message.sentAtMs);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(240).uint32(message.attempt);
     }
     return writer;
   },
@@ -1310,6 +1335,14 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
             message.sentAtMs = reader.double();
             continue;
           }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1349,6 +1382,7 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
         : isSet(object.sent_at_ms)
         ? globalThis.Number(object.sent_at_ms)
         : 0,
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -1375,6 +1409,9 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
     if (message.sentAtMs !== 0) {
       obj.sentAtMs = floatToJson(message.sentAtMs);
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -1390,6 +1427,7 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
     message.sections = object.sections?.map((e) => SectionHeader.fromPartial(e)) || [];
     message.payloadDigest = object.payloadDigest ?? Buffer.alloc(0);
     message.sentAtMs = object.sentAtMs ?? 0;
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -1603,6 +1641,8 @@ function createBaseRoundSummary(): RoundSummary {
     closedAtMs: 0,
     absent: [],
     auditHeadJson: Buffer.alloc(0),
+    attempt: 0,
+    probe: 0,
   };
 }
 
@@ -1637,6 +1677,12 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     }
     if (message.auditHeadJson.length !== 0) {
       writer.uint32(82).bytes(message.auditHeadJson);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(240).uint32(message.attempt);
+    }
+    if (message.probe !== 0) {
+      writer.uint32(248).uint32(message.probe);
     }
     return writer;
   },
@@ -1734,6 +1780,22 @@ export const RoundSummary: MessageFns<RoundSummary> = {
             message.auditHeadJson = Buffer.from(reader.bytes());
             continue;
           }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
+          case 31: {
+            if (tag !== 248) {
+              break;
+            }
+
+            message.probe = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1788,6 +1850,8 @@ export const RoundSummary: MessageFns<RoundSummary> = {
         : isSet(object.audit_head_json)
         ? Buffer.from(bytesFromBase64(object.audit_head_json))
         : Buffer.alloc(0),
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      probe: isSet(object.probe) ? globalThis.Number(object.probe) : 0,
     };
   },
 
@@ -1823,6 +1887,12 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     if (message.auditHeadJson.length !== 0) {
       obj.auditHeadJson = base64FromBytes(message.auditHeadJson);
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.probe !== 0) {
+      obj.probe = Math.round(message.probe);
+    }
     return obj;
   },
 
@@ -1841,6 +1911,8 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     message.closedAtMs = object.closedAtMs ?? 0;
     message.absent = object.absent?.map((e) => Absence.fromPartial(e)) || [];
     message.auditHeadJson = object.auditHeadJson ?? Buffer.alloc(0);
+    message.attempt = object.attempt ?? 0;
+    message.probe = object.probe ?? 0;
     return message;
   },
 };
@@ -1944,6 +2016,10 @@ function createBaseRoundReport(): RoundReport {
     sealedMetrics: Buffer.alloc(0),
     nonce: Buffer.alloc(0),
     siteAuditHeadJson: Buffer.alloc(0),
+    aggregateInvalid: false,
+    invalidReason: "",
+    attempt: 0,
+    probe: 0,
   };
 }
 
@@ -1972,6 +2048,18 @@ export const RoundReport: MessageFns<RoundReport> = {
     }
     if (message.siteAuditHeadJson.length !== 0) {
       writer.uint32(482).bytes(message.siteAuditHeadJson);
+    }
+    if (message.aggregateInvalid !== false) {
+      writer.uint32(240).bool(message.aggregateInvalid);
+    }
+    if (message.invalidReason !== "") {
+      writer.uint32(250).string(message.invalidReason);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(256).uint32(message.attempt);
+    }
+    if (message.probe !== 0) {
+      writer.uint32(264).uint32(message.probe);
     }
     return writer;
   },
@@ -2053,6 +2141,38 @@ export const RoundReport: MessageFns<RoundReport> = {
             message.siteAuditHeadJson = Buffer.from(reader.bytes());
             continue;
           }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.aggregateInvalid = reader.bool();
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.invalidReason = reader.string();
+            continue;
+          }
+          case 32: {
+            if (tag !== 256) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
+          case 33: {
+            if (tag !== 264) {
+              break;
+            }
+
+            message.probe = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2099,6 +2219,18 @@ export const RoundReport: MessageFns<RoundReport> = {
         : isSet(object.site_audit_head_json)
         ? Buffer.from(bytesFromBase64(object.site_audit_head_json))
         : Buffer.alloc(0),
+      aggregateInvalid: isSet(object.aggregateInvalid)
+        ? globalThis.Boolean(object.aggregateInvalid)
+        : isSet(object.aggregate_invalid)
+        ? globalThis.Boolean(object.aggregate_invalid)
+        : false,
+      invalidReason: isSet(object.invalidReason)
+        ? globalThis.String(object.invalidReason)
+        : isSet(object.invalid_reason)
+        ? globalThis.String(object.invalid_reason)
+        : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      probe: isSet(object.probe) ? globalThis.Number(object.probe) : 0,
     };
   },
 
@@ -2128,6 +2260,18 @@ export const RoundReport: MessageFns<RoundReport> = {
     if (message.siteAuditHeadJson.length !== 0) {
       obj.siteAuditHeadJson = base64FromBytes(message.siteAuditHeadJson);
     }
+    if (message.aggregateInvalid !== false) {
+      obj.aggregateInvalid = message.aggregateInvalid;
+    }
+    if (message.invalidReason !== "") {
+      obj.invalidReason = message.invalidReason;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.probe !== 0) {
+      obj.probe = Math.round(message.probe);
+    }
     return obj;
   },
 
@@ -2144,6 +2288,10 @@ export const RoundReport: MessageFns<RoundReport> = {
     message.sealedMetrics = object.sealedMetrics ?? Buffer.alloc(0);
     message.nonce = object.nonce ?? Buffer.alloc(0);
     message.siteAuditHeadJson = object.siteAuditHeadJson ?? Buffer.alloc(0);
+    message.aggregateInvalid = object.aggregateInvalid ?? false;
+    message.invalidReason = object.invalidReason ?? "";
+    message.attempt = object.attempt ?? 0;
+    message.probe = object.probe ?? 0;
     return message;
   },
 };

@@ -125,6 +125,8 @@ export interface RoundOpen {
   round: number;
   participants: string[];
   deadlineMs: number;
+  /** The run of the round (see UpdateHeader.attempt). */
+  attempt: number;
 }
 
 export interface JobEnded {
@@ -151,6 +153,8 @@ export interface AggregateRequest {
   jobId: string;
   round: number;
   siteId: string;
+  /** 0: the round's aggregate; k > 0: blame probe k of the round's current attempt. */
+  probe: number;
 }
 
 export interface AggregateChunk {
@@ -1487,7 +1491,7 @@ export const RoundClosed: MessageFns<RoundClosed> = {
 };
 
 function createBaseRoundOpen(): RoundOpen {
-  return { jobId: "", round: 0, participants: [], deadlineMs: 0 };
+  return { jobId: "", round: 0, participants: [], deadlineMs: 0, attempt: 0 };
 }
 
 export const RoundOpen: MessageFns<RoundOpen> = {
@@ -1503,6 +1507,9 @@ export const RoundOpen: MessageFns<RoundOpen> = {
     }
     if (message.deadlineMs !== 0) {
       writer.uint32(33).double(message.deadlineMs);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(240).uint32(message.attempt);
     }
     return writer;
   },
@@ -1552,6 +1559,14 @@ export const RoundOpen: MessageFns<RoundOpen> = {
             message.deadlineMs = reader.double();
             continue;
           }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1580,6 +1595,7 @@ export const RoundOpen: MessageFns<RoundOpen> = {
         : isSet(object.deadline_ms)
         ? globalThis.Number(object.deadline_ms)
         : 0,
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -1597,6 +1613,9 @@ export const RoundOpen: MessageFns<RoundOpen> = {
     if (message.deadlineMs !== 0) {
       obj.deadlineMs = floatToJson(message.deadlineMs);
     }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -1609,6 +1628,7 @@ export const RoundOpen: MessageFns<RoundOpen> = {
     message.round = object.round ?? 0;
     message.participants = object.participants?.map((e) => e) || [];
     message.deadlineMs = object.deadlineMs ?? 0;
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -1913,7 +1933,7 @@ export const UploadChunk: MessageFns<UploadChunk> = {
 };
 
 function createBaseAggregateRequest(): AggregateRequest {
-  return { jobId: "", round: 0, siteId: "" };
+  return { jobId: "", round: 0, siteId: "", probe: 0 };
 }
 
 export const AggregateRequest: MessageFns<AggregateRequest> = {
@@ -1926,6 +1946,9 @@ export const AggregateRequest: MessageFns<AggregateRequest> = {
     }
     if (message.siteId !== "") {
       writer.uint32(26).string(message.siteId);
+    }
+    if (message.probe !== 0) {
+      writer.uint32(240).uint32(message.probe);
     }
     return writer;
   },
@@ -1967,6 +1990,14 @@ export const AggregateRequest: MessageFns<AggregateRequest> = {
             message.siteId = reader.string();
             continue;
           }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.probe = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1992,6 +2023,7 @@ export const AggregateRequest: MessageFns<AggregateRequest> = {
         : isSet(object.site_id)
         ? globalThis.String(object.site_id)
         : "",
+      probe: isSet(object.probe) ? globalThis.Number(object.probe) : 0,
     };
   },
 
@@ -2006,6 +2038,9 @@ export const AggregateRequest: MessageFns<AggregateRequest> = {
     if (message.siteId !== "") {
       obj.siteId = message.siteId;
     }
+    if (message.probe !== 0) {
+      obj.probe = Math.round(message.probe);
+    }
     return obj;
   },
 
@@ -2017,6 +2052,7 @@ export const AggregateRequest: MessageFns<AggregateRequest> = {
     message.jobId = object.jobId ?? "";
     message.round = object.round ?? 0;
     message.siteId = object.siteId ?? "";
+    message.probe = object.probe ?? 0;
     return message;
   },
 };
