@@ -62,6 +62,8 @@ export interface JobStore {
   saveDecision(jobId: string, siteId: string, accept: boolean, reason: string): void;
   saveRound(jobId: string, round: StoredRound): void;
   saveUpload(jobId: string, upload: StoredUpload): void;
+  /** Forgets an accepted update whose blob was found missing or corrupt (audited as lost first). */
+  deleteUpload(jobId: string, round: number, siteId: string): void;
   saveReport(jobId: string, round: number, siteId: string, modelHash: string, envelope: SignedEnvelope): void;
   saveRelease(jobId: string, siteId: string, envelope: SignedEnvelope): void;
   /** A late joiner's key request, or the bundle a holder sealed to it. */
@@ -76,6 +78,7 @@ export class MemoryJobStore implements JobStore {
   saveDecision(): void {}
   saveRound(): void {}
   saveUpload(): void {}
+  deleteUpload(): void {}
   saveReport(): void {}
   saveRelease(): void {}
   saveKeyGrant(): void {}

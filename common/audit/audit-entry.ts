@@ -22,6 +22,9 @@ export const COORDINATOR_AUDIT_ACTIONS = [
   'job.failed',
   'model.released',
   'request.refused',
+  'update.lost',
+  'blob.damaged',
+  'job.refused',
 ] as const;
 
 /** What a site records in its own log, signed by the site's key. */
