@@ -311,6 +311,11 @@ export class JobController {
       this.scheduleKeyingDeadline();
       return;
     }
+    // Running, but round 0 was never stored (a crash right after its round.opened entry).
+    if (!this.currentRound) {
+      this.lifecycle.open(0, this.accepted);
+      return;
+    }
     this.lifecycle.resume(graceMs);
   }
 

@@ -49,7 +49,7 @@ export interface SiteServiceDeps {
 
 /** gRPC adapter for what sites call. Protobuf types end here; the job controller sees domain calls. */
 export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
-  const { guard, jobs, hub, blobs, clock } = deps;
+  const { guard, jobs, hub, clock } = deps;
   const unary =
     <Req>(handler: (req: Req, call: ServerUnaryCall<Req, Ack>) => string) =>
     (call: ServerUnaryCall<Req, Ack>, callback: sendUnaryData<Ack>) => {
