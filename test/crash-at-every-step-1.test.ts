@@ -8,7 +8,7 @@ import { CLI, runCrashChain } from './support/crash-chain.js';
  * no reply, no task), in turn, during one job, and is restarted at once. Part 1 and part 2
  * together cover every step from submission to the last model release.
  */
-const STEPS = ['job.submitted', 'job.accepted', 'key.ceremony', 'round.opened', 'update.accepted'];
+const STEPS = ['job.submitted', 'job.accepted@site-a', 'key.ceremony', 'round.opened', 'update.accepted'];
 
 describe.runIf(existsSync(CLI))(
   'a coordinator SIGKILLed at every step, submission to the first accepted update',
