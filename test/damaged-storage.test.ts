@@ -9,8 +9,14 @@ import { dealKeys } from '../client-node/key-ceremony.js';
 import { sha256, toHex } from '../common/crypto/index.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { channelCredentials } from '../common/identity/index.js';
+import { signMessage } from '../common/protocol/signed-message.js';
+import { SigningContext } from '../common/protocol/signing-context.js';
+import { readAuditedJobs } from '../coordinator/audited-jobs.js';
+import { checkStoredJob } from '../coordinator/check-stored-job.js';
 import type { RunningCoordinator } from '../coordinator/coordinator-server.js';
+import { SqliteJobStore } from '../coordinator/sqlite-job-store.js';
 import { startCoordinator } from '../coordinator/start-coordinator.js';
+import { ModelRelease } from '../proto/gen/hefl/v1/messages.js';
 import { encryptedUpdate, flipBit, refusal, ScriptedSite } from './support/scripted-site.js';
 import { syntheticJob } from './support/synthetic-job.js';
 import { startTlsFederation, type TlsFederation } from './support/tls-federation.js';
@@ -299,4 +305,34 @@ describe('damaged coordinator storage is detected, named and audited, for that j
       expect(() => c.running.jobs.get(flip.job())).toThrow(flip.named);
     }, 60_000);
   }
+
+  it('detects a bit flipped in a stored model release and names it', async () => {
+    const dir = fed.provisioned.coordinatorDir;
+    const store = new SqliteJobStore(join(dir, 'state.sqlite'));
+    const graph = store.loadAll().find((g) => g.job.id === closedJob)!;
+    store.close();
+    const audited = (await readAuditedJobs(join(dir, 'audit.jsonl'))).get(closedJob)!;
+    const siteA = await fed.member('site-a');
+    const release = signMessage(
+      SigningContext.modelRelease,
+      ModelRelease,
+      { jobId: closedJob, siteId: 'site-a', allowed: false, reason: 'policy', modelHash: 'ab'.repeat(32) },
+      siteA.signingKey.secretKey,
+    );
+    audited.releases.add('site-a'); // as if its model.released entry were in the log
+    const keys = {
+      coordinator: siteA.coordinatorSigningPublicKey,
+      memberKey: (id: string) => (id === 'site-a' ? siteA.signingKey.publicKey : undefined),
+    };
+    const check = (envelope: typeof release) =>
+      checkStoredJob({ ...graph, releases: [{ siteId: 'site-a', envelope }] }, audited, keys).problems;
+
+    expect(check(release)).toEqual([]);
+    expect(check({ ...release, payload: flipBit(release.payload, 3) })).toEqual([
+      "site-a's model release does not verify (damaged or altered)",
+    ]);
+    expect(check({ ...release, signature: flipBit(release.signature, 60) })).toEqual([
+      "site-a's model release does not verify (damaged or altered)",
+    ]);
+  });
 });
