@@ -28,6 +28,7 @@ import type { ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
 import type { RecordDpPlan } from './privacy/record-dp-plan.js';
 import { applyUpdateFilters, type UpdateFilter } from './privacy/update-filter.js';
+import { retryUntilAcknowledged } from './retry-until-acknowledged.js';
 import { decodeExactSection, exactSection, findSection } from './round-sections.js';
 import type { SiteAudit } from './site-audit.js';
 import type { SiteDataset } from './site-dataset.js';
@@ -84,6 +85,9 @@ export class JobSession {
   private lastLocalLoss = Number.NaN;
   private pipeline: FeaturePipeline | undefined;
   private lastMetrics: ModelCard['metrics'] | undefined;
+  /** The final round's participants while this site's model release is not yet acknowledged. */
+  private pendingRelease: readonly string[] | undefined;
+  private closed = false;
   /** Whether this site releases the final model, and the privacy it spent (from acceptance). */
   private readonly release: { allowed: boolean; privacy: ModelCard['privacy'] };
 
@@ -252,8 +256,10 @@ export class JobSession {
     const applied = this.reports.get(summary.round);
     if (applied) {
       // Already applied (the coordinator replays a close whose report it never got): never
-      // apply an aggregate twice; send the same signed report again.
-      await this.deps.client.report(applied);
+      // apply an aggregate twice; send the same signed report again (and the release, if
+      // that was lost too).
+      await this.sendUntilAcknowledged('report', () => this.deps.client.report(applied));
+      if (this.pendingRelease) await this.postRelease(this.pendingRelease);
       return;
     }
     if (summary.round > 0 && this.appliedThrough !== summary.round - 1) {
@@ -388,12 +394,24 @@ export class JobSession {
     );
     this.reports.set(summary.round, report);
     this.appliedThrough = summary.round;
-    await this.deps.client.report(report);
     // The sites of the final round answer for the model; one that only observed it does not.
     const final = summary.round === totalRounds(this.spec) - 1;
-    if (final && this.spec.release.toResearcher && !observer) {
-      await this.postRelease(summary.participants);
-    }
+    if (final && this.spec.release.toResearcher && !observer) this.pendingRelease = summary.participants;
+    await this.sendUntilAcknowledged('report', () => this.deps.client.report(report));
+    if (this.pendingRelease) await this.postRelease(this.pendingRelease);
+  }
+
+  /**
+   * Sends a signed message the coordinator must not lose (it is idempotent there) until it
+   * is acknowledged: a coordinator that crashed and restarted gets it again.
+   */
+  private sendUntilAcknowledged(what: string, send: () => Promise<void>): Promise<void> {
+    return retryUntilAcknowledged(send, {
+      clock: this.deps.clock,
+      log: this.deps.log,
+      describe: { what, job: this.jobId },
+      stopped: () => this.closed,
+    });
   }
 
   /**
@@ -507,7 +525,8 @@ export class JobSession {
       release: this.release,
       now: this.deps.clock.now(),
     });
-    await this.deps.client.postModelRelease(envelope);
+    await this.sendUntilAcknowledged('model release', () => this.deps.client.postModelRelease(envelope));
+    this.pendingRelease = undefined;
     this.deps.log('model.release', { job: this.jobId, allowed, modelHash: hash.slice(0, 16) });
   }
 
@@ -517,6 +536,7 @@ export class JobSession {
   }
 
   close(): void {
+    this.closed = true;
     this.cipher?.delete();
     this.cipher = undefined;
   }

@@ -11,6 +11,7 @@ import { JobSession } from './job-session.js';
 import { dealKeys } from './key-ceremony.js';
 import { evaluateJob } from './policy/evaluate-job.js';
 import { defaultPolicyContext, type SitePolicyContext } from './policy/site-policy-context.js';
+import { retryUntilAcknowledged } from './retry-until-acknowledged.js';
 import type { SiteAudit } from './site-audit.js';
 import { loadSiteDataset, type SiteDataSource } from './site-dataset.js';
 import type { FederationView, SiteKeys } from './site-keys.js';
@@ -256,7 +257,14 @@ export class SiteNode {
       reason,
     });
     try {
-      await client.decide(decision);
+      // Until acknowledged: a reply lost in a coordinator crash must not drop a job the
+      // coordinator may have recorded as accepted (deciding again is idempotent there).
+      await retryUntilAcknowledged(() => client.decide(decision), {
+        clock: this.deps.clock,
+        log: this.deps.log,
+        describe: { what: 'decision', job: offer.jobId },
+        stopped: () => this.stopped,
+      });
     } catch (error) {
       // Refused (e.g. a running job that already has maxSites): this site is not in the job.
       this.sessions.get(offer.jobId)?.close();

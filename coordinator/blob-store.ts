@@ -17,10 +17,16 @@ export interface BlobWriter {
   abort(): Promise<void>;
 }
 
-/** Ciphertext blobs on disk, content-addressed by SHA-256: updates and aggregates. */
+/**
+ * Ciphertext blobs on disk, content-addressed by SHA-256: updates and aggregates. Every
+ * read checks the bytes against the digest they are named by: a missing blob or one whose
+ * bytes changed on disk is an `integrity` error naming the blob (see `damagedBlob`), never
+ * bytes handed on as if they were intact.
+ */
 export interface BlobStore {
   createWriter(): Promise<BlobWriter>;
   read(digest: string): Promise<Uint8Array>;
+  /** The blob in chunks, yielded only after the whole blob was checked against its digest. */
   readChunks(digest: string, chunkSize: number): AsyncIterable<Uint8Array>;
   has(digest: string): Promise<boolean>;
   /** Removes a blob no longer needed; removing one that is not there is not an error. */
@@ -28,6 +34,23 @@ export interface BlobStore {
 }
 
 const DIGEST = /^[0-9a-f]{64}$/;
+
+/** How a stored blob failed its check: gone, or its bytes no longer hash to its name. */
+export type BlobDamage = 'missing' | 'corrupt';
+
+/** The `integrity` error for a damaged blob; its message names the blob (first 16 hex digits). */
+export function damagedBlob(digest: string, damage: BlobDamage, cause?: unknown): HeflError {
+  const what = damage === 'missing' ? 'is missing' : 'does not match its SHA-256 digest (corrupt on disk)';
+  return new HeflError('integrity', `blob ${digest.slice(0, 16)} ${what}`, {
+    cause,
+    publicDetail: `stored data ${digest.slice(0, 16)} is damaged at the coordinator`,
+  });
+}
+
+/** Whether an error is a damaged-blob error from a BlobStore read. */
+export function isDamagedBlob(error: unknown): error is HeflError {
+  return HeflError.is(error, 'integrity') && /^blob [0-9a-f]{16} /.test(error.message);
+}
 
 export class FileBlobStore implements BlobStore {
   private readonly dir: string;
@@ -53,11 +76,29 @@ export class FileBlobStore implements BlobStore {
   }
 
   async read(digest: string): Promise<Uint8Array> {
-    return new Uint8Array(await readFile(this.pathOf(digest)));
+    const path = this.pathOf(digest);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw damagedBlob(digest, 'missing', error);
+    }
+    if (createHash('sha256').update(bytes).digest('hex') !== digest) throw damagedBlob(digest, 'corrupt');
+    return new Uint8Array(bytes);
   }
 
   async *readChunks(digest: string, chunkSize: number): AsyncIterable<Uint8Array> {
-    for await (const chunk of createReadStream(this.pathOf(digest), { highWaterMark: chunkSize })) {
+    // Checked in a first pass, so no peer ever receives part of a damaged blob.
+    const path = this.pathOf(digest);
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of createReadStream(path, { highWaterMark: chunkSize }))
+        hash.update(chunk as Buffer);
+    } catch (error) {
+      throw damagedBlob(digest, 'missing', error);
+    }
+    if (hash.digest('hex') !== digest) throw damagedBlob(digest, 'corrupt');
+    for await (const chunk of createReadStream(path, { highWaterMark: chunkSize })) {
       yield chunk as Buffer;
     }
   }

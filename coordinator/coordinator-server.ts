@@ -6,7 +6,7 @@ import { ResearcherServiceService, SiteServiceService } from '../proto/gen/hefl/
 import type { AuditSink } from './audit-sink.js';
 import type { BlobStore } from './blob-store.js';
 import type { CoordinatorKeys } from './coordinator-keys.js';
-import { JobRegistry } from './job-registry.js';
+import { JobRegistry, type RestoreCheck } from './job-registry.js';
 import { type JobStore, MemoryJobStore } from './job-store.js';
 import type { MemberDirectory } from './member-directory.js';
 import { NonceWindow } from './nonce-window.js';
@@ -29,6 +29,8 @@ export interface CoordinatorServerDeps {
   readonly keys: CoordinatorKeys;
   /** Durable job state; jobs found in it are restored before the server accepts calls. */
   readonly store?: JobStore;
+  /** Holds each stored job against the audit log before it is served again; a job that disagrees is refused. */
+  readonly restoreCheck?: RestoreCheck;
   readonly credentials: ServerCredentials;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
   /** Per-member upload limits and the idle timeout (default DEFAULT_UPLOAD_LIMITS). */
@@ -66,7 +68,7 @@ export async function startCoordinatorServer(
     },
     createAdder,
   );
-  const restored = await jobs.restore(RESTART_GRACE_MS);
+  const restored = await jobs.restore(RESTART_GRACE_MS, deps.restoreCheck);
   if (restored > 0) deps.log('jobs.restored', { unfinished: restored });
   const guard = new RequestGuard(deps.members, deps.audit, deps.clock);
   const replays = new NonceWindow(deps.clock);

@@ -14,7 +14,7 @@ import type {
   UpdateHeader,
 } from '../proto/gen/hefl/v1/messages.js';
 import type { AuditSink } from './audit-sink.js';
-import type { BlobStore } from './blob-store.js';
+import { type BlobStore, isDamagedBlob } from './blob-store.js';
 import type { CoordinatorKeys } from './coordinator-keys.js';
 import type { JobStore } from './job-store.js';
 import { jobEndedTask, keyBundleTask } from './job-tasks.js';
@@ -61,6 +61,8 @@ export class JobController {
   readonly releases: ModelReleases;
   private readonly lifecycle: RoundLifecycle;
   private timer: { cancel(): void } | undefined;
+  /** Blobs found damaged (audited once each). */
+  private readonly damagedBlobs = new Set<string>();
 
   constructor(
     private readonly deps: JobControllerDeps,
@@ -144,6 +146,12 @@ export class JobController {
    * accepted site that restarted, to rejoin) the running job.
    */
   decide(siteId: string, decision: JobDecision, envelope: SignedEnvelope): void {
+    // The same answer again (its reply was lost, e.g. in a crash): acknowledged, nothing changes.
+    const known = this.decisions.get(siteId);
+    if (known && known.accept === decision.accept && this.state !== 'running') {
+      this.membership.checkJobHash(decision);
+      return;
+    }
     if (this.state === 'running') {
       this.membership.checkJobHash(decision);
       this.membership.join(siteId, decision, envelope);
@@ -205,6 +213,45 @@ export class JobController {
     blob: { digest: string; size: number },
   ): Promise<SignedEnvelope> {
     return this.lifecycle.acceptUpload({ siteId, header, headerBytes, layout, blob });
+  }
+
+  /**
+   * A closed round's aggregate for a site to download, checked against its digest before
+   * the first byte leaves. A missing or corrupt aggregate is audited (`blob.damaged`) and,
+   * as no site can apply the round then, fails a running job with the reason naming the blob.
+   */
+  async *aggregateChunks(round: RoundRecord, chunkSize: number): AsyncIterable<Uint8Array> {
+    const digest = round.aggregateDigest!;
+    try {
+      yield* this.deps.blobs.readChunks(digest, chunkSize);
+    } catch (error) {
+      if (isDamagedBlob(error) && !this.damagedBlobs.has(digest)) {
+        this.damagedBlobs.add(digest);
+        this.deps.audit.append({
+          actor: 'coordinator',
+          action: 'blob.damaged',
+          details: {
+            jobId: this.id,
+            round: round.round,
+            kind: 'aggregate',
+            blobDigest: digest,
+            reason: error.message,
+          },
+        });
+        this.deps.log?.('blob.damaged', {
+          job: this.id,
+          round: round.round,
+          kind: 'aggregate',
+          error: error.message,
+        });
+        if (!this.isFinished())
+          this.finish(
+            'failed',
+            `round ${round.round}'s aggregate ${error.message}; no site can apply the round`,
+          );
+      }
+      throw error;
+    }
   }
 
   /** Stores a site's signed answer on releasing the final model (see ModelReleases). */
@@ -283,11 +330,22 @@ export class JobController {
   resume(graceMs: number): void {
     if (this.isFinished()) return;
     if (this.state === 'recruiting') {
+      // Every site offered the job had answered before the crash: recruiting is over.
+      const offered = [...this.offeredTo];
+      if (offered.length > 0 && offered.every((s) => this.decisions.has(s))) {
+        this.endRecruiting();
+        return;
+      }
       this.scheduleRecruitingEnd();
       return;
     }
     if (this.state === 'keying') {
       this.scheduleKeyingDeadline();
+      return;
+    }
+    // Running, but round 0 was never stored (a crash right after its round.opened entry).
+    if (!this.currentRound) {
+      this.lifecycle.open(0, this.accepted);
       return;
     }
     this.lifecycle.resume(graceMs);
@@ -336,16 +394,16 @@ export class JobController {
   }
 
   private finish(state: 'completed' | 'failed' | 'cancelled', reason: string): void {
-    this.state = state;
-    this.reason = reason;
-    this.persistJob();
-    this.timer?.cancel();
-    this.lifecycle.stop();
     this.deps.audit.append({
       actor: 'coordinator',
       action: `job.${state}`,
       details: { jobId: this.id, reason },
     });
+    this.state = state;
+    this.reason = reason;
+    this.persistJob();
+    this.timer?.cancel();
+    this.lifecycle.stop();
     const sites = new Set([...this.offeredTo, ...this.accepted]);
     // The head after the end entry: sites log it, so the end cannot be truncated away later.
     const head = this.deps.audit.headJson?.() ?? new Uint8Array();

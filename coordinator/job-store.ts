@@ -64,6 +64,8 @@ export interface JobStore {
   saveDecision(jobId: string, siteId: string, accept: boolean, reason: string): void;
   saveRound(jobId: string, round: StoredRound): void;
   saveUpload(jobId: string, upload: StoredUpload): void;
+  /** Forgets an accepted update whose blob was found missing or corrupt (audited as lost first). */
+  deleteUpload(jobId: string, round: number, siteId: string): void;
   saveReport(jobId: string, round: number, siteId: string, modelHash: string, envelope: SignedEnvelope): void;
   /** Forgets a round's uploads and reports: the round is re-run after an invalid aggregate. */
   clearRound(jobId: string, round: number): void;
@@ -80,6 +82,7 @@ export class MemoryJobStore implements JobStore {
   saveDecision(): void {}
   saveRound(): void {}
   saveUpload(): void {}
+  deleteUpload(): void {}
   saveReport(): void {}
   clearRound(): void {}
   saveRelease(): void {}

@@ -46,9 +46,7 @@ export class ModelReleases {
         publicDetail: 'only sites of the final round release the model',
       });
     }
-    if (this.releases.has(siteId)) return;
-    this.releases.set(siteId, envelope);
-    this.deps.store.saveRelease(id, siteId, envelope);
+    if (this.releases.has(siteId)) return; // a site retrying a release whose reply it lost
     this.deps.audit.append({
       actor: siteId,
       action: 'model.released',
@@ -61,6 +59,8 @@ export class ModelReleases {
         stage: 'sealed by site',
       },
     });
+    this.deps.store.saveRelease(id, siteId, envelope);
+    this.releases.set(siteId, envelope);
   }
 
   /** The releases for the researcher who submitted the job, and the final-round sites still to answer. */

@@ -99,8 +99,6 @@ export class RoundLifecycle {
       now,
       now + spec.roundDeadlineSeconds * 1000,
     );
-    this.rounds.push(round);
-    this.persistRound(round);
     this.deps.audit.append({
       actor: 'coordinator',
       action: 'round.opened',
@@ -111,6 +109,8 @@ export class RoundLifecycle {
         deadline: new Date(round.deadline).toISOString(),
       },
     });
+    this.rounds.push(round);
+    this.persistRound(round);
     round.timer = this.deps.clock.schedule(round.deadline - now, () => this.onDeadline(round));
     for (const site of round.participants) this.deps.hub.send(site, roundOpenTask(id, round));
   }
@@ -126,13 +126,13 @@ export class RoundLifecycle {
     // Repeated for a round already reported (a site that restarted and caught up again):
     // kept as first reported, but it may still readmit the site.
     if (!round.reports.has(siteId)) {
-      round.reports.set(siteId, { modelHash, envelope });
-      this.deps.store.saveReport(this.job.id, round.round, siteId, modelHash, envelope);
       this.deps.audit.append({
         actor: siteId,
         action: 'round.reported',
         details: { jobId: this.job.id, round: round.round, modelHash, ...(siteHead ? { siteHead } : {}) },
       });
+      this.deps.store.saveReport(this.job.id, round.round, siteId, modelHash, envelope);
+      round.reports.set(siteId, { modelHash, envelope });
       if (this.job.isFinished()) {
         // A site catching up after the job completed: the aggregates may go once it has the last.
         if (this.job.state === 'completed') this.releaseAggregatesWhenApplied();
@@ -309,18 +309,18 @@ export class RoundLifecycle {
     const current = this.current;
     if (current?.state !== 'collecting' || this.excluded.has(siteId)) return;
     if (!current.participants.includes(siteId)) {
-      current.addParticipant(siteId);
-      this.persistRound(current);
       this.deps.audit.append({
         actor: 'coordinator',
         action: 'round.opened',
         details: {
           jobId: this.job.id,
           round: current.round,
-          participants: current.participants,
+          participants: [...current.participants, siteId].sort(),
           rejoined: siteId,
         },
       });
+      current.addParticipant(siteId);
+      this.persistRound(current);
     }
     if (!current.uploads.has(siteId)) this.deps.hub.send(siteId, roundOpenTask(this.job.id, current));
   }
@@ -330,7 +330,7 @@ export class RoundLifecycle {
     if (this.job.isFinished() || round !== this.current) return;
     if (round.state === 'collecting') {
       for (const site of round.participants) {
-        if (!round.uploads.has(site))
+        if (!round.uploads.has(site) && !round.absent.some((a) => a.siteId === site))
           round.absent.push({ siteId: site, reason: 'no update by the round deadline' });
       }
       if (round.uploads.size < spec.minSites) {

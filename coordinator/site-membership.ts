@@ -154,13 +154,15 @@ export class SiteMembership {
     action: 'job.accepted' | 'job.declined' | 'job.joined' | 'job.rejoined',
     extra: Record<string, unknown> = {},
   ): void {
-    this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason });
-    this.deps.store.saveDecision(this.job.id, siteId, decision.accept, decision.reason);
+    // Audit first: the state never holds a decision the log lacks (a crash in between leaves
+    // a logged decision the state lacks; the site re-sends it, see SiteNode).
     this.deps.audit.append({
       actor: siteId,
       action,
       details: { jobId: this.job.id, jobHash: this.job.job.hash, ...extra },
     });
+    this.deps.store.saveDecision(this.job.id, siteId, decision.accept, decision.reason);
+    this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason });
   }
 
   /** Ends recruiting: picks the accepted sites (at most maxSites) and the dealer, or says why too few accepted. */
@@ -306,8 +308,6 @@ export class SiteMembership {
       });
     }
     const grant = this.keyGrants.grant(to[0]!, envelope, siteId);
-    this.deps.store.saveKeyGrant(id, grant);
-    this.grantAskedOf.delete(grant.siteId);
     this.deps.audit.append({
       actor: siteId,
       action: 'key.granted',
@@ -318,6 +318,8 @@ export class SiteMembership {
         bundleDigest: toHex(sha256(envelope.payload)),
       },
     });
+    this.deps.store.saveKeyGrant(id, grant);
+    this.grantAskedOf.delete(grant.siteId);
     this.deps.log?.('key.granted', { job: id, site: grant.siteId, by: siteId });
     this.hooks.catchUp(grant.siteId);
   }

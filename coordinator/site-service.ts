@@ -224,7 +224,7 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
     }
     round.downloads++;
     write({ kind: { $case: 'summary', value: round.summary } });
-    for await (const chunk of blobs.readChunks(round.aggregateDigest, DOWNLOAD_CHUNK)) {
+    for await (const chunk of job.aggregateChunks(round, DOWNLOAD_CHUNK)) {
       write({ kind: { $case: 'data', value: Buffer.from(chunk) } });
     }
   }

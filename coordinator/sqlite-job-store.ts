@@ -128,6 +128,12 @@ export class SqliteJobStore implements JobStore {
       .run(jobId, u.round, u.siteId, u.updateDigest, u.blobDigest, u.byteLength, u.nonceHex, enc(u.receipt));
   }
 
+  deleteUpload(jobId: string, round: number, siteId: string): void {
+    this.db
+      .prepare('DELETE FROM uploads WHERE job_id = ? AND round = ? AND site_id = ?')
+      .run(jobId, round, siteId);
+  }
+
   saveReport(
     jobId: string,
     round: number,

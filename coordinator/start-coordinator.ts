@@ -2,8 +2,11 @@ import { join } from 'node:path';
 import { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { COORDINATOR_FILES, loadCoordinatorIdentity, serverCredentials } from '../common/identity/index.js';
 import { systemClock } from '../common/time/clock.js';
+import { readAuditedJobs } from './audited-jobs.js';
 import { FileBlobStore } from './blob-store.js';
+import { checkStoredJob } from './check-stored-job.js';
 import { type RunningCoordinator, startCoordinatorServer } from './coordinator-server.js';
+import { crashAfterAudit } from './crash-after-audit.js';
 import { FederationChangeRecorder } from './federation-change-recorder.js';
 import { FileAuditSink } from './file-audit-sink.js';
 import { ManifestMemberDirectory } from './manifest-member-directory.js';
@@ -29,8 +32,17 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     identity.signingKey.publicKey,
     (message) => options.log('manifest.reload-failed', { error: message }),
   );
-  const writer = AuditLogWriter.open(join(options.dir, 'audit.jsonl'), identity.signingKey, systemClock);
-  const audit = new FileAuditSink(writer, members);
+  const auditPath = join(options.dir, 'audit.jsonl');
+  const writer = AuditLogWriter.open(auditPath, identity.signingKey, systemClock);
+  // What the log says about each job, read before anything is appended: the stored state
+  // is checked against it job by job at restore (see checkStoredJob).
+  const audited = await readAuditedJobs(auditPath);
+  const fileAudit = new FileAuditSink(writer, members);
+  // Crash tests only: die right after a chosen durable audit entry (never set in a deployment).
+  const crashSpec = process.env.HEFL_TEST_CRASH_AFTER_AUDIT;
+  const audit = crashSpec
+    ? crashAfterAudit(fileAudit, crashSpec, () => process.kill(process.pid, 'SIGKILL'))
+    : fileAudit;
   const federationChanges = new FederationChangeRecorder(options.dir, audit);
   federationChanges.record(members.members());
   members.onChange(() => federationChanges.record(members.members()));
@@ -42,6 +54,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
       audit,
       members,
       store,
+      restoreCheck: (graph) =>
+        checkStoredJob(graph, audited.get(graph.job.id), {
+          coordinator: identity.signingKey.publicKey,
+          memberKey: (id) => members.byId(id)?.signingPublicKey,
+        }),
       keys: {
         signingPublicKey: identity.signingKey.publicKey,
         signingSecretKey: identity.signingKey.secretKey,

@@ -27,6 +27,9 @@ export const COORDINATOR_AUDIT_ACTIONS = [
   'request.refused',
   'request.refused.repeated',
   'site-head.recorded',
+  'update.lost',
+  'blob.damaged',
+  'job.refused',
 ] as const;
 
 /** What a site records in its own log, signed by the site's key. */

@@ -217,6 +217,17 @@ function crossCheck(
     const accepted = openRounds.get(key) ?? new Set<string>();
     accepted.add(d.data.updateDigest);
     openRounds.set(key, accepted);
+  } else if (entry.action === 'update.lost') {
+    // The coordinator found an accepted update's blob damaged and said so: the round closes
+    // without it (the site's receipt shows the loss, and this entry is the admission).
+    const d = updateAcceptedDetails
+      .pick({ jobId: true, round: true, updateDigest: true })
+      .safeParse(entry.details);
+    if (!d.success) return bad('malformed update.lost details');
+    const key = roundKey(d.data.jobId, d.data.round);
+    openRounds.get(key)?.delete(d.data.updateDigest);
+    const kept = (receipts.get(key) ?? []).filter((r) => r.digest !== d.data.updateDigest);
+    receipts.set(key, kept);
   } else if (entry.action === 'round.closed') {
     const parsed = roundClosedDetails.safeParse(entry.details);
     if (!parsed.success) return bad(`malformed round.closed details: ${parsed.error.issues[0]?.message}`);

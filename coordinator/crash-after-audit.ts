@@ -1,0 +1,24 @@
+import type { AuditSink } from './audit-sink.js';
+
+/**
+ * Test-only fault injection: wraps the audit sink so the process SIGKILLs itself right
+ * after the `n`-th durable entry with the given action (and actor, if named). `spec` is
+ * `action[@actor][#n]`, n from 1, e.g. `job.accepted@site-a` or `update.accepted#2`. This
+ * is the most adversarial moment: the log has the event, nothing after it (state, reply,
+ * tasks) happened. Only the composition root wires it, from an environment variable a
+ * deployment never sets.
+ */
+export function crashAfterAudit(sink: AuditSink, spec: string, kill: () => void): AuditSink {
+  const [what = '', nth] = spec.split('#');
+  const [action, actor] = what.split('@');
+  let remaining = Number(nth ?? 1);
+  return {
+    append(entry) {
+      const written = sink.append(entry);
+      if (entry.action === action && (actor === undefined || entry.actor === actor) && --remaining === 0)
+        kill();
+      return written;
+    },
+    headJson: sink.headJson ? () => sink.headJson!() : undefined,
+  };
+}
