@@ -29,6 +29,8 @@ import { startTlsFederation, type TlsFederation } from './support/tls-federation
 
 const JOB = syntheticJob({
   name: 'damaged',
+  // One numeric feature: the shape encryptedUpdate sends (the coordinator refuses others).
+  data: { label: 'event', features: ['age'] },
   rounds: 1,
   minSites: 2,
   maxSites: 2,
