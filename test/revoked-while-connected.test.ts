@@ -30,7 +30,7 @@ const JOB = parseJobSpec({
   rounds: 1,
   minSites: 2,
   maxSites: 3,
-  data: { label: 'event' },
+  data: { label: 'event', features: ['age'] }, // the shape encryptedUpdate sends
   // Far longer than any wait below: recruiting must end because every admitted site answered.
   recruitSeconds: 120,
   roundDeadlineSeconds: 60,
@@ -213,11 +213,13 @@ describe('a site revoked while connected', () => {
       );
     });
 
+    const bytes = Buffer.concat(update.parts);
     call.write({ kind: { $case: 'header', value: update.header } });
-    // The header was checked and the coordinator is writing the update: revoke now.
+    // The file is opened with the first data: send one byte, then revoke while it is being written.
+    call.write({ kind: { $case: 'data', value: bytes.subarray(0, 1) } });
     await waitUntil(() => (readdirSync(tmp).length > 0 ? true : undefined), 5_000, 'the upload to be opened');
     await revoke(fed, 'site-c');
-    for (const part of update.parts) call.write({ kind: { $case: 'data', value: Buffer.from(part) } });
+    call.write({ kind: { $case: 'data', value: bytes.subarray(1) } });
     call.end();
     const refused = await refusal(answered);
 
