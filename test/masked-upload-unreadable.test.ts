@@ -1,8 +1,8 @@
 import nacl from 'tweetnacl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PairwiseMasks } from '../common/fl/pairwise-mask.js';
-import type { CiphertextBatch } from '../common/he/ciphertext-batch.js';
 import { CiphertextAdder } from '../common/he/ciphertext-adder.js';
+import type { CiphertextBatch } from '../common/he/ciphertext-batch.js';
 import { getProfile } from '../common/he/he-profile.js';
 import { SiteCipher } from '../common/he/site-cipher.js';
 import { createSeededRandom } from '../common/random/seeded-random.js';
@@ -49,7 +49,10 @@ describe('pairwise masks under HE: a site colluding with the coordinator cannot 
   const updates = IDS.map((_, s) => {
     const random = createSeededRandom(500 + s);
     // a structured update (a ramp plus noise), so a leak would correlate strongly
-    return Float64Array.from({ length: LENGTH }, (_, i) => 0.8 * Math.sin(i / 50) + 0.1 * (random.next() - 0.5));
+    return Float64Array.from(
+      { length: LENGTH },
+      (_, i) => 0.8 * Math.sin(i / 50) + 0.1 * (random.next() - 0.5),
+    );
   });
   const keys = new Map(
     IDS.map((id, s) => [id, nacl.box.keyPair.fromSecretKey(new Uint8Array(32).fill(s + 1))]),

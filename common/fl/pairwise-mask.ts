@@ -70,7 +70,10 @@ export class PairwiseMasks {
     if (known) return known;
     const publicKey = this.peerKey(peer);
     if (!publicKey)
-      throw new HeflError('failed_precondition', `no manifest sealing key for site ${peer}: cannot mask with it`);
+      throw new HeflError(
+        'failed_precondition',
+        `no manifest sealing key for site ${peer}: cannot mask with it`,
+      );
     const shared = nacl.scalarMult(this.own.sealingSecretKey, publicKey);
     const [a, b] = [this.own.siteId, peer].sort();
     const key = sha256(
@@ -90,7 +93,12 @@ export class PairwiseMasks {
  * One pair's mask for one context: `length` values uniform in [0, t). Deterministic in
  * (pairKey, context), so both sites of the pair compute the same vector.
  */
-export function maskStream(pairKey: Uint8Array, context: MaskContext, length: number, t: bigint): Float64Array {
+export function maskStream(
+  pairKey: Uint8Array,
+  context: MaskContext,
+  length: number,
+  t: bigint,
+): Float64Array {
   const modulus = checkModulus(t);
   const bits = t.toString(2).length;
   const hiMask = bits > 32 ? 2 ** (bits - 32) - 1 : 0;

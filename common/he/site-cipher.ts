@@ -47,6 +47,10 @@ export class SiteCipher implements SiteVectorCipher {
     }
   }
 
+  get plainModulus(): bigint | undefined {
+    return this.quantizer ? this.he.plainModulus : undefined;
+  }
+
   get profileId(): string {
     return this.he.profile.id;
   }

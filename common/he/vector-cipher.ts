@@ -6,6 +6,8 @@ import type { CiphertextBatch } from './ciphertext-batch.js';
  */
 export interface SiteVectorCipher {
   readonly profileId: string;
+  /** BGV: the plain modulus t that masks are reduced by; undefined where masks do not apply. */
+  readonly plainModulus?: bigint | undefined;
   /** Largest |integer| `encryptIntegers` accepts under this job's site count. */
   /**
    * `mask`: optional pairwise mask, one value in [0, t) per input, added mod t to the
