@@ -47,20 +47,10 @@ export class PairwiseMasks {
    * a current site of the manifest.
    */
   vector(members: readonly string[], context: MaskContext, length: number, t: bigint): Float64Array {
-    const modulus = checkModulus(t);
     const acc = new Float64Array(length);
     for (const peer of new Set(members)) {
       if (peer === this.own.siteId) continue;
-      const key = this.pairKey(peer);
-      const sign = peer > this.own.siteId ? 1 : -1;
-      const stream = maskStream(key, context, length, t);
-      for (let i = 0; i < length; i++) {
-        const r = stream[i]!;
-        let v = sign > 0 ? acc[i]! + r : acc[i]! - r;
-        if (v >= modulus) v -= modulus;
-        else if (v < 0) v += modulus;
-        acc[i] = v;
-      }
+      addStreamInto(acc, this.pairKey(peer), context, t, peer > this.own.siteId ? 1 : -1);
     }
     return acc;
   }
@@ -99,6 +89,19 @@ export function maskStream(
   length: number,
   t: bigint,
 ): Float64Array {
+  const out = new Float64Array(length);
+  addStreamInto(out, pairKey, context, t, 1);
+  return out;
+}
+
+/** acc[i] = acc[i] + sign x stream[i] mod t, entries of acc kept in [0, t). */
+function addStreamInto(
+  acc: Float64Array,
+  pairKey: Uint8Array,
+  context: MaskContext,
+  t: bigint,
+  sign: 1 | -1,
+): void {
   const modulus = checkModulus(t);
   const bits = t.toString(2).length;
   const hiMask = bits > 32 ? 2 ** (bits - 32) - 1 : 0;
@@ -113,20 +116,22 @@ export function maskStream(
   const zeros = new Uint8Array(BLOCK_WORDS * 8);
   const words = new Uint32Array(BLOCK_WORDS * 2);
   const wordBytes = new Uint8Array(words.buffer);
-  const out = new Float64Array(length);
+  const length = acc.length;
   let w = words.length;
   for (let i = 0; i < length; ) {
     if (w >= words.length) {
       wordBytes.set(cipher.update(zeros));
       w = 0;
     }
-    const lo = (words[w]! & loMask) >>> 0;
-    const v = (words[w + 1]! & hiMask) * 4294967296 + lo;
+    const r = (words[w + 1]! & hiMask) * 4294967296 + ((words[w]! & loMask) >>> 0);
     w += 2;
-    if (v < modulus) out[i++] = v;
+    if (r >= modulus) continue; // rejection sampling: uniform over [0, t)
+    let v = sign > 0 ? acc[i]! + r : acc[i]! - r;
+    if (v >= modulus) v -= modulus;
+    else if (v < 0) v += modulus;
+    acc[i++] = v;
   }
   streamKey.fill(0);
-  return out;
 }
 
 /**
