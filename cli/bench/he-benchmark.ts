@@ -38,6 +38,8 @@ export interface ProfileResult {
 
 export interface MaskingResult {
   readonly peers: number;
+  /** Encrypting the update without a mask, timed next to the masked run. */
+  readonly encryptMs: number;
   /** Expanding and summing the sites-1 pair masks for one update. */
   readonly maskMs: number;
   /** Encrypting the same update with its mask added (compare with encryptMs). */
@@ -143,8 +145,7 @@ async function measureProfile(
     let maxAbsError = 0;
     for (let i = 0; i < decoded.length; i++)
       maxAbsError = Math.max(maxAbsError, Math.abs(decoded[i]! - exact[i]!));
-    const masking =
-      site.plainModulus === undefined ? null : measureMasking(site, vectors[0]!, sites, encryptMs);
+    const masking = site.plainModulus === undefined ? null : measureMasking(site, vectors[0]!, sites);
     return {
       name: profile.id,
       default: profile.id === DEFAULT_PROFILE_ID,
@@ -165,13 +166,12 @@ async function measureProfile(
   }
 }
 
-/** Site 0 of `sites` masks one update with every peer, as under `he.masks: pairwise`. */
-function measureMasking(
-  site: SiteCipher,
-  vector: Float32Array,
-  sites: number,
-  encryptMs: number,
-): MaskingResult {
+/**
+ * Site 0 of `sites` masks one update with every peer, as under `he.masks: pairwise`. Plain
+ * and masked encryption are timed back to back on the same vector, best of two each, so a
+ * busy machine skews both alike.
+ */
+function measureMasking(site: SiteCipher, vector: Float32Array, sites: number): MaskingResult {
   const t = site.plainModulus!;
   const ids = Array.from({ length: sites }, (_, i) => `site-${String(i).padStart(4, '0')}`);
   const keys = ids.map(() => nacl.box.keyPair());
@@ -179,18 +179,29 @@ function measureMasking(
     { siteId: ids[0]!, sealingSecretKey: keys[0]!.secretKey, jobId: 'bench' },
     (peer) => keys[ids.indexOf(peer)]?.publicKey,
   );
-  let started = performance.now();
-  const mask = masks.vector(ids, { round: 1, attempt: 0, section: 'update' }, vector.length, t);
-  const maskMs = performance.now() - started;
-  started = performance.now();
-  const { batch } = site.encrypt(vector, mask);
-  const maskedEncryptMs = performance.now() - started;
+  let encryptMs = Number.POSITIVE_INFINITY;
+  let maskMs = Number.POSITIVE_INFINITY;
+  let maskedEncryptMs = Number.POSITIVE_INFINITY;
+  let maskedBytes = 0;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let started = performance.now();
+    site.encrypt(vector);
+    encryptMs = Math.min(encryptMs, performance.now() - started);
+    started = performance.now();
+    const mask = masks.vector(ids, { round: 1, attempt, section: 'update' }, vector.length, t);
+    maskMs = Math.min(maskMs, performance.now() - started);
+    started = performance.now();
+    const { batch } = site.encrypt(vector, mask);
+    maskedEncryptMs = Math.min(maskedEncryptMs, performance.now() - started);
+    maskedBytes = batchByteLength(batch);
+  }
   return {
     peers: sites - 1,
+    encryptMs,
     maskMs,
     maskedEncryptMs,
     overheadVsEncrypt: (maskMs + maskedEncryptMs - encryptMs) / encryptMs,
-    maskedBytesPerParam: batchByteLength(batch) / vector.length,
+    maskedBytesPerParam: maskedBytes / vector.length,
   };
 }
 
