@@ -298,8 +298,10 @@ export class SiteCipher implements SiteVectorCipher {
     const { seal } = this.he;
     const plain = seal.PlainText();
     if (this.batchEncoder && this.quantizer && ints) {
-      onClipped(this.quantizer.quantizeInto(values, from, n, ints));
-      if (mask) addMaskInto(ints, n, mask, from, this.he.plainModulus);
+      const modulus = Number(this.he.plainModulus);
+      onClipped(
+        this.quantizer.quantizeInto(values, from, n, ints, mask ? { values: mask, modulus } : undefined),
+      );
       this.batchEncoder.encode(ints, plain);
     } else if (this.ckksEncoder && floats) {
       for (let i = 0; i < floats.length; i++) {
@@ -317,6 +319,8 @@ export class SiteCipher implements SiteVectorCipher {
     if (!mask) return;
     if (!this.batchEncoder)
       throw new HeflError('invalid_argument', 'pairwise masks need a BGV profile (exact arithmetic mod t)');
+    if (this.he.plainModulus >= 2n ** 52n)
+      throw new HeflError('invalid_argument', 'pairwise masks need a plain modulus below 2^52');
     if (mask.length !== length)
       throw new HeflError('invalid_argument', `mask has ${mask.length} values for ${length} inputs`);
   }
