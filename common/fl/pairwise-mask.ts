@@ -5,7 +5,7 @@ import { HeflError } from '../errors/index.js';
 
 const encoder = new TextEncoder();
 const DOMAIN = encoder.encode('hefl/pairwise-mask/v1');
-/** Random words drawn per refill of the PRG (8 bytes each). */
+/** Draws per refill of the PRG. */
 const BLOCK_WORDS = 1 << 14;
 
 /** Which vector a mask covers: the same context at two sites gives the same pair mask. */
@@ -113,18 +113,30 @@ function addStreamInto(
     u32(context.attempt),
   );
   const cipher = createCipheriv('aes-256-ctr', streamKey, new Uint8Array(16));
-  const zeros = new Uint8Array(BLOCK_WORDS * 8);
-  const words = new Uint32Array(BLOCK_WORDS * 2);
-  const wordBytes = new Uint8Array(words.buffer);
+  // Each draw takes the fewest whole bytes holding `bits` (5 for the 38- and 40-bit moduli):
+  // little-endian, low 32 bits then the rest, masked to `bits`.
+  const drawBytes = bits <= 32 ? 4 : bits <= 40 ? 5 : 8;
+  const zeros = new Uint8Array(BLOCK_WORDS * drawBytes);
+  let block = zeros;
   const length = acc.length;
-  let w = words.length;
+  let p = zeros.length;
   for (let i = 0; i < length; ) {
-    if (w >= words.length) {
-      wordBytes.set(cipher.update(zeros));
-      w = 0;
+    if (p >= block.length) {
+      block = cipher.update(zeros);
+      p = 0;
     }
-    const r = (words[w + 1]! & hiMask) * 4294967296 + ((words[w]! & loMask) >>> 0);
-    w += 2;
+    const lo =
+      ((block[p]! | (block[p + 1]! << 8) | (block[p + 2]! << 16) | (block[p + 3]! << 24)) & loMask) >>> 0;
+    const hi =
+      drawBytes === 4
+        ? 0
+        : drawBytes === 5
+          ? block[p + 4]! & hiMask
+          : ((block[p + 4]! | (block[p + 5]! << 8) | (block[p + 6]! << 16) | (block[p + 7]! << 24)) &
+              hiMask) >>>
+            0;
+    p += drawBytes;
+    const r = hi * 4294967296 + lo;
     if (r >= modulus) continue; // rejection sampling: uniform over [0, t)
     let v = sign > 0 ? acc[i]! + r : acc[i]! - r;
     if (v >= modulus) v -= modulus;
