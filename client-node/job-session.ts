@@ -26,6 +26,7 @@ import { finalModelRelease } from './final-model-release.js';
 import { checkJoinRequest, receiveKeys, sealKeyBundle } from './key-ceremony.js';
 import type { ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
+import { MaskFilter, type SectionMasker } from './privacy/mask-filter.js';
 import type { RecordDpPlan } from './privacy/record-dp-plan.js';
 import { applyUpdateFilters, type UpdateFilter } from './privacy/update-filter.js';
 import { retryUntilAcknowledged } from './retry-until-acknowledged.js';
@@ -66,6 +67,8 @@ export class JobSession {
   private readonly filters: UpdateFilter[];
   /** Record-level DP (DP-SGD inside local training), or null. */
   private readonly dpSgd: RecordDpPlan | null;
+  /** Pairwise masks under the encryption (job spec `he.masks: pairwise`), or null. */
+  private readonly masks: MaskFilter | null;
   private cipher: SiteVectorCipher | undefined;
   private schema: ColumnSpec[];
   private train: TransformedTable | undefined;
@@ -113,6 +116,10 @@ export class JobSession {
     this.strategy = createStrategy(init.job.spec.strategy);
     this.filters = init.dp ? [new DpUpdateFilter(init.dp)] : [];
     this.dpSgd = init.dpSgd ?? null;
+    this.masks =
+      init.job.spec.he.masks === 'pairwise'
+        ? new MaskFilter(deps, { jobId: init.jobId, minSites: init.job.spec.minSites })
+        : null;
     this.release = init.release ?? { allowed: true, privacy: null };
     this.ledger = new UpdateLedger({ ...deps, jobId: init.jobId, siteId: deps.keys.siteId });
     this.schema = [...init.dataset.train.featureColumns].sort((a, b) =>
@@ -163,21 +170,26 @@ export class JobSession {
     ]);
   }
 
-  async onRoundOpen(round: number, attempt = 0): Promise<void> {
+  /** `participants`: the sites the round expects (this one included), the members of its masks. */
+  async onRoundOpen(round: number, attempt = 0, participants: readonly string[] = []): Promise<void> {
     // A repeated open (replayed on reconnect) for a round whose update already has a receipt.
     if (this.ledger.hasReceipt(round) && (this.attempts.get(round) ?? 0) >= attempt) return;
     if (this.reports.has(round)) return;
     if ((this.attempts.get(round) ?? -1) > attempt) return;
     this.attempts.set(round, attempt);
     const cipher = this.requireCipher();
+    const t = cipher.plainModulus;
+    const mask: SectionMasker | undefined =
+      this.masks && t !== undefined ? this.masks.forRound(round, attempt, participants, t) : undefined;
     const last = totalRounds(this.spec) - 1;
     const sections: Section[] = [];
     if (round === 0) {
       const stats = computeLocalStats(this.dataset.train, this.schema, { salt: featureSalt(this.spec) });
-      sections.push(exactSection(cipher, 'stats', stats));
+      sections.push(exactSection(cipher, 'stats', stats, mask));
       // Declared features: totals of codes and of values outside the schema, for the researcher.
       const findings = this.dataset.findings ?? [];
-      if (findings.length > 0) sections.push(exactSection(cipher, 'datareport', dataReportVector(findings)));
+      if (findings.length > 0)
+        sections.push(exactSection(cipher, 'datareport', dataReportVector(findings), mask));
     } else {
       const global = this.requireGlobal();
       const train = this.train!;
@@ -223,14 +235,14 @@ export class JobSession {
           this.spec.weightCap,
           this.spec.he.clipRange,
         );
-        const { batch, clipped } = cipher.encrypt(values);
+        const { batch, clipped } = cipher.encrypt(values, mask?.('update', values.length));
         if (clipped > 0) this.deps.log('update.clipped', { job: this.jobId, round, values: clipped });
         sections.push({ name: 'update', batch });
       }
       // Evaluation sums, plus this site's own accuracy in one more slot: its sum over the
       // sites gives the unweighted mean of per-site accuracies without revealing any one.
       const ownAccuracy = sums.count > 0 ? sums.correct / sums.count : 0;
-      sections.push(exactSection(cipher, 'metrics', [...toVector(sums), ownAccuracy]));
+      sections.push(exactSection(cipher, 'metrics', [...toVector(sums), ownAccuracy], mask));
     }
     await this.upload(round, sections);
   }

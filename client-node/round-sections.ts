@@ -3,6 +3,7 @@ import { decodeLimbs, encodeLimbs, LIMB_MAGNITUDE, STATS_ENCODING } from '../com
 import type { CiphertextBatch } from '../common/he/ciphertext-batch.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import type { Section } from '../common/protocol/section-framing.js';
+import type { SectionMasker } from './privacy/mask-filter.js';
 
 /**
  * The encrypted vectors a site sends in a round, by name:
@@ -18,8 +19,10 @@ export function exactSection(
   cipher: SiteVectorCipher,
   name: SectionName,
   values: ArrayLike<number>,
+  masker?: SectionMasker,
 ): Section {
-  return { name, batch: cipher.encryptIntegers(encodeLimbs(values, STATS_ENCODING), LIMB_MAGNITUDE) };
+  const limbs = encodeLimbs(values, STATS_ENCODING);
+  return { name, batch: cipher.encryptIntegers(limbs, LIMB_MAGNITUDE, masker?.(name, limbs.length)) };
 }
 
 export function decodeExactSection(

@@ -128,7 +128,11 @@ export class SiteNode {
         case 'keyBundle':
           return this.session(jobId)?.acceptKeyBundle(required(kind.value.bundle));
         case 'roundOpen':
-          return this.session(kind.value.jobId)?.onRoundOpen(kind.value.round, kind.value.attempt);
+          return this.session(kind.value.jobId)?.onRoundOpen(
+            kind.value.round,
+            kind.value.attempt,
+            kind.value.participants,
+          );
         case 'roundClosed':
           return this.session(jobId)?.onRoundClosed(required(kind.value.summary));
         case 'jobEnded':

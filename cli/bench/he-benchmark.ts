@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import nacl from 'tweetnacl';
+import { PairwiseMasks } from '../../common/fl/pairwise-mask.js';
 import { CiphertextAdder } from '../../common/he/ciphertext-adder.js';
 import { batchByteLength } from '../../common/he/ciphertext-batch.js';
 import { DEFAULT_PROFILE_ID, type HeProfile, listProfiles } from '../../common/he/he-profile.js';
@@ -30,6 +32,21 @@ export interface ProfileResult {
   /** The quantizer's guaranteed bound for this many sites (BGV); null for CKKS. */
   readonly errorBound: number | null;
   readonly clipRange: number;
+  /** BGV: pairwise masks (he.masks: pairwise) for one site masking with sites-1 peers; null for CKKS. */
+  readonly masking: MaskingResult | null;
+}
+
+export interface MaskingResult {
+  readonly peers: number;
+  /** Encrypting the update without a mask, timed next to the masked run. */
+  readonly encryptMs: number;
+  /** Expanding and summing the sites-1 pair masks for one update. */
+  readonly maskMs: number;
+  /** Encrypting the same update with its mask added (compare with encryptMs). */
+  readonly maskedEncryptMs: number;
+  /** maskMs + maskedEncryptMs - encryptMs, over encryptMs. */
+  readonly overheadVsEncrypt: number;
+  readonly maskedBytesPerParam: number;
 }
 
 export interface HeBenchResult {
@@ -128,6 +145,7 @@ async function measureProfile(
     let maxAbsError = 0;
     for (let i = 0; i < decoded.length; i++)
       maxAbsError = Math.max(maxAbsError, Math.abs(decoded[i]! - exact[i]!));
+    const masking = site.plainModulus === undefined ? null : measureMasking(site, vectors[0]!, sites);
     return {
       name: profile.id,
       default: profile.id === DEFAULT_PROFILE_ID,
@@ -140,11 +158,51 @@ async function measureProfile(
       maxAbsError,
       errorBound: site.quantizer ? site.quantizer.errorBound(sites) : null,
       clipRange: options.clipRange,
+      masking,
     };
   } finally {
     site.delete();
     adder.delete();
   }
+}
+
+/**
+ * Site 0 of `sites` masks one update with every peer, as under `he.masks: pairwise`. Plain
+ * and masked encryption are timed back to back on the same vector, best of two each, so a
+ * busy machine skews both alike.
+ */
+function measureMasking(site: SiteCipher, vector: Float32Array, sites: number): MaskingResult {
+  const t = site.plainModulus!;
+  const ids = Array.from({ length: sites }, (_, i) => `site-${String(i).padStart(4, '0')}`);
+  const keys = ids.map(() => nacl.box.keyPair());
+  const masks = new PairwiseMasks(
+    { siteId: ids[0]!, sealingSecretKey: keys[0]!.secretKey, jobId: 'bench' },
+    (peer) => keys[ids.indexOf(peer)]?.publicKey,
+  );
+  let encryptMs = Number.POSITIVE_INFINITY;
+  let maskMs = Number.POSITIVE_INFINITY;
+  let maskedEncryptMs = Number.POSITIVE_INFINITY;
+  let maskedBytes = 0;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let started = performance.now();
+    site.encrypt(vector);
+    encryptMs = Math.min(encryptMs, performance.now() - started);
+    started = performance.now();
+    const mask = masks.vector(ids, { round: 1, attempt, section: 'update' }, vector.length, t);
+    maskMs = Math.min(maskMs, performance.now() - started);
+    started = performance.now();
+    const { batch } = site.encrypt(vector, mask);
+    maskedEncryptMs = Math.min(maskedEncryptMs, performance.now() - started);
+    maskedBytes = batchByteLength(batch);
+  }
+  return {
+    peers: sites - 1,
+    encryptMs,
+    maskMs,
+    maskedEncryptMs,
+    overheadVsEncrypt: (maskMs + maskedEncryptMs - encryptMs) / encryptMs,
+    maskedBytesPerParam: maskedBytes / vector.length,
+  };
 }
 
 function measurePlaintext(vectors: Float32Array[], sites: number, exact: Float64Array) {

@@ -79,5 +79,13 @@ function formatTable(r: HeBenchResult): string {
     ),
   );
   lines.push('', `* default profile. Paillier: ${pl.note}.`, '');
+  for (const p of r.profiles) {
+    const m = p.masking;
+    if (!m) continue;
+    lines.push(
+      `pairwise masks, ${p.name}: ${m.peers} peers ${m.maskMs.toFixed(0)} ms + masked encrypt ${m.maskedEncryptMs.toFixed(0)} ms vs encrypt ${m.encryptMs.toFixed(0)} ms (+${(m.overheadVsEncrypt * 100).toFixed(0)}%), ${m.maskedBytesPerParam.toFixed(3)} bytes/param`,
+    );
+  }
+  lines.push('');
   return lines.join('\n');
 }

@@ -45,6 +45,7 @@ export const SITE_AUDIT_ACTIONS = [
   'site.aggregate-invalid',
   'site.probe-checked',
   'site.probe-refused',
+  'site.mask-refused',
 ] as const;
 
 export type CoordinatorAuditAction = (typeof COORDINATOR_AUDIT_ACTIONS)[number];

@@ -64,11 +64,21 @@ export class FixedPointQuantizer {
   /**
    * Quantises `count` values starting at `from` into `out` (zero-padded to its length).
    * Returns how many values were clipped (a count only; never the values). Non-finite
-   * input is a bug upstream and is refused rather than silently clipped.
+   * input is a bug upstream and is refused rather than silently clipped. `mask` (pairwise
+   * masks): `mask[from + i]` in [0, t) is added mod t, the result kept centred in
+   * [-(t-1)/2, (t-1)/2]; one pass, so masking costs no extra BigInt conversion.
    */
-  quantizeInto(values: ArrayLike<number>, from: number, count: number, out: BigInt64Array): number {
+  quantizeInto(
+    values: ArrayLike<number>,
+    from: number,
+    count: number,
+    out: BigInt64Array,
+    mask?: { readonly values: Float64Array; readonly modulus: number },
+  ): number {
     let clipped = 0;
     const { clipRange, scale } = this;
+    const t = mask?.modulus ?? 0;
+    const half = (t - 1) / 2;
     for (let i = 0; i < out.length; i++) {
       if (i >= count) {
         out[i] = 0n;
@@ -85,7 +95,13 @@ export class FixedPointQuantizer {
         v = -clipRange;
         clipped++;
       }
-      out[i] = BigInt(Math.round(v * scale));
+      let q = Math.round(v * scale);
+      if (mask) {
+        q = (q + mask.values[from + i]!) % t;
+        if (q < 0) q += t;
+        if (q > half) q -= t;
+      }
+      out[i] = BigInt(q);
     }
     return clipped;
   }

@@ -6,6 +6,7 @@ import type { Encryptor } from 'node-seal/implementation/encryptor.js';
 import type { PlainText } from 'node-seal/implementation/plain-text.js';
 import type { SecretKey } from 'node-seal/implementation/secret-key.js';
 import { HeflError } from '../errors/index.js';
+import { addMaskInto } from '../fl/pairwise-mask.js';
 import type { CiphertextBatch } from './ciphertext-batch.js';
 import { FixedPointQuantizer, type QuantizerConfig } from './fixed-point-quantizer.js';
 import { HeContext } from './he-context.js';
@@ -44,6 +45,10 @@ export class SiteCipher implements SiteVectorCipher {
     } else {
       this.ckksEncoder = seal.CKKSEncoder(context);
     }
+  }
+
+  get plainModulus(): bigint | undefined {
+    return this.quantizer ? this.he.plainModulus : undefined;
   }
 
   get profileId(): string {
@@ -87,10 +92,12 @@ export class SiteCipher implements SiteVectorCipher {
   /**
    * Encrypts a vector. BGV: values are clipped and quantised first (see
    * {@link FixedPointQuantizer}); `clipped` counts the values that hit the clip range.
+   * `mask` (BGV only): one value in [0, t) per input, added mod t after quantising.
    */
-  encrypt(values: ArrayLike<number>): { batch: CiphertextBatch; clipped: number } {
+  encrypt(values: ArrayLike<number>, mask?: Float64Array): { batch: CiphertextBatch; clipped: number } {
     const { he } = this;
     if (values.length < 1) throw new HeflError('invalid_argument', 'cannot encrypt an empty vector');
+    this.checkMask(mask, values.length);
     const count = he.ciphertextCount(values.length);
     const form = he.uploadForm;
     const ciphertexts: Uint8Array[] = new Array(count);
@@ -100,7 +107,7 @@ export class SiteCipher implements SiteVectorCipher {
     for (let c = 0; c < count; c++) {
       const from = c * he.slots;
       const n = Math.min(he.slots, values.length - from);
-      const plain = this.encodeChunk(values, from, n, ints, floats, (k) => {
+      const plain = this.encodeChunk(values, from, n, ints, floats, mask, (k) => {
         clipped += k;
       });
       try {
@@ -115,9 +122,9 @@ export class SiteCipher implements SiteVectorCipher {
   /**
    * BGV only: encrypts integers with |v| <= bound as they are (no quantisation), for
    * exact sums such as limb-encoded counts. Refuses a bound that maxSites contributions
-   * could push past t/2.
+   * could push past t/2. `mask`: as in {@link SiteCipher.encrypt}, added after the bound check.
    */
-  encryptIntegers(values: BigInt64Array, bound: number): CiphertextBatch {
+  encryptIntegers(values: BigInt64Array, bound: number, mask?: Float64Array): CiphertextBatch {
     const { he, quantizer, batchEncoder } = this;
     if (!quantizer || !batchEncoder)
       throw new HeflError('invalid_argument', 'integer encryption needs a BGV profile');
@@ -125,6 +132,7 @@ export class SiteCipher implements SiteVectorCipher {
       throw new HeflError('overflow_risk', `${quantizer.maxSites} sites x bound ${bound} could overflow t/2`);
     }
     if (values.length < 1) throw new HeflError('invalid_argument', 'cannot encrypt an empty vector');
+    this.checkMask(mask, values.length);
     const limit = BigInt(bound);
     const form = he.uploadForm;
     const count = he.ciphertextCount(values.length);
@@ -140,6 +148,7 @@ export class SiteCipher implements SiteVectorCipher {
           throw new HeflError('invalid_argument', `integer at index ${from + i} exceeds the bound`);
       }
       chunk.set(part);
+      if (mask) addMaskInto(chunk, part.length, mask, from, he.plainModulus);
       const plain = he.seal.PlainText();
       try {
         batchEncoder.encode(chunk, plain);
@@ -283,12 +292,16 @@ export class SiteCipher implements SiteVectorCipher {
     n: number,
     ints: BigInt64Array | undefined,
     floats: Float64Array | undefined,
+    mask: Float64Array | undefined,
     onClipped: (k: number) => void,
   ): PlainText {
     const { seal } = this.he;
     const plain = seal.PlainText();
     if (this.batchEncoder && this.quantizer && ints) {
-      onClipped(this.quantizer.quantizeInto(values, from, n, ints));
+      const modulus = Number(this.he.plainModulus);
+      onClipped(
+        this.quantizer.quantizeInto(values, from, n, ints, mask ? { values: mask, modulus } : undefined),
+      );
       this.batchEncoder.encode(ints, plain);
     } else if (this.ckksEncoder && floats) {
       for (let i = 0; i < floats.length; i++) {
@@ -300,6 +313,16 @@ export class SiteCipher implements SiteVectorCipher {
       this.ckksEncoder.encode(floats, 2 ** (this.he.profile.ckksScaleBits ?? 40), plain);
     }
     return plain;
+  }
+
+  private checkMask(mask: Float64Array | undefined, length: number): void {
+    if (!mask) return;
+    if (!this.batchEncoder)
+      throw new HeflError('invalid_argument', 'pairwise masks need a BGV profile (exact arithmetic mod t)');
+    if (this.he.plainModulus >= 2n ** 52n)
+      throw new HeflError('invalid_argument', 'pairwise masks need a plain modulus below 2^52');
+    if (mask.length !== length)
+      throw new HeflError('invalid_argument', `mask has ${mask.length} values for ${length} inputs`);
   }
 
   private encryptPlain(plain: PlainText, form: CiphertextBatch['form']): Uint8Array {

@@ -6,9 +6,16 @@ import type { CiphertextBatch } from './ciphertext-batch.js';
  */
 export interface SiteVectorCipher {
   readonly profileId: string;
+  /** BGV: the plain modulus t that masks are reduced by; undefined where masks do not apply. */
+  readonly plainModulus?: bigint | undefined;
   /** Largest |integer| `encryptIntegers` accepts under this job's site count. */
-  encrypt(values: ArrayLike<number>): { batch: CiphertextBatch; clipped: number };
-  encryptIntegers(values: BigInt64Array, bound: number): CiphertextBatch;
+  /**
+   * `mask`: optional pairwise mask, one value in [0, t) per input, added mod t to the
+   * quantised values before encryption (see PairwiseMasks). BGV only; the plaintext twin,
+   * which protects nothing, ignores it.
+   */
+  encrypt(values: ArrayLike<number>, mask?: Float64Array): { batch: CiphertextBatch; clipped: number };
+  encryptIntegers(values: BigInt64Array, bound: number, mask?: Float64Array): CiphertextBatch;
   decrypt(batch: CiphertextBatch, contributors: number): Float64Array;
   decryptIntegers(batch: CiphertextBatch, contributors: number): BigInt64Array;
   /**

@@ -73,4 +73,17 @@ describe('job spec problems', () => {
     expect(attempt).toThrow("data.features.2: 'age' is listed twice");
     expect(attempt).toThrow('data.features.3.range: range must be [min, max] with min < max');
   });
+
+  it('takes pairwise masks only with minSites >= 3 and a BGV profile; absent leaves the hash as before', () => {
+    expect(parseJobSpec({ ...minimal, minSites: 3, he: { masks: 'pairwise' } }).spec.he.masks).toBe(
+      'pairwise',
+    );
+    expect(() => parseJobSpec({ ...minimal, minSites: 2, he: { masks: 'pairwise' } })).toThrow(
+      /he\.masks: pairwise masks need minSites >= 3/,
+    );
+    expect(() =>
+      parseJobSpec({ ...minimal, minSites: 3, he: { profile: 'ckks-n8192-nvflare/v1', masks: 'pairwise' } }),
+    ).toThrow(/he\.masks: pairwise masks need a BGV profile/);
+    expect(parseJobSpec(minimal).spec.he.masks).toBeUndefined();
+  });
 });

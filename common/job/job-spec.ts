@@ -47,6 +47,12 @@ export const jobSpecSchema = z
       .strictObject({
         profile: z.enum(PROFILE_IDS).default(DEFAULT_PROFILE_ID),
         clipRange: z.number().positive().max(1e6).default(1),
+        /**
+         * `pairwise`: each site adds pairwise masks mod t under the encryption, so a site
+         * holding the job key (with the coordinator's copies) cannot read another site's
+         * upload; needs minSites >= 3 and no dropout (see README). Absent = off.
+         */
+        masks: z.enum(['pairwise', 'off']).optional(),
       })
       .default({ profile: DEFAULT_PROFILE_ID, clipRange: 1 }),
     data: z.strictObject({
@@ -84,6 +90,16 @@ export const jobSpecSchema = z
     checkFeatureList(spec.data, ctx);
     if (spec.minSites > spec.maxSites) {
       ctx.addIssue({ code: 'custom', path: ['minSites'], message: `exceeds maxSites (${spec.maxSites})` });
+    }
+    if (spec.he.masks === 'pairwise' && spec.minSites < 3) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['he', 'masks'],
+        message: 'pairwise masks need minSites >= 3 (with 2 sites each can compute the other from the sum)',
+      });
+    }
+    if (spec.he.masks === 'pairwise' && spec.he.profile.startsWith('ckks')) {
+      ctx.addIssue({ code: 'custom', path: ['he', 'masks'], message: 'pairwise masks need a BGV profile' });
     }
     if (spec.strategy.name === 'fedprox' && spec.strategy.proximalMu === 0) {
       ctx.addIssue({
