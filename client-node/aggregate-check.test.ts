@@ -5,7 +5,7 @@ import { getProfile } from '../common/he/he-profile.js';
 import { SiteCipher } from '../common/he/site-cipher.js';
 import type { Section } from '../common/protocol/section-framing.js';
 import { checkAggregate, implausibleStatistics } from './aggregate-check.js';
-import type { ColumnSpec } from './data/index.js';
+import { type ColumnSpec, statsLayout } from './data/index.js';
 import { exactSection } from './round-sections.js';
 
 const PROFILE = getProfile('bgv-n2048-q54-t38/v1');
@@ -98,6 +98,21 @@ describe('implausibleStatistics', () => {
 
   it('accepts statistics real rows produce', () => {
     expect(implausibleStatistics(vector(3, 6, 14), SCHEMA)).toEqual([]);
+  });
+
+  it('reads a declared vocabulary as its own slots, not 64 buckets (the numeric column after it is not a count)', () => {
+    const schema: ColumnSpec[] = [
+      { name: 'cp', kind: 'categorical', vocabulary: ['1', '2', '3', '4'] },
+      { name: 'oldpeak', kind: 'numeric' },
+    ];
+    const layout = statsLayout(schema);
+    const values = new Float64Array(layout.length);
+    layout.categorical[0]!.vocabulary!.forEach((_, i) => {
+      values[layout.categorical[0]!.offset + i] = i + 1;
+    });
+    const at = layout.numeric[0]!.offset;
+    values.set([4, 2.5, 3.75], at);
+    expect(implausibleStatistics(values, schema)).toEqual([]);
   });
 
   it.each([

@@ -61,8 +61,10 @@ export function implausibleStatistics(
     else if (count * squares < sum * sum - 1e-6 * (sum * sum + count + 1))
       problems.push(`column '${name}': sum of squares too small for the sum`);
   }
-  for (const { name, offset } of layout.categorical) {
-    for (let b = 0; b < layout.buckets; b++) {
+  for (const { name, offset, vocabulary } of layout.categorical) {
+    // A declared vocabulary takes one slot per code plus one for codes outside it.
+    const slots = vocabulary ? vocabulary.length + 1 : layout.buckets;
+    for (let b = 0; b < slots; b++) {
       if (!isCount(values[offset + b]!)) {
         problems.push(`column '${name}': a category count is not a non-negative integer`);
         break;
