@@ -1,0 +1,25 @@
+import { decodeLimbs, encodeLimbs, LIMB_MAGNITUDE } from '../../common/fl/limb-encoding.js';
+import type { CiphertextBatch } from '../../common/he/ciphertext-batch.js';
+import type { SiteVectorCipher } from '../../common/he/vector-cipher.js';
+import type { Section } from '../../common/protocol/section-framing.js';
+import { GLM_ENCODING } from './glm-statistics.js';
+
+/** The section name of one IRLS iteration's statistics in an upload and in the aggregate. */
+export const GLM_SECTION = 'glm';
+
+/** Encrypts a site's GLM statistics, limb-encoded at {@link GLM_ENCODING} (exact when summed). */
+export function glmSection(cipher: SiteVectorCipher, vector: ArrayLike<number>): Section {
+  return {
+    name: GLM_SECTION,
+    batch: cipher.encryptIntegers(encodeLimbs(vector, GLM_ENCODING), LIMB_MAGNITUDE),
+  };
+}
+
+/** Decrypts the summed statistics of `contributors` sites. */
+export function decodeGlmSection(
+  cipher: SiteVectorCipher,
+  batch: CiphertextBatch,
+  contributors: number,
+): Float64Array {
+  return decodeLimbs(cipher.decryptIntegers(batch, contributors), GLM_ENCODING);
+}
