@@ -1,31 +1,7 @@
+import type { GlmCoefficient, GlmResult } from '../../common/protocol/sealed-glm-report.js';
 import type { GlmFamilyName } from './glm-family.js';
 
-/** One row of the regression table. */
-export interface GlmCoefficient {
-  readonly feature: string;
-  readonly estimate: number;
-  readonly standardError: number;
-  readonly z: number;
-  /** Two-sided, from the standard normal (as statsmodels' GLM and Logit report). */
-  readonly pValue: number;
-  readonly ciLow: number;
-  readonly ciHigh: number;
-  /** exp(estimate): odds ratio (binomial) or rate ratio (poisson); null for gaussian. */
-  readonly ratio: number | null;
-}
-
-/** The fitted model as the researcher receives it (sealed, like metrics). */
-export interface GlmResult {
-  readonly family: GlmFamilyName;
-  readonly coefficients: readonly GlmCoefficient[];
-  readonly deviance: number;
-  readonly aic: number;
-  readonly n: number;
-  readonly iterations: number;
-  readonly converged: boolean;
-  /** Gaussian: RSS / (n - p); otherwise 1. */
-  readonly dispersion: number;
-}
+export type { GlmCoefficient, GlmResult };
 
 const Z975 = 1.959963984540054;
 

@@ -1,11 +1,10 @@
+import { GLM_ENCODING, GLM_SECTION } from '../../common/fl/glm-layout.js';
 import { decodeLimbs, encodeLimbs, LIMB_MAGNITUDE } from '../../common/fl/limb-encoding.js';
 import type { CiphertextBatch } from '../../common/he/ciphertext-batch.js';
 import type { SiteVectorCipher } from '../../common/he/vector-cipher.js';
 import type { Section } from '../../common/protocol/section-framing.js';
-import { GLM_ENCODING } from './glm-statistics.js';
 
-/** The section name of one IRLS iteration's statistics in an upload and in the aggregate. */
-export const GLM_SECTION = 'glm';
+export { GLM_SECTION };
 
 /** Encrypts a site's GLM statistics, limb-encoded at {@link GLM_ENCODING} (exact when summed). */
 export function glmSection(cipher: SiteVectorCipher, vector: ArrayLike<number>): Section {

@@ -1,16 +1,6 @@
 import { HeflError } from '../../common/errors/index.js';
-import type { LimbEncodingOptions } from '../../common/fl/limb-encoding.js';
+import { glmVectorLength } from '../../common/fl/glm-layout.js';
 import type { GlmFamily } from './glm-family.js';
-
-/**
- * Fixed point for GLM sums: 40 fractional bits (resolution 2^-40 ~ 9.1e-13) in four
- * 24-bit limbs, so |value| up to 2^56 ~ 7.2e16 per site. Each site rounds every sum once
- * (error <= 2^-41, or the float's own ulp above 2^13); the encrypted limb sums are exact
- * integers, so every site decodes bit-identical totals and takes the same Newton step.
- * The pooled fit's gradient is thus known to ~sites x 2^-41 absolute, which moves the
- * coefficients by |H^-1| x that: far below 1e-6 relative for any n above a handful.
- */
-export const GLM_ENCODING: LimbEncodingOptions = Object.freeze({ fractionalBits: 40, limbs: 4 });
 
 /** A record is "fitted perfectly" when |y - mu| is below this (the separation signal). */
 export const PERFECT_FIT = 1e-10;
@@ -40,9 +30,7 @@ export interface GlmStatistics {
   readonly columnSumSq: Float64Array;
 }
 
-export function glmVectorLength(p: number): number {
-  return 4 + p + (p * (p + 1)) / 2 + 2 * p;
-}
+export { glmVectorLength };
 
 /** The statistics of one site's records at coefficients `beta`. */
 export function computeGlmStatistics(
