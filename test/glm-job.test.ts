@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobStatusView } from '../cli/job/format-job-status.js';
 import { formatGlmReport } from '../cli/job/format-glm-report.js';
+import { jobStatusView } from '../cli/job/format-job-status.js';
 import { generateSyntheticHospitals } from '../client-node/data/synthetic-hospitals.js';
 import {
   startTestFederation,
@@ -25,7 +25,8 @@ function pooledRecords(sites: number): { x: number[][]; y: number[]; names: stri
       const cells = line.split(',');
       const value = (name: string) => Number(cells[columns.indexOf(name)]);
       // The job's missing rule (drop-row) drops records with an empty or NA cell in a job column.
-      if ([...FEATURES, 'event'].some((name) => ['', 'NA'].includes(cells[columns.indexOf(name)]!.trim()))) continue;
+      if ([...FEATURES, 'event'].some((name) => ['', 'NA'].includes(cells[columns.indexOf(name)]!.trim())))
+        continue;
       x.push([1, ...names.slice(1).map(value)]);
       y.push(value('event') > 0 ? 1 : 0);
     }
