@@ -28,7 +28,11 @@ describe('site policy', () => {
   });
 
   it('fills documented defaults and returns a frozen, normalised value', () => {
-    const policy = parseSitePolicy({ version: 1, allowedModels: ['glm', 'mlp', 'logreg', 'mlp'], maxRounds: 20 });
+    const policy = parseSitePolicy({
+      version: 1,
+      allowedModels: ['glm', 'mlp', 'logreg', 'mlp'],
+      maxRounds: 20,
+    });
 
     expect(policy).toEqual({ ...defaultSitePolicy(), maxRounds: 20 });
     expect(policy.allowedModels).toEqual(['logreg', 'mlp', 'glm']);
