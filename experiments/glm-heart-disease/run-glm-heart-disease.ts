@@ -1,17 +1,19 @@
 /**
  * Federated logistic regression under HE on the four UCI heart-disease hospitals, against
  * statsmodels' Logit on the pooled records. Usage:
- *   npx tsx experiments/glm-heart-disease/run-glm-heart-disease.ts --data ../shared/datasets/heart-disease
+ *   npx tsx experiments/glm-heart-disease/run-glm-heart-disease.ts --data /work/shared/datasets/heart-disease
  * Writes experiments/results/glm-heart-disease.md with the side-by-side table it printed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatGlmReport } from '../../cli/job/format-glm-report.js';
 import { jobStatusView } from '../../cli/job/format-job-status.js';
-import { parseJobSpec } from '../../common/job/job-spec.js';
+import { categoryBucket } from '../../client-node/data/category-bucket.js';
+import { DEFAULT_CATEGORY_BUCKETS } from '../../client-node/data/feature-stats.js';
+import { featureSalt, parseJobSpec } from '../../common/job/job-spec.js';
 import { startTestFederation, waitForJob, waitForSites } from '../harness/local-federation.js';
 import { prepareFlambyCsvs } from '../heart-disease/prepare-flamby-csv.js';
 
@@ -20,6 +22,8 @@ const dataArg = process.argv.indexOf('--data');
 const dataDir = resolve(
   dataArg > 0 ? process.argv[dataArg + 1]! : join(here, '../../../shared/datasets/heart-disease'),
 );
+/** Debian's python3 (where apt puts python3-statsmodels) unless $PYTHON names another. */
+const PYTHON = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const CP = ['typical-angina', 'atypical-angina', 'non-anginal', 'asymptomatic'];
 
 const csvDir = mkdtempSync(join(tmpdir(), 'hefl-glm-heart-'));
@@ -35,18 +39,19 @@ try {
     roundDeadlineSeconds: 60,
     data: {
       label: 'num',
-      categorical: [],
-      features: [
-        'age',
-        'sex',
-        'trestbps',
-        'chol',
-        'thalach',
-        'oldpeak',
-        { name: 'cp', type: 'categorical', vocabulary: { codes: CP } },
-      ],
+      categorical: ['cp'],
+      features: ['age', 'sex', 'trestbps', 'chol', 'thalach', 'oldpeak', 'cp'],
     },
   });
+  // hefl one-hot slots of an undeclared categorical are hash buckets `cp#b`; the lowest bucket
+  // present is the reference level. Tell the statsmodels script which code is which slot.
+  const slotOf = Object.fromEntries(
+    CP.map((code) => [
+      code,
+      `cp#${categoryBucket('cp', code, featureSalt(job.spec), DEFAULT_CATEGORY_BUCKETS)}`,
+    ]),
+  );
+  if (new Set(Object.values(slotOf)).size !== CP.length) throw new Error('two cp codes share a hash bucket');
   const started = performance.now();
   const { jobId } = await fed.researcher.submit(job);
   const status = await waitForJob(fed.researcher, jobId, 300_000);
@@ -63,9 +68,13 @@ try {
   console.log(table.join('\n'));
 
   const pooled = JSON.parse(
-    execFileSync('python3', [join(here, 'pooled-logit.py'), ...centers.map((c) => c.file)], {
-      encoding: 'utf8',
-    }),
+    execFileSync(
+      PYTHON,
+      [join(here, 'pooled-logit.py'), JSON.stringify(slotOf), ...centers.map((c) => c.file)],
+      {
+        encoding: 'utf8',
+      },
+    ),
   ) as { n: number; deviance: number; iterations: number; coefficients: Record<string, [number, number]> };
   const rows: string[] = [];
   let worstCoef = 0;
@@ -92,14 +101,17 @@ try {
     '',
     'UCI heart disease, four hospitals (Cleveland, Hungary, Switzerland, VA; FLamby preprocessing: rows with a',
     'missing value in the kept columns dropped). Label num > 0; features age, sex, trestbps, chol, thalach,',
-    'oldpeak and cp one-hot (reference typical-angina). hefl: `model: { kind: glm, family: binomial }`, four',
+    'oldpeak and cp one-hot (hefl hashes the cp codes into buckets `cp#b`; the lowest bucket present is the reference level, and the statsmodels design uses the same reference). hefl: `model: { kind: glm, family: binomial }`, four',
     'in-process site nodes over real gRPC with real node-seal; every IRLS iteration is one round of exact',
     'limb-encoded encrypted sums. Reference: `statsmodels.api.Logit(...).fit(method="newton", tol=1e-12)` on all',
     'records together (experiments/glm-heart-disease/pooled-logit.py, which reads the CSVs itself).',
     '',
-    'Command: `npx tsx experiments/glm-heart-disease/run-glm-heart-disease.ts --data ../shared/datasets/heart-disease`',
+    `Command: \`npx tsx experiments/glm-heart-disease/run-glm-heart-disease.ts ${process.argv.slice(2).join(' ')}\``,
     '',
     ...summary.map((s) => `- ${s}`),
+    `- cp codes and their hefl slots: ${Object.entries(slotOf)
+      .map(([code, slot]) => `${code} = ${slot}`)
+      .join(', ')} (the lowest bucket is the reference)`,
     '',
     '| feature | hefl estimate | statsmodels | rel. diff | hefl SE | statsmodels SE | rel. diff |',
     '|---|---|---|---|---|---|---|',
