@@ -74,3 +74,12 @@ describe('job spec problems', () => {
     expect(attempt).toThrow('data.features.3.range: range must be [min, max] with min < max');
   });
 });
+
+describe('glm jobs', () => {
+  it('refuses dp on a glm job (its exact sums pass no DP filter)', () => {
+    expect(() =>
+      parseJobSpec({ ...minimal, model: { kind: 'glm' }, dp: { epsilon: 1, delta: 1e-5 } }),
+    ).toThrow(/dp: a glm job releases exact/);
+    expect(parseJobSpec({ ...minimal, model: { kind: 'glm' } }).spec.model.kind).toBe('glm');
+  });
+});
