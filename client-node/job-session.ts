@@ -6,6 +6,7 @@ import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
 import { sealDataReport } from '../common/protocol/sealed-data-report.js';
+import { sealGlmReport } from '../common/protocol/sealed-glm-report.js';
 import { sealMetrics } from '../common/protocol/sealed-metrics.js';
 import {
   frameSection,
@@ -23,6 +24,7 @@ import type { CoordinatorClient } from './coordinator-client.js';
 import { dataReportFromSum, dataReportVector, reportedFeatures } from './data/data-report.js';
 import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
 import { finalModelRelease } from './final-model-release.js';
+import { GlmJob } from './glm/glm-job.js';
 import { checkJoinRequest, receiveKeys, sealKeyBundle } from './key-ceremony.js';
 import type { ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
@@ -93,6 +95,8 @@ export class JobSession {
   private closed = false;
   /** Whether this site releases the final model, and the privacy it spent (from acceptance). */
   private readonly release: { allowed: boolean; privacy: ModelCard['privacy'] };
+  /** A GLM job: rounds 1..R+1 are IRLS iterations instead of training (client-node/glm). */
+  private readonly glm: GlmJob | undefined;
 
   constructor(
     private readonly deps: JobSessionDeps,
@@ -121,6 +125,8 @@ export class JobSession {
         ? new MaskFilter(deps, { jobId: init.jobId, minSites: init.job.spec.minSites })
         : null;
     this.release = init.release ?? { allowed: true, privacy: null };
+    const model = init.job.spec.model;
+    this.glm = model.kind === 'glm' ? new GlmJob(model, totalRounds(init.job.spec) - 1) : undefined;
     this.ledger = new UpdateLedger({ ...deps, jobId: init.jobId, siteId: deps.keys.siteId });
     this.schema = [...init.dataset.train.featureColumns].sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
@@ -190,6 +196,8 @@ export class JobSession {
       const findings = this.dataset.findings ?? [];
       if (findings.length > 0)
         sections.push(exactSection(cipher, 'datareport', dataReportVector(findings), mask));
+    } else if (this.glm) {
+      sections.push(this.glm.section(cipher, mask));
     } else {
       const global = this.requireGlobal();
       const train = this.train!;
@@ -339,7 +347,10 @@ export class JobSession {
       this.pipeline = pipeline;
       this.train = pipeline.transform(this.dataset.train);
       this.test = pipeline.transform(this.dataset.test);
-      this.global = initialWeights(this.spec.model, pipeline.cols, this.spec.seed);
+      if (this.glm) {
+        this.glm.prepare(pipeline, [this.dataset.train, this.dataset.test]);
+        this.global = this.glm.coefficients();
+      } else this.global = initialWeights(this.spec.model, pipeline.cols, this.spec.seed);
       const dataReport = sections.find((s) => s.name === 'datareport');
       if (dataReport) {
         const sum = decodeExactSection(cipher, dataReport.batch, contributors);
@@ -350,6 +361,16 @@ export class JobSession {
         features: pipeline.cols,
         trainRows: this.train.rows,
         testRows: this.test.rows,
+      });
+    } else if (this.glm) {
+      const report = this.glm.apply(cipher, sections, contributors, summary.round);
+      this.global = this.glm.coefficients();
+      sealed = sealGlmReport(report, this.researcherKey);
+      this.deps.log('glm.iteration', {
+        job: this.jobId,
+        round: summary.round,
+        converged: report.result !== null,
+        failed: report.error !== null,
       });
     } else {
       const metricsVector = decodeExactSection(cipher, findSection(sections, 'metrics'), contributors);

@@ -103,3 +103,25 @@ describe('expected round layout (from the job spec)', () => {
     ).not.toThrow();
   });
 });
+
+describe('GLM jobs: every round after 0 carries one glm section of the spec-given size', () => {
+  const glm = () => job({ features: ['a', 'b', 'c'], categorical: [] }, { kind: 'glm', family: 'binomial' });
+  // intercept + 3 numeric columns = 4 coefficients: 4 + 4 + 10 + 8 = 26 values in 4 limbs each
+  const exactCount = 26 * 4;
+
+  it('accepts the exact GLM statistics length in rounds 1..R+1', () => {
+    for (const round of [1, 3, 4]) {
+      expect(expectedSections(glm(), round).map((s) => s.name)).toEqual(['glm']);
+      checkExpectedLayout(glm(), round, [section('glm', exactCount)], adder, undefined);
+    }
+  });
+
+  it('refuses a training update or another length in a GLM round', () => {
+    expect(refusal(() => checkExpectedLayout(glm(), 1, [section('update', 5)], adder, undefined))).toContain(
+      'the job needs [glm]',
+    );
+    expect(() => checkExpectedLayout(glm(), 1, [section('glm', exactCount + 4)], adder, undefined)).toThrow(
+      HeflError,
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import { HeflError } from '../common/errors/index.js';
+import { GLM_ENCODING, glmVectorLength } from '../common/fl/glm-layout.js';
 import { STATS_ENCODING } from '../common/fl/limb-encoding.js';
 import type { VectorAdder } from '../common/he/index.js';
 import { declaredFeatures, featureNames } from '../common/job/feature-schema.js';
@@ -18,7 +19,7 @@ const METRICS_VALUES = 3 + 2 * 100 + 1;
 
 /** A section a round's update must carry: its name and the value counts it may have. */
 export interface ExpectedSection {
-  readonly name: 'stats' | 'update' | 'metrics' | 'datareport';
+  readonly name: 'stats' | 'update' | 'metrics' | 'datareport' | 'glm';
   /** Every value count this section may declare (ascending), or a test when there are too many to list. */
   readonly accepts: (valueCount: number) => boolean;
   /** Smallest and largest value count it may declare. */
@@ -68,6 +69,9 @@ export function expectedSections(spec: JobSpec, round: number): ExpectedSection[
     );
     return [stats, exact('datareport', limbs * reportValues)];
   }
+  // GLM jobs: every later round is one IRLS iteration (client-node/glm), p coefficients =
+  // intercept + numeric columns + one-hot slots less one reference slot per categorical.
+  if (spec.model.kind === 'glm') return [glmSection(declared.length > 0 ? undefined : numeric, listed)];
   if (round === totalRounds(spec) - 1) return [metrics];
   // One value per weight plus the FedAvg weight slot; the input width is numeric columns
   // plus the category buckets present at any site.
@@ -86,6 +90,27 @@ export function expectedSections(spec: JobSpec, round: number): ExpectedSection[
     },
   };
   return [update, metrics];
+}
+
+/** Upper bound on a GLM's coefficients when the spec does not fix the input width. */
+const MAX_GLM_COEFFICIENTS = 512;
+
+function glmSection(numeric: number | undefined, listed: number): ExpectedSection {
+  const limbs = GLM_ENCODING.limbs;
+  const highest =
+    numeric !== undefined ? 1 + numeric + (CATEGORY_BUCKETS - 1) * listed : MAX_GLM_COEFFICIENTS;
+  const lowest = 1 + (numeric ?? 0);
+  const accepts = (n: number): boolean => {
+    if (n % limbs !== 0) return false;
+    for (let p = lowest; p <= highest; p++) if (glmVectorLength(p) * limbs === n) return true;
+    return false;
+  };
+  return {
+    name: 'glm',
+    min: glmVectorLength(lowest) * limbs,
+    max: Math.min(glmVectorLength(highest) * limbs, MAX_SECTION_VALUES),
+    accepts,
+  };
 }
 
 /**

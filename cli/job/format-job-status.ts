@@ -1,6 +1,8 @@
 import type { DataReport } from '../../common/protocol/sealed-data-report.js';
+import type { GlmReport } from '../../common/protocol/sealed-glm-report.js';
 import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
-import { readDataReport, readJobOutcome } from '../researcher/job-outcome.js';
+import { readDataReport, readGlmReport, readJobOutcome } from '../researcher/job-outcome.js';
+import { formatGlmReport } from './format-glm-report.js';
 
 /** Metrics of the global model after one training round, opened with the researcher's key. */
 export interface RoundMetricsView {
@@ -48,6 +50,8 @@ export interface JobStatusView {
   readonly final: RoundMetricsView | null;
   /** Round 0 totals for the job's declared features (null without declared features). */
   readonly data?: DataReport | null;
+  /** GLM jobs: the latest iteration report (the regression table once converged). */
+  readonly glm?: GlmReport | null;
 }
 
 export const FINAL_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -98,6 +102,7 @@ export function jobStatusView(
     rounds,
     final: rounds.find((r) => r.round === status.rounds)?.metrics ?? null,
     data: readDataReport(status, sealingSecretKey, isSite),
+    glm: readGlmReport(status, sealingSecretKey, isSite),
   };
 }
 
@@ -187,6 +192,7 @@ export function formatJobStatus(view: JobStatusView): string {
   }
   if (view.final) lines.push(`final model: ${formatMetrics(view.final)}`);
   if (view.data) lines.push(...formatDataReport(view.data));
+  if (view.glm) lines.push(...formatGlmReport(view.glm));
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,6 +1,7 @@
 import { keyId } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { type DataReport, openDataReport } from '../../common/protocol/sealed-data-report.js';
+import { type GlmReport, openGlmReport } from '../../common/protocol/sealed-glm-report.js';
 import { type AggregateMetrics, openMetrics } from '../../common/protocol/sealed-metrics.js';
 import { openMessage } from '../../common/protocol/signed-message.js';
 import { SigningContext } from '../../common/protocol/signing-context.js';
@@ -40,6 +41,8 @@ export function readJobOutcome(
       hashByRound.set(round.round, message.modelHash);
       // Round 0 carries the sealed data report (readDataReport), not metrics.
       if (message.sealedMetrics.length === 0 || round.round === 0) continue;
+      // GLM jobs seal their iteration reports instead (readGlmReport).
+      if (openGlmReport(message.sealedMetricsNonce, message.sealedMetrics, researcherSealingSecret)) continue;
       const metrics = openMetrics(message.sealedMetricsNonce, message.sealedMetrics, researcherSealingSecret);
       const seen = metricsByModelRound.get(metrics.modelRound);
       if (seen && (seen.accuracy !== metrics.accuracy || seen.examples !== metrics.examples)) {
@@ -97,4 +100,40 @@ export function readDataReport(
     report = opened;
   }
   return report;
+}
+
+/**
+ * A GLM job's latest iteration report sealed to the researcher (the regression table once
+ * converged, or why it cannot be fitted); null for other jobs or before round 1 closed.
+ * `integrity` if the sites of a round sealed different reports.
+ */
+export function readGlmReport(
+  status: JobStatus,
+  researcherSealingSecret: Uint8Array,
+  isSite: (signingKey: Uint8Array) => boolean,
+): GlmReport | null {
+  let latest: GlmReport | null = null;
+  for (const round of [...status.roundStatus].sort((a, b) => a.round - b.round)) {
+    if (round.round === 0) continue;
+    let agreed: string | undefined;
+    for (const envelope of round.reports) {
+      const { message } = openMessage(SigningContext.roundReport, RoundReport, envelope, isSite);
+      if (message.sealedMetrics.length === 0) continue;
+      const report = openGlmReport(
+        message.sealedMetricsNonce,
+        message.sealedMetrics,
+        researcherSealingSecret,
+      );
+      if (!report) return null;
+      const text = JSON.stringify(report);
+      if (agreed !== undefined && agreed !== text)
+        throw new HeflError(
+          'integrity',
+          `round ${round.round}: sites disagree on the GLM report (site key ${keyId(envelope.signerPublicKey)})`,
+        );
+      agreed = text;
+      latest = report;
+    }
+  }
+  return latest;
 }

@@ -9,8 +9,8 @@ export function sitePolicyTemplate(): string {
 #   hefl site policy check --dir <site dir>
 version: 1
 
-# Model kinds this site trains: logreg, mlp.
-allowedModels: [logreg, mlp]
+# Model kinds this site takes part in: logreg, mlp (training), glm (federated regression).
+allowedModels: [logreg, mlp, glm]
 
 # Largest model, in parameters (weights incl. biases). Unset = no limit.
 # maxParameters: 100000

@@ -28,10 +28,14 @@ describe('site policy', () => {
   });
 
   it('fills documented defaults and returns a frozen, normalised value', () => {
-    const policy = parseSitePolicy({ version: 1, allowedModels: ['mlp', 'logreg', 'mlp'], maxRounds: 20 });
+    const policy = parseSitePolicy({
+      version: 1,
+      allowedModels: ['glm', 'mlp', 'logreg', 'mlp'],
+      maxRounds: 20,
+    });
 
     expect(policy).toEqual({ ...defaultSitePolicy(), maxRounds: 20 });
-    expect(policy.allowedModels).toEqual(['logreg', 'mlp']);
+    expect(policy.allowedModels).toEqual(['logreg', 'mlp', 'glm']);
     expect(Object.isFrozen(policy)).toBe(true);
     expect(Object.isFrozen(policy.budget)).toBe(true);
     expect(Object.isFrozen(policy.allowedModels)).toBe(true);
@@ -56,7 +60,7 @@ describe('site policy', () => {
 
     for (const expected of [
       'version: must be 1',
-      'allowedModels.0: must be one of logreg, mlp',
+      'allowedModels.0: must be one of logreg, mlp, glm',
       'maxParameters: must be a whole number',
       'maxRounds: must be at least 1',
       'requireDp: ',

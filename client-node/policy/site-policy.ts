@@ -6,7 +6,7 @@ import { HeflError } from '../../common/errors/index.js';
 import { zodProblems } from '../../common/validation/zod-problems.js';
 
 /** Model kinds a job can ask for (see `common/job/model-spec.ts`). */
-export const MODEL_KINDS = ['logreg', 'mlp'] as const;
+export const MODEL_KINDS = ['logreg', 'mlp', 'glm'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /**
@@ -47,7 +47,7 @@ export interface SitePolicy {
 
 /**
  * Defaults, used when a site has no policy file and written by `hefl site policy init`.
- * They keep a site as open as it was before policies existed (both model kinds, no size or
+ * They keep a site as open as it was before policies existed (every model kind, no size or
  * round limit, DP optional, release allowed, automatic approval) so a first federation and
  * `hefl simulate` work out of the box, while still capping what DP jobs may spend:
  * epsilon 10 in total at delta 1e-5 per job. A production site should tighten them
@@ -56,7 +56,7 @@ export interface SitePolicy {
 export function defaultSitePolicy(): SitePolicy {
   return freezePolicy({
     version: 1,
-    allowedModels: ['logreg', 'mlp'],
+    allowedModels: ['logreg', 'mlp', 'glm'],
     requireDp: false,
     budget: { epsilon: 10, delta: 1e-5 },
     allowRelease: true,

@@ -87,3 +87,12 @@ describe('job spec problems', () => {
     expect(parseJobSpec(minimal).spec.he.masks).toBeUndefined();
   });
 });
+
+describe('glm jobs', () => {
+  it('refuses dp on a glm job (its exact sums pass no DP filter)', () => {
+    expect(() =>
+      parseJobSpec({ ...minimal, model: { kind: 'glm' }, dp: { epsilon: 1, delta: 1e-5 } }),
+    ).toThrow(/dp: a glm job releases exact/);
+    expect(parseJobSpec({ ...minimal, model: { kind: 'glm' } }).spec.model.kind).toBe('glm');
+  });
+});

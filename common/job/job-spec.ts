@@ -108,6 +108,14 @@ export const jobSpecSchema = z
         message: 'fedprox needs proximalMu > 0',
       });
     }
+    // GLM iterations send exact sums: no DP filter applies to them, so none may be claimed.
+    if (spec.model.kind === 'glm' && spec.dp !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dp'],
+        message: 'a glm job releases exact (not differentially private) estimates; remove dp',
+      });
+    }
   });
 
 /** Feature names unique, none the label, and no declared non-categorical feature listed as categorical. */

@@ -55,3 +55,10 @@ describe('parameterCount', () => {
     expect(() => parameterCount({ kind: 'logreg' }, 0)).toThrow(HeflError);
   });
 });
+
+describe('glm model spec', () => {
+  it('defaults to binomial with tolerance 1e-10 and refuses other families', () => {
+    expect(parseModelSpec({ kind: 'glm' })).toEqual({ kind: 'glm', family: 'binomial', tolerance: 1e-10 });
+    expect(() => parseModelSpec({ kind: 'glm', family: 'poisson' })).toThrow(/spec.family: must be binomial/);
+  });
+});

@@ -3,6 +3,17 @@ import { HeflError } from '../errors/index.js';
 
 const logregSchema = z.strictObject({ kind: z.literal('logreg') });
 
+/**
+ * A federated GLM fitted by IRLS on exact encrypted sums (client-node/glm). Jobs carry binary
+ * labels, so the job family is binomial (logistic regression); one round = one Newton step,
+ * the job's `rounds` is the iteration limit.
+ */
+const glmSchema = z.strictObject({
+  kind: z.literal('glm'),
+  family: z.literal('binomial', { error: 'must be binomial (job labels are binary)' }).default('binomial'),
+  tolerance: z.number().positive('must be > 0').max(1e-3, 'must be at most 1e-3').default(1e-10),
+});
+
 const mlpSchema = z.strictObject({
   kind: z.literal('mlp'),
   hidden: z
@@ -17,9 +28,15 @@ const mlpSchema = z.strictObject({
  * output; `logreg` has no hidden layer. The input dimension is not part of the spec: it
  * comes from the site's data schema, which all sites share.
  */
-export const modelSpecSchema = z.discriminatedUnion('kind', [logregSchema, mlpSchema]);
+export const modelSpecSchema = z.discriminatedUnion('kind', [logregSchema, mlpSchema, glmSchema]);
 
-export type ModelSpec = Readonly<z.infer<typeof logregSchema>> | MlpSpec;
+export type ModelSpec = Readonly<z.infer<typeof logregSchema>> | MlpSpec | GlmSpec;
+export interface GlmSpec {
+  readonly kind: 'glm';
+  readonly family: 'binomial';
+  /** Converged when |D_k - D_{k-1}| / (|D_k| + 0.1) falls below this. */
+  readonly tolerance: number;
+}
 export interface MlpSpec {
   readonly kind: 'mlp';
   readonly hidden: readonly number[];
@@ -40,6 +57,8 @@ export function parseModelSpec(value: unknown): ModelSpec {
   }
   const spec = result.data;
   if (spec.kind === 'logreg') return Object.freeze({ kind: 'logreg' });
+  if (spec.kind === 'glm')
+    return Object.freeze({ kind: 'glm', family: spec.family, tolerance: spec.tolerance });
   return Object.freeze({
     kind: 'mlp',
     hidden: Object.freeze([...spec.hidden]),
@@ -52,7 +71,8 @@ export function layerWidths(spec: ModelSpec, inputDim: number): number[] {
   if (!Number.isInteger(inputDim) || inputDim < 1) {
     throw new HeflError('invalid_argument', `input dimension must be a positive integer, got ${inputDim}`);
   }
-  return spec.kind === 'logreg' ? [inputDim, 1] : [inputDim, ...spec.hidden, 1];
+  // A GLM has at most one coefficient per input plus the intercept: sized like logreg.
+  return spec.kind === 'mlp' ? [inputDim, ...spec.hidden, 1] : [inputDim, 1];
 }
 
 /**
