@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { startCoordinator } from '../../coordinator/start-coordinator.js';
 import { oneOf, positiveInteger } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
+import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
 
 /** `hefl coordinator start`: the coordinator daemon (mutual TLS, JSON logs on stdout). */
@@ -24,16 +25,20 @@ export function registerCoordinatorCommand(program: Command): void {
     )
     .action(async (opts: { dir: string; host: string; port: number; logLevel: string }) => {
       const { log } = createEventLogger('coordinator', opts.logLevel);
-      const running = await startCoordinator({
-        dir: resolve(opts.dir),
-        host: opts.host,
-        port: opts.port,
-        log,
-      });
+      // One coordinator per folder: a second on the same SQLite state and audit log would fork both.
+      const lock = holdFolderLock(resolve(opts.dir));
+      let running: Awaited<ReturnType<typeof startCoordinator>>;
+      try {
+        running = await startCoordinator({ dir: resolve(opts.dir), host: opts.host, port: opts.port, log });
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
       log('coordinator.listening', { host: opts.host, port: running.port, dir: resolve(opts.dir) });
       const signal = await untilSignal();
       log('coordinator.stopping', { signal });
       await running.stop();
+      lock.release();
     });
 }
 

@@ -11,6 +11,7 @@ import { startSite } from '../../client-node/start-site.js';
 import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
+import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
 import { dataLocation } from '../data-location.js';
 
@@ -53,7 +54,14 @@ export function registerSiteStartCommand(site: Command): void {
       }) => {
         const { log } = createEventLogger('site', opts.logLevel);
         const columns = opts.columns?.split(',').map((c) => c.trim());
-        await preflight(dataLocation(opts), columns, opts.label);
+        // One site node per folder: a second would take over the connection and cut the first off.
+        const lock = holdFolderLock(resolve(opts.dir));
+        try {
+          await preflight(dataLocation(opts), columns, opts.label);
+        } catch (error) {
+          lock.release();
+          throw error;
+        }
         const running = await startSite({
           dir: resolve(opts.dir),
           coordinator: opts.coordinator,
@@ -73,6 +81,7 @@ export function registerSiteStartCommand(site: Command): void {
         const signal = await untilSignal();
         log('site.stopping', { signal });
         await running.stop();
+        lock.release();
       },
     );
 }
