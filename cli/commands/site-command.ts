@@ -82,6 +82,7 @@ export function registerSiteStartCommand(site: Command): void {
         log('site.stopping', { signal });
         await running.stop();
         lock.release();
+        if (signal === 'SIGINT') process.exitCode = 130;
       },
     );
 }

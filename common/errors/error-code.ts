@@ -87,3 +87,15 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = Object.fr
   integrity: { grpcStatus: status.DATA_LOSS, publicMessage: 'integrity check failed', exitCode: 1 },
   internal: { grpcStatus: status.INTERNAL, publicMessage: 'internal error', exitCode: 1 },
 });
+
+/**
+ * The ErrorCode a peer's gRPC status stands for, derived from the table above (the code named
+ * like the status, else the first with that status); 'internal' for a status hefl never sends.
+ */
+export function errorCodeForGrpcStatus(grpcStatus: number): ErrorCode {
+  const codes = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+    (c) => ERROR_CODES[c].grpcStatus === grpcStatus,
+  );
+  const named = codes.find((c) => c.toUpperCase() === status[grpcStatus]);
+  return named ?? codes[0] ?? 'internal';
+}
