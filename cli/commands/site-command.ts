@@ -7,7 +7,6 @@ import {
   loadRawTable,
   type TableLocation,
 } from '../../client-node/data/mapping/index.js';
-import { startSite } from '../../client-node/start-site.js';
 import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
@@ -62,6 +61,8 @@ export function registerSiteStartCommand(site: Command): void {
           lock.release();
           throw error;
         }
+        // TensorFlow.js is loaded only here, by the command that trains (it takes ~1 s to load).
+        const { startSite } = await import('../../client-node/start-site.js');
         const running = await startSite({
           dir: resolve(opts.dir),
           coordinator: opts.coordinator,
