@@ -51,7 +51,7 @@ export function registerSiteStartCommand(site: Command): void {
         coordinator: string;
         logLevel: string;
       }) => {
-        const { log } = createEventLogger('site', opts.logLevel);
+        const { log, warn, error: logError } = createEventLogger('site', opts.logLevel);
         const columns = opts.columns?.split(',').map((c) => c.trim());
         // One site node per folder: a second would take over the connection and cut the first off.
         const lock = holdFolderLock(resolve(opts.dir));
@@ -73,13 +73,21 @@ export function registerSiteStartCommand(site: Command): void {
           },
           ...(opts.policy ? { policyPath: resolve(opts.policy) } : {}),
           log,
+          logWarn: warn,
+          logError,
         });
         log('site.started', {
           site: running.siteId,
           backend: running.backend,
           coordinator: opts.coordinator,
         });
-        const signal = await untilSignal();
+        const signal = await untilSignal(running.refused);
+        if (typeof signal !== 'string') {
+          await running.stop();
+          lock.release();
+          // Exit 1 (failed): retrying cannot help, so a service manager must not restart-loop.
+          throw new HeflError('permission_denied', `${signal.reason}; ${signal.whatToDo}`);
+        }
         log('site.stopping', { signal });
         await running.stop();
         lock.release();
