@@ -53,10 +53,11 @@ export function registerSiteStartCommand(site: Command): void {
       }) => {
         const { log, warn, error: logError } = createEventLogger('site', opts.logLevel);
         const columns = opts.columns?.split(',').map((c) => c.trim());
+        const location = dataLocation(opts); // usage errors first, before touching the folder
         // One site node per folder: a second would take over the connection and cut the first off.
         const lock = holdFolderLock(resolve(opts.dir));
         try {
-          await preflight(dataLocation(opts), columns, opts.label);
+          await preflight(location, columns, opts.label);
         } catch (error) {
           lock.release();
           throw error;
@@ -67,7 +68,7 @@ export function registerSiteStartCommand(site: Command): void {
           dir: resolve(opts.dir),
           coordinator: opts.coordinator,
           data: {
-            ...dataLocation(opts),
+            ...location,
             ...(opts.label ? { label: opts.label } : {}),
             ...(opts.columns ? { columns: opts.columns.split(',').map((c) => c.trim()) } : {}),
           },
