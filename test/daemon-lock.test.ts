@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type ProcessFederation, startProcessFederation } from './support/process-federation.js';
 
 /*
  * Issue 17: "`hefl coordinator start` twice on one folder (another port) starts a second
@@ -22,8 +23,10 @@ function hefl(...args: string[]): Promise<{ code: number; stdout: string; stderr
 }
 
 const children: ChildProcess[] = [];
-afterAll(() => {
+let fed: ProcessFederation | undefined;
+afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await fed?.stop();
 });
 
 describe('one daemon per folder', () => {
@@ -65,4 +68,26 @@ describe('one daemon per folder', () => {
     const code = await new Promise((resolve) => again.child.once('exit', resolve));
     expect(code).toBe(130);
   }, 60_000);
+
+  it('a second site node on a running site folder refuses with the pid; the first keeps running', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hefl-site-lock-'));
+    fed = await startProcessFederation(root, ['st-marys'], { cli: CLI });
+    const first = fed.sites.get('st-marys');
+    const siteDir = fed.provisioned.siteDirs[0]!.dir;
+    const second = await hefl(
+      'site',
+      'start',
+      '--dir',
+      siteDir,
+      '--data',
+      join(root, 'st-marys.csv'),
+      '--coordinator',
+      fed.address,
+      '--label',
+      'event',
+    );
+    expect(second.stderr).toContain(`already running as pid ${first?.pid}`);
+    expect(second.code).toBe(3);
+    expect(() => process.kill(first?.pid as number, 0)).not.toThrow();
+  }, 90_000);
 });
