@@ -18,8 +18,21 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 }) as typeof process.emitWarning;
 
 /**
- * The only place in hefl that turns errors into exit codes: 0 success, 1 the thing
- * checked is bad, 2 usage or unreadable input. Failures print one line to stderr.
+ * Output piped into a reader that stops early (`hefl job watch ... | head`): the reader has
+ * what it wanted, so hefl stops quietly with 0 instead of crashing on EPIPE.
+ */
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
+/**
+ * The only place in hefl that turns errors into exit codes (README "When things fail"):
+ * 0 success, 1 failed (bad thing checked, failed job, tampered log), 2 usage or unreadable
+ * input, 3 unreachable or unavailable (coordinator down, folder or port in use), 130
+ * interrupted (Ctrl-C). Failures print one line to stderr.
  */
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();

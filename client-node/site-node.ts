@@ -6,6 +6,7 @@ import { SigningContext } from '../common/protocol/signing-context.js';
 import type { Clock } from '../common/time/clock.js';
 import { JobDecision, JobSubmission, SiteHello } from '../proto/gen/hefl/v1/messages.js';
 import type { JobOffer, KeyCeremony, KeyGrantRequest, Task } from '../proto/gen/hefl/v1/services.js';
+import { classifyConnectionFailure } from './connection-failure.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { JobSession } from './job-session.js';
 import { dealKeys } from './key-ceremony.js';
@@ -25,6 +26,11 @@ export interface SiteNodeDeps {
   readonly clock: Clock;
   readonly data: SiteDataSource;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
+  /** Error/warning-level log lines (default: `log`). */
+  readonly logError?: (event: string, fields: Record<string, unknown>) => void;
+  readonly logWarn?: (event: string, fields: Record<string, unknown>) => void;
+  /** Called once, after the node stopped, when the coordinator refuses this site for good. */
+  readonly onPermanentFailure?: (failure: { reason: string; whatToDo: string }) => void;
   readonly audit: SiteAudit;
   /** The hospital's rules for which jobs this site takes part in, and its privacy budget. */
   readonly policy?: SitePolicyContext;
@@ -34,6 +40,8 @@ export interface SiteNodeDeps {
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 15_000;
+/** Failed attempts in a row after which an unreachable coordinator is logged as a warning. */
+export const WARN_AFTER_ATTEMPTS = 5;
 
 /**
  * A hospital's node: dials out to the coordinator, keeps the task stream open
@@ -97,11 +105,24 @@ export class SiteNode {
 
   private reconnect(error?: Error): void {
     if (this.stopped) return;
+    const failure = classifyConnectionFailure(error);
+    if (failure.permanent) {
+      // Retrying cannot help: say what to do and stop, so a service manager sees the failure.
+      (this.deps.logError ?? this.deps.log)('site.refused-permanently', {
+        reason: failure.reason,
+        whatToDo: failure.whatToDo,
+      });
+      this.stop();
+      this.deps.onPermanentFailure?.({ reason: failure.reason, whatToDo: failure.whatToDo });
+      return;
+    }
     this.attempt++;
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(this.attempt, 10));
     const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-    this.deps.log('site.disconnected', {
-      reason: error?.message.slice(0, 200) ?? 'stream ended',
+    const log = this.attempt >= WARN_AFTER_ATTEMPTS ? (this.deps.logWarn ?? this.deps.log) : this.deps.log;
+    log(this.attempt >= WARN_AFTER_ATTEMPTS ? 'site.unreachable' : 'site.disconnected', {
+      reason: failure.reason,
+      attempt: this.attempt,
       retryInMs: delay,
     });
     this.deps.clock.schedule(delay, () => this.connect());

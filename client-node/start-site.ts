@@ -24,12 +24,16 @@ export interface SiteOptions {
   /** A policy file; default: site-policy.yaml/json in the site folder, else the built-in defaults. */
   readonly policyPath?: string;
   readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly logError?: (event: string, fields: Record<string, unknown>) => void;
+  readonly logWarn?: (event: string, fields: Record<string, unknown>) => void;
   readonly onJobEnded?: (jobId: string, state: string, reason: string) => void;
 }
 
 export interface RunningSite {
   readonly siteId: string;
   readonly backend: string;
+  /** Settles only if the coordinator refuses this site for good (revoked, not admitted, wrong peer). */
+  readonly refused: Promise<{ reason: string; whatToDo: string }>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +74,10 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
   });
   const client = new CoordinatorClient(options.coordinator, channelCredentials(identity.tls));
   const auditWriter = AuditLogWriter.open(join(options.dir, 'audit.jsonl'), identity.signingKey, systemClock);
+  let onRefused: (failure: { reason: string; whatToDo: string }) => void = () => {};
+  const refused = new Promise<{ reason: string; whatToDo: string }>((resolve) => {
+    onRefused = resolve;
+  });
   const node = new SiteNode({
     keys,
     federation,
@@ -78,6 +86,9 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     clock: systemClock,
     data: options.data,
     log: options.log,
+    ...(options.logError ? { logError: options.logError } : {}),
+    ...(options.logWarn ? { logWarn: options.logWarn } : {}),
+    onPermanentFailure: (failure) => onRefused(failure),
     audit: new FileSiteAudit(auditWriter, identity.signingKey.publicKey),
     policy,
     ...(options.onJobEnded ? { onJobEnded: options.onJobEnded } : {}),
@@ -86,6 +97,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
   return {
     siteId: keys.siteId,
     backend: trainer.backend.name,
+    refused,
     async stop() {
       node.stop();
       client.close();

@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { HeflError } from '../../common/errors/index.js';
 import { startCoordinator } from '../../coordinator/start-coordinator.js';
 import { oneOf, positiveInteger } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
+import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
 
 /** `hefl coordinator start`: the coordinator daemon (mutual TLS, JSON logs on stdout). */
@@ -24,17 +26,32 @@ export function registerCoordinatorCommand(program: Command): void {
     )
     .action(async (opts: { dir: string; host: string; port: number; logLevel: string }) => {
       const { log } = createEventLogger('coordinator', opts.logLevel);
-      const running = await startCoordinator({
-        dir: resolve(opts.dir),
-        host: opts.host,
-        port: opts.port,
-        log,
-      });
+      // One coordinator per folder: a second on the same SQLite state and audit log would fork both.
+      const lock = holdFolderLock(resolve(opts.dir));
+      let running: Awaited<ReturnType<typeof startCoordinator>>;
+      try {
+        running = await startCoordinator({ dir: resolve(opts.dir), host: opts.host, port: opts.port, log });
+      } catch (error) {
+        lock.release();
+        throw portInUse(error, opts.host, opts.port) ?? error;
+      }
       log('coordinator.listening', { host: opts.host, port: running.port, dir: resolve(opts.dir) });
       const signal = await untilSignal();
       log('coordinator.stopping', { signal });
       await running.stop();
+      lock.release();
+      if (signal === 'SIGINT') process.exitCode = 130;
     });
+}
+
+/** grpc-js reports a taken port only inside its bind message: say it as a person would. */
+function portInUse(error: unknown, host: string, port: number): HeflError | undefined {
+  if (!(error instanceof Error) || !error.message.includes('EADDRINUSE')) return undefined;
+  return new HeflError(
+    'unavailable',
+    `port ${port} is already in use on ${host} (another coordinator or program listens there); stop it or choose another --port`,
+    { cause: error },
+  );
 }
 
 function portNumber(value: string): number {

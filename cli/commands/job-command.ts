@@ -50,6 +50,16 @@ export function registerJobCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify(jobJsonSchema(), null, 2)}\n`);
     });
 
+  job
+    .command('hash')
+    .description(
+      'print the job hash of a job file, offline (what `job submit` prints and sites approve with `hefl site approve`)',
+    )
+    .argument('<file>', 'job spec file (.json, .yaml or .yml)')
+    .action(async (file: string) => {
+      process.stdout.write(`${(await readJobFile(file)).hash}\n`);
+    });
+
   withCommon(job.command('submit'))
     .description('validate a job file (JSON or YAML), sign it and submit it; prints the job id and hash')
     .argument('<file>', 'job spec file (.json, .yaml or .yml)')

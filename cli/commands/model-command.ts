@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { loadRawCsv } from '../../client-node/data/load-raw-csv.js';
 import { openResearcherSession } from '../job/researcher-session.js';
 import { openModelRelease } from '../researcher/open-model-release.js';
-import { loadReleasedModel, predictRows } from '../researcher/predict-rows.js';
 import { recordSeenHead } from '../researcher/record-seen-head.js';
 import { writeReleasedModel } from '../researcher/write-released-model.js';
 
@@ -62,6 +61,8 @@ export function registerModelCommands(program: Command): void {
     .option('--columns <names>', 'comma-separated column names for a headerless CSV')
     .option('--out <file>', 'write the predictions here instead of stdout')
     .action(async (opts: { model: string; data: string; columns?: string; out?: string }) => {
+      // TensorFlow.js is loaded only by the commands that run a model (it takes ~1 s to load).
+      const { loadReleasedModel, predictRows } = await import('../researcher/predict-rows.js');
       const loaded = await loadReleasedModel(resolve(opts.model));
       try {
         const raw = await loadRawCsv(

@@ -7,10 +7,10 @@ import {
   loadRawTable,
   type TableLocation,
 } from '../../client-node/data/mapping/index.js';
-import { startSite } from '../../client-node/start-site.js';
 import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
+import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
 import { dataLocation } from '../data-location.js';
 
@@ -51,28 +51,48 @@ export function registerSiteStartCommand(site: Command): void {
         coordinator: string;
         logLevel: string;
       }) => {
-        const { log } = createEventLogger('site', opts.logLevel);
+        const { log, warn, error: logError } = createEventLogger('site', opts.logLevel);
         const columns = opts.columns?.split(',').map((c) => c.trim());
-        await preflight(dataLocation(opts), columns, opts.label);
+        const location = dataLocation(opts); // usage errors first, before touching the folder
+        // One site node per folder: a second would take over the connection and cut the first off.
+        const lock = holdFolderLock(resolve(opts.dir));
+        try {
+          await preflight(location, columns, opts.label);
+        } catch (error) {
+          lock.release();
+          throw error;
+        }
+        // TensorFlow.js is loaded only here, by the command that trains (it takes ~1 s to load).
+        const { startSite } = await import('../../client-node/start-site.js');
         const running = await startSite({
           dir: resolve(opts.dir),
           coordinator: opts.coordinator,
           data: {
-            ...dataLocation(opts),
+            ...location,
             ...(opts.label ? { label: opts.label } : {}),
             ...(opts.columns ? { columns: opts.columns.split(',').map((c) => c.trim()) } : {}),
           },
           ...(opts.policy ? { policyPath: resolve(opts.policy) } : {}),
           log,
+          logWarn: warn,
+          logError,
         });
         log('site.started', {
           site: running.siteId,
           backend: running.backend,
           coordinator: opts.coordinator,
         });
-        const signal = await untilSignal();
+        const signal = await untilSignal(running.refused);
+        if (typeof signal !== 'string') {
+          await running.stop();
+          lock.release();
+          // Exit 1 (failed): retrying cannot help, so a service manager must not restart-loop.
+          throw new HeflError('permission_denied', `${signal.reason}; ${signal.whatToDo}`);
+        }
         log('site.stopping', { signal });
         await running.stop();
+        lock.release();
+        if (signal === 'SIGINT') process.exitCode = 130;
       },
     );
 }

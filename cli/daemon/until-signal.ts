@@ -3,10 +3,10 @@
  * process alive until then, even while it has no connection open (a site waiting to
  * reconnect to a restarting coordinator must not simply exit).
  */
-export function untilSignal(): Promise<NodeJS.Signals> {
+export function untilSignal<T = never>(orUntil?: Promise<T>): Promise<NodeJS.Signals | T> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   return new Promise((resolve) => {
-    const done = (signal: NodeJS.Signals) => {
+    const done = (signal: NodeJS.Signals | T) => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
       clearInterval(keepAlive);
@@ -14,5 +14,7 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     };
     process.on('SIGINT', done);
     process.on('SIGTERM', done);
+    // The daemon can also end by itself (a site refused for good): then nothing keeps it alive.
+    orUntil?.then(done);
   });
 }

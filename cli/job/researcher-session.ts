@@ -1,6 +1,6 @@
-import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import { bytesEqual, fromHex } from '../../common/crypto/index.js';
-import { type ErrorCode, HeflError } from '../../common/errors/index.js';
+import { errorCodeForGrpcStatus, HeflError } from '../../common/errors/index.js';
 import { channelCredentials, loadMemberIdentity } from '../../common/identity/index.js';
 import { freshestManifest } from '../researcher/freshest-manifest.js';
 import { ResearcherClient } from '../researcher/researcher-client.js';
@@ -66,23 +66,12 @@ export async function openResearcherSession(dir: string, address: string): Promi
   };
 }
 
-const CODES: Partial<Record<grpcStatus, ErrorCode>> = {
-  [grpcStatus.NOT_FOUND]: 'not_found',
-  [grpcStatus.UNAVAILABLE]: 'unavailable',
-  [grpcStatus.DEADLINE_EXCEEDED]: 'deadline_exceeded',
-  [grpcStatus.PERMISSION_DENIED]: 'permission_denied',
-  [grpcStatus.UNAUTHENTICATED]: 'unauthenticated',
-  [grpcStatus.INVALID_ARGUMENT]: 'invalid_argument',
-  [grpcStatus.FAILED_PRECONDITION]: 'failed_precondition',
-  [grpcStatus.ALREADY_EXISTS]: 'already_exists',
-};
-
 /** A coordinator's refusal (or no coordinator at all) as one line a person can act on. */
 export function fromGrpcError(error: unknown, what: string, address: string): unknown {
   if (HeflError.is(error)) return error;
   const e = error as Partial<ServiceError>;
   if (typeof e?.code !== 'number') return error;
-  const code = CODES[e.code as grpcStatus] ?? 'internal';
+  const code = errorCodeForGrpcStatus(e.code);
   const detail = e.details || e.message || 'no detail';
   const message =
     code === 'unavailable'

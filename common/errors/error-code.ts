@@ -29,8 +29,11 @@ interface ErrorCodeInfo {
   readonly grpcStatus: status;
   /** What a peer is told; never includes values, keys or weights. */
   readonly publicMessage: string;
-  /** CLI exit code: 1 = the thing checked is bad, 2 = usage or unreadable input. */
-  readonly exitCode: 1 | 2;
+  /**
+   * CLI exit code: 1 = failed (the thing checked is bad, a job failed, a log is tampered),
+   * 2 = usage or unreadable input, 3 = unreachable or unavailable (try again later).
+   */
+  readonly exitCode: 1 | 2 | 3;
 }
 
 export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = Object.freeze({
@@ -75,7 +78,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = Object.fr
     publicMessage: 'deadline exceeded',
     exitCode: 1,
   },
-  unavailable: { grpcStatus: status.UNAVAILABLE, publicMessage: 'service unavailable', exitCode: 1 },
+  unavailable: { grpcStatus: status.UNAVAILABLE, publicMessage: 'service unavailable', exitCode: 3 },
   resource_exhausted: {
     grpcStatus: status.RESOURCE_EXHAUSTED,
     publicMessage: 'limit reached',
@@ -84,3 +87,15 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = Object.fr
   integrity: { grpcStatus: status.DATA_LOSS, publicMessage: 'integrity check failed', exitCode: 1 },
   internal: { grpcStatus: status.INTERNAL, publicMessage: 'internal error', exitCode: 1 },
 });
+
+/**
+ * The ErrorCode a peer's gRPC status stands for, derived from the table above (the code named
+ * like the status, else the first with that status); 'internal' for a status hefl never sends.
+ */
+export function errorCodeForGrpcStatus(grpcStatus: number): ErrorCode {
+  const codes = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+    (c) => ERROR_CODES[c].grpcStatus === grpcStatus,
+  );
+  const named = codes.find((c) => c.toUpperCase() === status[grpcStatus]);
+  return named ?? codes[0] ?? 'internal';
+}

@@ -1,2 +1,2 @@
-export { ERROR_CODES, type ErrorCode } from './error-code.js';
+export { ERROR_CODES, type ErrorCode, errorCodeForGrpcStatus } from './error-code.js';
 export { HeflError } from './hefl-error.js';

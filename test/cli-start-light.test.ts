@@ -1,0 +1,38 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/*
+ * Issue 17: "Each CLI command takes 3-7 s to start under load (TensorFlow.js and node-seal load
+ * eagerly)". Commands that train or decrypt load them on use; --help and job status must not.
+ * A resolve hook reports every npm package the built CLI loads.
+ */
+
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const HOOK = new URL('./support/report-packages-hook.mjs', import.meta.url).href;
+const REGISTER = `data:text/javascript,import{register}from"node:module";register(${JSON.stringify(HOOK)});`;
+
+function packagesLoaded(...args: string[]): Promise<string[]> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', REGISTER, CLI, ...args],
+      { timeout: 30_000 },
+      (_e, _out, stderr) => {
+        resolve([...stderr.matchAll(/^PKG (.+)$/gm)].map((m) => m[1] as string));
+      },
+    );
+  });
+}
+
+describe('light CLI start', () => {
+  it.each([[['--help']], [['job', 'status', 'job-x', '--dir', '/nonexistent-hefl-folder']]])(
+    'hefl %s loads neither TensorFlow.js nor node-seal',
+    async (args) => {
+      const loaded = await packagesLoaded(...args);
+      expect(loaded).toContain('commander'); // the hook works
+      expect(loaded.filter((p) => p.startsWith('@tensorflow/') || p === 'node-seal')).toEqual([]);
+    },
+    30_000,
+  );
+});
