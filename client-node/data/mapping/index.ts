@@ -10,7 +10,6 @@ export {
   DATA_INPUTS,
   type DataInput,
   loadRawTable,
-  loadSiteTable,
   type TableLocation,
 } from './load-site-table.js';
 export type { MappingEntry, MappingSpec } from './mapping-spec.js';

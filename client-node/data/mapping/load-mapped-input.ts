@@ -5,9 +5,9 @@ import { readFhirExport } from '../fhir/read-fhir-export.js';
 import { openOmopCsvFolder } from '../omop/omop-csv-folder.js';
 import { openOmopPostgres } from '../omop/omop-postgres.js';
 import { readOmop } from '../omop/read-omop.js';
+import { tableFromRaw } from '../parse-csv.js';
 import type { RawTable } from '../raw-table.js';
 import { assertMappingCovers } from './assert-mapping-covers.js';
-import { mappedTable } from './mapped-table.js';
 import type { MappingSpec } from './mapping-spec.js';
 import type { MappedRows, MappingCounts } from './patient-rows.js';
 import { readMappingFile } from './read-mapping-file.js';
@@ -48,10 +48,12 @@ export async function loadMappedInput(
   mappingPath: string,
   options: CsvTableOptions,
 ): Promise<ParsedCsv> {
-  const spec = await readMappingFile(mappingPath);
-  const { rows, name } = await readRows(input, location, spec);
-  assertMappingCovers(rows.counts);
-  return mappedTable(rows, name, options);
+  if (options.columns)
+    throw new HeflError(
+      'invalid_config',
+      `${basename(mappingPath)}: 'columns' applies to headerless CSV files only`,
+    );
+  return tableFromRaw(await loadMappedRawTable(input, location, mappingPath), options);
 }
 
 /**

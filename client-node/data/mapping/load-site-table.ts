@@ -1,9 +1,7 @@
 import { HeflError } from '../../../common/errors/index.js';
-import type { CsvTableOptions, ParsedCsv } from '../csv-table.js';
-import { loadCsv } from '../load-csv.js';
 import { loadRawCsv } from '../load-raw-csv.js';
 import type { RawTable } from '../raw-table.js';
-import { loadMappedInput, loadMappedRawTable, type MappedInput } from './load-mapped-input.js';
+import { loadMappedRawTable, type MappedInput } from './load-mapped-input.js';
 
 /** Which kind of records a site reads; `csv` is the default. */
 export type DataInput = 'csv' | MappedInput;
@@ -16,19 +14,6 @@ export interface TableLocation {
   readonly path: string;
   /** Required for fhir and omop. */
   readonly mapping?: string;
-}
-
-/**
- * The one dispatch from input kind to loader: every kind ends as the CSV loader's
- * `ParsedCsv`, so everything after it (split, statistics, features) is shared.
- */
-export async function loadSiteTable(location: TableLocation, options: CsvTableOptions): Promise<ParsedCsv> {
-  const input = location.input ?? 'csv';
-  if (input === 'csv') return loadCsv(location.path, options);
-  if (!location.mapping) {
-    throw new HeflError('invalid_argument', `--input ${input} needs --mapping FILE`);
-  }
-  return loadMappedInput(input, location.path, location.mapping, options);
 }
 
 /**
