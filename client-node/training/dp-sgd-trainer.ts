@@ -6,9 +6,14 @@ import type { TrainingConfig } from '../../common/job/training-config.js';
 import { clippedGradientSum, type DenseParams } from './clipped-gradient-sum.js';
 import type { DpSgdSettings } from './dp-sgd-settings.js';
 
+/**
+ * One site's training data for one round. `x` is row-major (`rows` x `cols`, already
+ * normalised), `y` holds 0/1 labels; the arrays are only read, never kept or modified.
+ */
 export interface DpSgdInput {
   readonly spec: ModelSpec;
   readonly inputDim: number;
+  /** The round's global model, flat in `weightLayout` order; training starts here. */
   readonly globalWeights: Float32Array;
   readonly x: Float32Array;
   readonly y: Float32Array;

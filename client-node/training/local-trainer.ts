@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { cryptoNoiseSource, seededNoiseSource } from '../../common/dp/noise-source.js';
 import { HeflError } from '../../common/errors/index.js';
-import { type ModelSpec, parameterCount } from '../../common/job/model-spec.js';
-import { parseTrainingConfig, type TrainingConfig } from '../../common/job/training-config.js';
+import { parameterCount } from '../../common/job/model-spec.js';
+import { parseTrainingConfig } from '../../common/job/training-config.js';
 import { checkDataset } from './check-dataset.js';
 import type { DpSgdSettings } from './dp-sgd-settings.js';
-import { trainWithDpSgd } from './dp-sgd-trainer.js';
+import { type DpSgdInput, trainWithDpSgd } from './dp-sgd-trainer.js';
 import { buildModel, getFlatWeights, setFlatWeights } from './model-builder.js';
 
 /** Probabilities are clipped to [EPSILON, 1 - EPSILON] before the log, as Keras does. */
@@ -15,16 +15,7 @@ export const BCE_EPSILON = 1e-7;
  * One site's local training job for one round. `x` is row-major (`rows` x `cols`, already
  * normalised), `y` holds 0/1 labels. The arrays are only read, never kept or modified.
  */
-export interface LocalTrainingInput {
-  readonly spec: ModelSpec;
-  readonly inputDim: number;
-  /** The round's global model, flat in `weightLayout` order; training starts here. */
-  readonly globalWeights: Float32Array;
-  readonly x: Float32Array;
-  readonly y: Float32Array;
-  readonly rows: number;
-  readonly cols: number;
-  readonly config: TrainingConfig;
+export interface LocalTrainingInput extends DpSgdInput {
   /**
    * Record-level DP: train with DP-SGD under these settings (their `steps` replace the
    * config's epochs/steps). Unset: plain mini-batch training.
