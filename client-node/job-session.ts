@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { bytesEqual, sha256, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
 import { isPlannedProbe } from '../common/fl/blame-plan.js';
+import { EVALUATION_BINS } from '../common/fl/round-section-shapes.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
@@ -40,8 +41,6 @@ import { createStrategy, modelHash, type ServerStrategy, type StrategyState } fr
 import { fromVector, initialWeights, metricsFromSums, type Trainer, toVector } from './training/index.js';
 import { trainingConfigFor } from './training-config-for.js';
 import { UpdateLedger } from './update-ledger.js';
-
-const BINS = 100;
 
 export interface JobSessionDeps {
   readonly keys: SiteKeys;
@@ -207,7 +206,7 @@ export class JobSession {
         inputDim: train.cols,
         weights: global,
         ...test,
-        bins: BINS,
+        bins: EVALUATION_BINS,
       });
       if (round < last) {
         const result = await this.deps.trainer.train({
@@ -374,7 +373,7 @@ export class JobSession {
       });
     } else {
       const metricsVector = decodeExactSection(cipher, findSection(sections, 'metrics'), contributors);
-      const metricsSums = fromVector(metricsVector.subarray(0, metricsVector.length - 1), BINS);
+      const metricsSums = fromVector(metricsVector.subarray(0, metricsVector.length - 1), EVALUATION_BINS);
       const metrics = metricsFromSums(metricsSums);
       const meanSiteAccuracy = metricsVector[metricsVector.length - 1]! / contributors;
       this.lastMetrics = {

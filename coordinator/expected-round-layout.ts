@@ -1,21 +1,15 @@
 import { HeflError } from '../common/errors/index.js';
 import { GLM_ENCODING, glmVectorLength } from '../common/fl/glm-layout.js';
 import { STATS_ENCODING } from '../common/fl/limb-encoding.js';
+import { CATEGORY_BUCKETS, METRICS_SECTION_VALUES } from '../common/fl/round-section-shapes.js';
 import type { VectorAdder } from '../common/he/index.js';
 import { declaredFeatures, featureNames } from '../common/job/feature-schema.js';
 import { type JobSpec, totalRounds } from '../common/job/job-spec.js';
 import { parameterCount } from '../common/job/model-spec.js';
 import { MAX_SECTION_VALUES, type SectionLayout } from '../common/protocol/section-framing.js';
 
-/**
- * What sites send per round, as the site code builds it (client-node/job-session.ts,
- * client-node/round-sections.ts); restated here because the coordinator must not trust
- * the first uploader to tell it. Honest jobs in the integration tests prove the two agree.
- */
-const CATEGORY_BUCKETS = 64;
+/** Round-0 statistics per numeric column: count, sum, sum of squares (client-node/data/feature-stats.ts). */
 const STATS_SLOTS_PER_NUMERIC = 3;
-/** Evaluation sums: count, correct, loss sum, two 100-bin histograms, and the site's accuracy. */
-const METRICS_VALUES = 3 + 2 * 100 + 1;
 
 /** A section a round's update must carry: its name and the value counts it may have. */
 export interface ExpectedSection {
@@ -58,7 +52,7 @@ export function expectedSections(spec: JobSpec, round: number): ExpectedSection[
               n / limbs >= CATEGORY_BUCKETS * listed &&
               (n / limbs - CATEGORY_BUCKETS * listed) % STATS_SLOTS_PER_NUMERIC === 0,
           };
-  const metrics = exact('metrics', limbs * METRICS_VALUES);
+  const metrics = exact('metrics', limbs * METRICS_SECTION_VALUES);
   if (round === 0) {
     if (declared.length === 0) return [stats];
     // Per declared feature: rows, values outside, and one count per declared code.

@@ -1,10 +1,11 @@
 import { HeflError } from '../../common/errors/index.js';
+import { CATEGORY_BUCKETS } from '../../common/fl/round-section-shapes.js';
 import { categoryBucket } from './category-bucket.js';
 import type { ColumnSpec, SiteTable } from './csv-table.js';
 import { tableColumns } from './table-columns.js';
 
 /** Default number of hashed buckets per categorical column. */
-export const DEFAULT_CATEGORY_BUCKETS = 64;
+export const DEFAULT_CATEGORY_BUCKETS = CATEGORY_BUCKETS;
 
 /**
  * Where each column's statistics sit in the statistics vector. Columns follow schema order:

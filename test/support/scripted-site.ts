@@ -5,6 +5,7 @@ import { exactSection } from '../../client-node/round-sections.js';
 import { SiteFederation } from '../../client-node/site-federation.js';
 import type { SiteKeys } from '../../client-node/site-keys.js';
 import { sha256 } from '../../common/crypto/index.js';
+import { METRICS_SECTION_VALUES } from '../../common/fl/round-section-shapes.js';
 import type { SiteVectorCipher } from '../../common/he/vector-cipher.js';
 import { channelCredentials, type MemberIdentity } from '../../common/identity/index.js';
 import { frameSection, type Section } from '../../common/protocol/section-framing.js';
@@ -14,9 +15,6 @@ import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import { JobDecision, RoundReport, SiteHello, UpdateHeader } from '../../proto/gen/hefl/v1/messages.js';
 import type { Task } from '../../proto/gen/hefl/v1/services.js';
 import { waitUntil } from './tls-federation.js';
-
-/** Evaluation sums a site sends (count, correct, loss, two 100-bin histograms, its accuracy). */
-const METRICS_VALUES = 3 + 2 * 100 + 1;
 
 export type TaskKind = NonNullable<Task['kind']>;
 export type TaskOf<K extends TaskKind['$case']> = Extract<TaskKind, { $case: K }>['value'];
@@ -137,7 +135,7 @@ export function encryptedUpdate(
       ? [exactSection(cipher, 'stats', [1, 2, 3])]
       : [
           { name: 'update', batch: cipher.encrypt([0.01, -0.01, 1]).batch },
-          exactSection(cipher, 'metrics', new Float64Array(METRICS_VALUES)),
+          exactSection(cipher, 'metrics', new Float64Array(METRICS_SECTION_VALUES)),
         ]);
   const framed = sections.map(frameSection);
   const header = signMessage(
