@@ -2,6 +2,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { HeflError } from '../../common/errors/index.js';
+import { isProcessRunning } from '../../common/os/is-process-running.js';
 
 export const DAEMON_LOCK_FILE = 'daemon.lock';
 export const DAEMON_PID_FILE = 'daemon.pid';
@@ -71,7 +72,7 @@ function holderPid(dir: string, waitMs: number): number | undefined {
   const until = Date.now() + waitMs;
   for (;;) {
     const pid = readPid(join(dir, DAEMON_PID_FILE));
-    if (pid !== undefined && isRunning(pid)) return pid;
+    if (pid !== undefined && isProcessRunning(pid)) return pid;
     if (Date.now() >= until) return undefined;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   }
@@ -83,14 +84,5 @@ function readPid(path: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,6 +1,7 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HeflError } from '../errors/index.js';
+import { isProcessRunning } from '../os/is-process-running.js';
 
 export const MANIFEST_LOCK_FILE = 'manifest.lock';
 
@@ -84,14 +85,5 @@ async function readHolder(path: string): Promise<{ pid: number; since: string } 
     return age > 5_000 ? 'stale' : { pid: 0, since: 'just now' };
   }
   if (typeof holder.pid !== 'number' || !Number.isInteger(holder.pid) || holder.pid <= 0) return 'stale';
-  return isRunning(holder.pid) ? { pid: holder.pid, since: String(holder.since) } : 'stale';
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessRunning(holder.pid) ? { pid: holder.pid, since: String(holder.since) } : 'stale';
 }
