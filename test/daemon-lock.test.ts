@@ -41,6 +41,10 @@ describe('one daemon per folder', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
       const listening = new Promise<void>((resolve, reject) => {
         let out = '';
         child.stdout?.on('data', (chunk: Buffer) => {
@@ -49,7 +53,7 @@ describe('one daemon per folder', () => {
         });
         child.on('exit', (code) => reject(new Error(`first coordinator exited ${code}`)));
       });
-      return { child, listening };
+      return { child, listening, stderr: () => stderr };
     };
 
     const first = startFirst();
@@ -65,8 +69,10 @@ describe('one daemon per folder', () => {
     await again.listening;
     // Ctrl-C stops it cleanly and says "interrupted" (130); systemd's SIGTERM would give 0.
     again.child.kill('SIGINT');
-    const code = await new Promise((resolve) => again.child.once('exit', resolve));
-    expect(code).toBe(130);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      again.child.once('exit', (c, s) => resolve([c, s])),
+    );
+    expect({ code, signal }, again.stderr()).toEqual({ code: 130, signal: null });
   }, 60_000);
 
   it('a second site node on a running site folder refuses with the pid; the first keeps running', async () => {

@@ -35,8 +35,11 @@ export function registerCoordinatorCommand(program: Command): void {
         lock.release();
         throw portInUse(error, opts.host, opts.port) ?? error;
       }
+      // Handlers first: whoever reads "listening" may send SIGINT at once, and one that
+      // arrives before them would kill the process with no clean stop (seen in CI).
+      const stopSignal = untilSignal();
       log('coordinator.listening', { host: opts.host, port: running.port, dir: resolve(opts.dir) });
-      const signal = await untilSignal();
+      const signal = await stopSignal;
       log('coordinator.stopping', { signal });
       await running.stop();
       lock.release();

@@ -77,12 +77,14 @@ export function registerSiteStartCommand(site: Command): void {
           logWarn: warn,
           logError,
         });
+        // Handlers before the announcement (a reader may send SIGINT as soon as it sees it).
+        const stopSignal = untilSignal(running.refused);
         log('site.started', {
           site: running.siteId,
           backend: running.backend,
           coordinator: opts.coordinator,
         });
-        const signal = await untilSignal(running.refused);
+        const signal = await stopSignal;
         if (typeof signal !== 'string') {
           await running.stop();
           lock.release();
