@@ -2,15 +2,15 @@ import { join } from 'node:path';
 import { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { COORDINATOR_FILES, loadCoordinatorIdentity, serverCredentials } from '../common/identity/index.js';
 import { systemClock } from '../common/time/clock.js';
-import { readAuditedJobs } from './audited-jobs.js';
-import { FileBlobStore } from './blob-store.js';
-import { checkStoredJob } from './check-stored-job.js';
-import { type RunningCoordinator, startCoordinatorServer } from './coordinator-server.js';
-import { crashAfterAudit } from './crash-after-audit.js';
-import { FederationChangeRecorder } from './federation-change-recorder.js';
-import { FileAuditSink } from './file-audit-sink.js';
-import { ManifestMemberDirectory } from './manifest-member-directory.js';
-import { SqliteJobStore } from './sqlite-job-store.js';
+import { ManifestMemberDirectory } from './members/manifest-member-directory.js';
+import { readAuditedJobs } from './storage/audited-jobs.js';
+import { FileBlobStore } from './storage/blob-store.js';
+import { checkStoredJob } from './storage/check-stored-job.js';
+import { crashAfterAudit } from './storage/crash-after-audit.js';
+import { FederationChangeRecorder } from './storage/federation-change-recorder.js';
+import { FileAuditSink } from './storage/file-audit-sink.js';
+import { SqliteJobStore } from './storage/sqlite-job-store.js';
+import { type RunningCoordinator, startCoordinatorServer } from './transport/coordinator-server.js';
 
 export interface CoordinatorOptions {
   /** The coordinator's folder, as made by `hefl federation init`. */

@@ -12,11 +12,14 @@ import { SiteNode } from '../../client-node/site-node.js';
 import { InProcessTrainer, type Trainer } from '../../client-node/training/index.js';
 import { bytesEqual, generateBoxKeyPair, generateSigningKeyPair } from '../../common/crypto/index.js';
 import { systemClock } from '../../common/time/clock.js';
-import { MemoryAuditSink } from '../../coordinator/audit-sink.js';
-import { FileBlobStore } from '../../coordinator/blob-store.js';
-import { type RunningCoordinator, startCoordinatorServer } from '../../coordinator/coordinator-server.js';
-import { type Member, StaticMemberDirectory } from '../../coordinator/member-directory.js';
-import type { UploadLimitSettings } from '../../coordinator/upload-limits.js';
+import { type Member, StaticMemberDirectory } from '../../coordinator/members/member-directory.js';
+import { MemoryAuditSink } from '../../coordinator/storage/audit-sink.js';
+import { FileBlobStore } from '../../coordinator/storage/blob-store.js';
+import {
+  type RunningCoordinator,
+  startCoordinatorServer,
+} from '../../coordinator/transport/coordinator-server.js';
+import type { UploadLimitSettings } from '../../coordinator/transport/upload-limits.js';
 
 export interface TestFederation {
   readonly dir: string;

@@ -10,9 +10,9 @@ import { generateSyntheticHospitals } from '../../client-node/data/index.js';
 import { verifyAuditLog } from '../../common/audit/audit-log-verifier.js';
 import { bytesEqual, fromHex } from '../../common/crypto/index.js';
 import { channelCredentials, loadMemberIdentity } from '../../common/identity/index.js';
-import { readAuditedJobs } from '../../coordinator/audited-jobs.js';
-import { checkStoredJob } from '../../coordinator/check-stored-job.js';
-import { SqliteJobStore } from '../../coordinator/sqlite-job-store.js';
+import { readAuditedJobs } from '../../coordinator/storage/audited-jobs.js';
+import { checkStoredJob } from '../../coordinator/storage/check-stored-job.js';
+import { SqliteJobStore } from '../../coordinator/storage/sqlite-job-store.js';
 import { syntheticJob } from './synthetic-job.js';
 
 export const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
@@ -45,7 +45,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Runs one 2-round HE job (4 coordinator rounds) with three site daemons and a coordinator
  * daemon that SIGKILLs itself right after the audit entry named by `crashPoints[i]` in its
- * i-th life (HEFL_TEST_CRASH_AFTER_AUDIT, see coordinator/crash-after-audit.ts); each time
+ * i-th life (HEFL_TEST_CRASH_AFTER_AUDIT, see coordinator/storage/crash-after-audit.ts); each time
  * it is restarted at once with the next point. Ends when every final-round site's model
  * release is in and the researcher can open the model.
  */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ProvisionedFederation, provisionFederation } from '../../cli/simulate/provision-federation.js';
 import { loadMemberIdentity, type MemberIdentity } from '../../common/identity/index.js';
-import type { RunningCoordinator } from '../../coordinator/coordinator-server.js';
 import { startCoordinator } from '../../coordinator/start-coordinator.js';
+import type { RunningCoordinator } from '../../coordinator/transport/coordinator-server.js';
 
 export interface LogLine {
   readonly event: string;
