@@ -22,7 +22,7 @@ import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { RoundReport, RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
 import { checkAggregate } from './aggregate-check.js';
 import type { CoordinatorClient } from './coordinator-client.js';
-import { dataReportFromSum, dataReportVector, reportedFeatures } from './data/data-report.js';
+import { DEFAULT_MIN_CELL_SIZE, dataReportFromSum, siteDataReportVector } from './data/data-report.js';
 import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
 import { finalModelRelease } from './final-model-release.js';
 import { GlmJob } from './glm/glm-job.js';
@@ -96,6 +96,8 @@ export class JobSession {
   private readonly release: { allowed: boolean; privacy: ModelCard['privacy'] };
   /** A GLM job: rounds 1..R+1 are IRLS iterations instead of training (client-node/glm). */
   private readonly glm: GlmJob | undefined;
+  /** This site's policy minimum: round-0 totals below the largest sites' minimum are not shown to the researcher. */
+  private readonly minCellSize: number;
 
   constructor(
     private readonly deps: JobSessionDeps,
@@ -110,8 +112,11 @@ export class JobSession {
       dpSgd?: RecordDpPlan | null;
       /** This site's policy on model release, and the privacy spent for this job. */
       release?: { allowed: boolean; privacy: ModelCard['privacy'] };
+      /** This site's minimum cell size (site policy `minCellSize`, default 5). */
+      minCellSize?: number;
     },
   ) {
+    this.minCellSize = init.minCellSize ?? DEFAULT_MIN_CELL_SIZE;
     this.jobId = init.jobId;
     this.job = init.job;
     this.researcherKey = init.researcherKey;
@@ -191,10 +196,15 @@ export class JobSession {
     if (round === 0) {
       const stats = computeLocalStats(this.dataset.train, this.schema, { salt: featureSalt(this.spec) });
       sections.push(exactSection(cipher, 'stats', stats, mask));
-      // Declared features: totals of codes and of values outside the schema, for the researcher.
-      const findings = this.dataset.findings ?? [];
-      if (findings.length > 0)
-        sections.push(exactSection(cipher, 'datareport', dataReportVector(findings), mask));
+      // For the researcher: declared features' totals and codes found in hashed columns.
+      const report = siteDataReportVector(
+        this.spec.data,
+        featureSalt(this.spec),
+        [this.dataset.train, this.dataset.test],
+        this.dataset.findings ?? [],
+        this.minCellSize,
+      );
+      if (report) sections.push(exactSection(cipher, 'datareport', report, mask));
     } else if (this.glm) {
       sections.push(this.glm.section(cipher, mask));
     } else {
@@ -353,7 +363,8 @@ export class JobSession {
       const dataReport = sections.find((s) => s.name === 'datareport');
       if (dataReport) {
         const sum = decodeExactSection(cipher, dataReport.batch, contributors);
-        sealed = sealDataReport(dataReportFromSum(reportedFeatures(this.spec.data), sum), this.researcherKey);
+        const found = dataReportFromSum(this.spec.data, featureSalt(this.spec), sum, contributors);
+        sealed = sealDataReport(found, this.researcherKey);
       }
       this.deps.log('features.ready', {
         job: this.jobId,

@@ -221,6 +221,7 @@ export class SiteNode {
         dataset,
         dp: evaluation.dp,
         dpSgd: evaluation.dpSgd,
+        minCellSize: policy.policy.minCellSize,
         release: {
           allowed: policy.policy.allowRelease,
           // Record-level: no sigma, q or steps on the card, they would reveal this site's row count.

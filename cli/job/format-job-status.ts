@@ -1,4 +1,4 @@
-import type { DataReport } from '../../common/protocol/sealed-data-report.js';
+import type { DataReport, VocabularyFound } from '../../common/protocol/sealed-data-report.js';
 import type { GlmReport } from '../../common/protocol/sealed-glm-report.js';
 import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
 import { readDataReport, readGlmReport, readJobOutcome } from '../researcher/job-outcome.js';
@@ -48,7 +48,7 @@ export interface JobStatusView {
   readonly rounds: RoundView[];
   /** Metrics of the last training round's model, once reported. */
   readonly final: RoundMetricsView | null;
-  /** Round 0 totals for the job's declared features (null without declared features). */
+  /** Round 0 totals: declared features, codes found in hashed columns (null when the job sends none). */
   readonly data?: DataReport | null;
   /** GLM jobs: the latest iteration report (the regression table once converged). */
   readonly glm?: GlmReport | null;
@@ -212,7 +212,29 @@ export function formatDataReport(report: DataReport): string[] {
         : '';
     lines.push(`  ${f.name} (${f.type}): ${f.outside} of ${f.rows} ${what}${codes}${warn}`);
   }
+  for (const v of report.vocabulary ?? []) lines.push(`  ${formatVocabulary(v, report)}`);
   return lines;
+}
+
+/**
+ * One hashed categorical column: the codes found with their totals, how many sites hold a
+ * code when not all do, what was suppressed or could not be named, and the warnings.
+ */
+export function formatVocabulary(v: VocabularyFound, report: DataReport): string {
+  const sites = report.sites ?? 0;
+  const code = (c: VocabularyFound['codes'][number]) =>
+    `${c.code} ${c.count}${c.sites < sites ? ` (${c.sites} of ${sites} sites)` : ''}`;
+  const parts = [`${v.rows} rows`, `codes: ${v.codes.length > 0 ? v.codes.map(code).join(', ') : 'none shown'}`];
+  if (v.suppressed > 0)
+    parts.push(`${v.suppressed} code${v.suppressed === 1 ? '' : 's'} below ${report.minCellSize} not shown`);
+  const warnings: string[] = [];
+  if (v.disjoint) warnings.push(`no code is found at every site: do the sites code '${v.name}' the same way?`);
+  if (v.unresolved > 0)
+    warnings.push(
+      `${v.unresolved} hashed input${v.unresolved === 1 ? ' holds' : 's hold'} several codes or a code over 40 bytes (not named; the model cannot tell such codes apart)`,
+    );
+  const warn = warnings.length > 0 ? ` (warning: ${warnings.join('; ')})` : '';
+  return `${v.name} (categorical, codes found): ${parts.join('; ')}${warn}`;
 }
 
 /** One line per job for `hefl job list`: id, state, round, hash prefix. */

@@ -2,6 +2,7 @@ import { HeflError } from '../../common/errors/index.js';
 import {
   FINAL_STATES,
   formatAbsence,
+  formatDataReport,
   formatDecision,
   formatMetrics,
   formatRound,
@@ -134,6 +135,8 @@ class LineDisplay implements WatchDisplay {
   private readonly uploads = new Set<string>();
   private readonly absences = new Set<string>();
   private readonly metrics = new Set<number>();
+  /** The round-0 data report is said once, when the sites' sealed reports first arrive. */
+  private dataShown = false;
 
   constructor(private readonly write: (line: string) => void) {}
 
@@ -179,6 +182,10 @@ class LineDisplay implements WatchDisplay {
         this.metrics.add(r.round);
         this.write(`${label} model: ${formatMetrics(r.metrics)}`);
       }
+    }
+    if (view.data && !this.dataShown) {
+      this.dataShown = true;
+      for (const line of formatDataReport(view.data)) this.write(line);
     }
     if (FINAL_STATES.has(view.state) && view.state !== this.state) {
       this.state = view.state;

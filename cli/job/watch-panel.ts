@@ -1,5 +1,6 @@
 import {
   formatAbsence,
+  formatDataReport,
   formatDecision,
   formatMetrics,
   formatRoundCost,
@@ -40,6 +41,7 @@ function jobLines(view: JobStatusView): string[] {
     lines.push(...roundLines(r, labels[i]!.padEnd(labelWidth)));
   });
   if (view.final) lines.push(`final model: ${formatMetrics(view.final)}`);
+  if (view.data) lines.push(...formatDataReport(view.data));
   return lines;
 }
 

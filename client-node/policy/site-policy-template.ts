@@ -44,5 +44,10 @@ allowRelease: true
 # explicit: also require approving the job's hash first: hefl site approve <hash> --dir <site dir>
 # Recommended for production: explicit.
 approval: auto
+
+# Smallest total over all sites shown to a researcher for one code in a job's round-0 data
+# report (codes found, declared codes); smaller totals are suppressed. With several sites the
+# largest of their minima applies. Whole number 1..100.
+minCellSize: 5
 `;
 }

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { HeflError } from '../../common/errors/index.js';
+import { MAX_MIN_CELL_SIZE } from '../../common/fl/data-report-layout.js';
 import { zodProblems } from '../../common/validation/zod-problems.js';
 
 /** Model kinds a job can ask for (see `common/job/model-spec.ts`). */
@@ -43,6 +44,12 @@ export interface SitePolicy {
    * must have been approved at this site first (`hefl site approve JOB_HASH`).
    */
   readonly approval: 'auto' | 'explicit';
+  /**
+   * Smallest total over all sites the researcher may see for one code in a job's round-0
+   * data report; smaller totals are suppressed. With several sites the largest of their
+   * minima applies. Whole number 1..100, default 5.
+   */
+  readonly minCellSize: number;
 }
 
 /**
@@ -61,6 +68,7 @@ export function defaultSitePolicy(): SitePolicy {
     budget: { epsilon: 10, delta: 1e-5 },
     allowRelease: true,
     approval: 'auto',
+    minCellSize: 5,
   });
 }
 
@@ -87,6 +95,12 @@ export const sitePolicySchema = z.strictObject({
     .default({ ...DEFAULTS.budget }),
   allowRelease: z.boolean().default(DEFAULTS.allowRelease),
   approval: z.enum(['auto', 'explicit'], { error: 'must be auto or explicit' }).default(DEFAULTS.approval),
+  minCellSize: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_MIN_CELL_SIZE, `must be at most ${MAX_MIN_CELL_SIZE}`)
+    .default(DEFAULTS.minCellSize),
 });
 
 /**
@@ -144,6 +158,7 @@ function freezePolicy(p: {
   budget: { epsilon: number; delta: number };
   allowRelease: boolean;
   approval: 'auto' | 'explicit';
+  minCellSize: number;
 }): SitePolicy {
   return Object.freeze({
     version: 1,
@@ -155,5 +170,6 @@ function freezePolicy(p: {
     budget: Object.freeze({ epsilon: p.budget.epsilon, delta: p.budget.delta }),
     allowRelease: p.allowRelease,
     approval: p.approval,
+    minCellSize: p.minCellSize,
   });
 }

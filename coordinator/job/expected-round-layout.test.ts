@@ -71,6 +71,22 @@ describe('expected round layout (from the job spec)', () => {
     expect([10, 16].map((n) => update!.accepts(n))).toEqual([false, false]);
   });
 
+  it('expects the round-0 data report of a short job with categorical columns: minimum cell sizes and code slots', () => {
+    const spec = job({ features: ['a', 'cp', 'ecg'], categorical: ['cp', 'ecg', 'unused'] });
+    const numericOnly = job({ features: ['a', 'b'] });
+
+    const [stats, report] = expectedSections(spec, 0);
+    const refused = refusal(() =>
+      checkExpectedLayout(spec, 0, [section('stats', stats!.min)], adder, undefined),
+    );
+
+    // 4 limbs x (100 minimum-cell slots + 2 columns x 64 slots x 14 values); 'unused' is no feature.
+    expect(report!.name).toBe('datareport');
+    expect([report!.min, report!.max]).toEqual([4 * (100 + 2 * 64 * 14), 4 * (100 + 2 * 64 * 14)]);
+    expect(refused).toBe('round 0 sections are [stats], the job needs [stats,datareport]');
+    expect(expectedSections(numericOnly, 0).map((s) => s.name)).toEqual(['stats']);
+  });
+
   it('refuses other sections, sizes and byte lengths, and an update length other than an earlier round’s', () => {
     const spec = job({ features: ['a', 'b', 'c'] });
     const metrics = section('metrics', 816);

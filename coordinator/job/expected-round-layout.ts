@@ -1,4 +1,5 @@
 import { HeflError } from '../../common/errors/index.js';
+import { dataReportValues } from '../../common/fl/data-report-layout.js';
 import { GLM_ENCODING, glmVectorLength } from '../../common/fl/glm-layout.js';
 import { STATS_ENCODING } from '../../common/fl/limb-encoding.js';
 import { CATEGORY_BUCKETS, METRICS_SECTION_VALUES } from '../../common/fl/round-section-shapes.js';
@@ -54,14 +55,9 @@ export function expectedSections(spec: JobSpec, round: number): ExpectedSection[
           };
   const metrics = exact('metrics', limbs * METRICS_SECTION_VALUES);
   if (round === 0) {
-    if (declared.length === 0) return [stats];
-    // Per declared feature: rows, values outside, and one count per declared code.
-    const reportValues = declared.reduce(
-      (n, f) =>
-        n + 2 + (f.type === 'numeric' ? 0 : f.type === 'binary' ? f.codes.length : f.vocabulary.codes.length),
-      0,
-    );
-    return [stats, exact('datareport', limbs * reportValues)];
+    // Minimum cell sizes, declared features' counts, codes found in hashed columns (common/fl/data-report-layout.ts).
+    const reportValues = dataReportValues(spec.data);
+    return reportValues === 0 ? [stats] : [stats, exact('datareport', limbs * reportValues)];
   }
   // GLM jobs: every later round is one IRLS iteration (client-node/glm), p coefficients =
   // intercept + numeric columns + one-hot slots less one reference slot per categorical.

@@ -5,6 +5,7 @@ import { credentials, ServerCredentials } from '@grpc/grpc-js';
 import { ResearcherClient, type ResearcherKeys } from '../../cli/researcher/researcher-client.js';
 import { CoordinatorClient } from '../../client-node/coordinator-client.js';
 import { generateSyntheticHospitals } from '../../client-node/data/index.js';
+import type { SitePolicyContext } from '../../client-node/policy/site-policy-context.js';
 import { noSiteAudit } from '../../client-node/site-audit.js';
 import type { SiteDataSource } from '../../client-node/site-dataset.js';
 import type { FederationView, SiteKeys } from '../../client-node/site-keys.js';
@@ -59,6 +60,8 @@ export async function startTestFederation(options: {
   startSites?: number;
   /** The coordinator's upload limits (e.g. a short idle timeout for a test). */
   uploadLimits?: UploadLimitSettings;
+  /** Lets a test give one site its own policy (default: the default policy). */
+  policyFor?: (siteIndex: number) => SitePolicyContext | undefined;
 }): Promise<TestFederation> {
   const dir = mkdtempSync(join(tmpdir(), 'hefl-fed-'));
   const coordinatorSigning = generateSigningKeyPair();
@@ -145,6 +148,7 @@ export async function startTestFederation(options: {
       data: options.dataSources?.[i] ?? { path: dataFiles[i]! },
       audit: noSiteAudit,
       log: (event, fields) => logs.push({ site: keys.siteId, event, fields }),
+      ...(options.policyFor?.(i) ? { policy: options.policyFor(i)! } : {}),
     });
   const sites = siteKeys.map(newSite);
   const started = new Set<number>();
