@@ -224,11 +224,15 @@ export function formatVocabulary(v: VocabularyFound, report: DataReport): string
   const sites = report.sites ?? 0;
   const code = (c: VocabularyFound['codes'][number]) =>
     `${c.code} ${c.count}${c.sites < sites ? ` (${c.sites} of ${sites} sites)` : ''}`;
-  const parts = [`${v.rows} rows`, `codes: ${v.codes.length > 0 ? v.codes.map(code).join(', ') : 'none shown'}`];
+  const parts = [
+    `${v.rows} rows`,
+    `codes: ${v.codes.length > 0 ? v.codes.map(code).join(', ') : 'none shown'}`,
+  ];
   if (v.suppressed > 0)
     parts.push(`${v.suppressed} code${v.suppressed === 1 ? '' : 's'} below ${report.minCellSize} not shown`);
   const warnings: string[] = [];
-  if (v.disjoint) warnings.push(`no code is found at every site: do the sites code '${v.name}' the same way?`);
+  if (v.disjoint)
+    warnings.push(`no code is found at every site: do the sites code '${v.name}' the same way?`);
   if (v.unresolved > 0)
     warnings.push(
       `${v.unresolved} hashed input${v.unresolved === 1 ? ' holds' : 's hold'} several codes or a code over 40 bytes (not named; the model cannot tell such codes apart)`,

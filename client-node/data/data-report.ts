@@ -78,7 +78,10 @@ export function dataReportFromSum(
 /** A policy's minimum cell size, checked again where it is used (1..MAX_MIN_CELL_SIZE, whole). */
 function checkedMinCellSize(value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > MAX_MIN_CELL_SIZE)
-    throw new HeflError('invalid_config', `minimum cell size must be a whole number in 1..${MAX_MIN_CELL_SIZE}`);
+    throw new HeflError(
+      'invalid_config',
+      `minimum cell size must be a whole number in 1..${MAX_MIN_CELL_SIZE}`,
+    );
   return value;
 }
 

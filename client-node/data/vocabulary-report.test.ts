@@ -61,7 +61,13 @@ describe('codes found in a hashed column, from the sum of the sites’ vectors',
   });
 
   it('leaves out codes whose total is below the minimum cell size, counting them only', () => {
-    const found = report([{ typical: 10, rare: 2, 'café ☕': 1 }, { typical: 3, rare: 2 }], 5);
+    const found = report(
+      [
+        { typical: 10, rare: 2, 'café ☕': 1 },
+        { typical: 3, rare: 2 },
+      ],
+      5,
+    );
 
     expect(found.codes).toEqual([{ code: 'typical', count: 13, sites: 2 }]);
     expect(found.suppressed).toBe(2);
@@ -96,7 +102,10 @@ describe('the round-0 data report of a short job', () => {
   }).spec;
 
   it('uses the largest of the contributing sites’ minimum cell sizes', () => {
-    const tables = [{ categorical: { cp: Array(12).fill('a') } }, { categorical: { cp: Array(8).fill('b') } }];
+    const tables = [
+      { categorical: { cp: Array(12).fill('a') } },
+      { categorical: { cp: Array(8).fill('b') } },
+    ];
     const vectors = [
       siteDataReportVector(spec.data, SALT, [tables[0]!], [], 5)!,
       siteDataReportVector(spec.data, SALT, [tables[1]!], [], 10)!,

@@ -1,9 +1,5 @@
 import { createHmac } from 'node:crypto';
-import {
-  CODE_CHUNK_BYTES,
-  CODE_CHUNKS,
-  VOCABULARY_SLOT_VALUES,
-} from '../../common/fl/data-report-layout.js';
+import { CODE_CHUNK_BYTES, CODE_CHUNKS, VOCABULARY_SLOT_VALUES } from '../../common/fl/data-report-layout.js';
 import { CATEGORY_BUCKETS } from '../../common/fl/round-section-shapes.js';
 import type { VocabularyFound } from '../../common/protocol/sealed-data-report.js';
 import { categoryBucket } from './category-bucket.js';
@@ -71,7 +67,8 @@ export function vocabularyFromSum(
       const sites = v(1);
       if (count <= 0 || sites <= 0) continue;
       rows += count;
-      const code = sites <= contributors && v(2) === 0 ? decodeCode(salt, name, slot, sum, at, sites) : undefined;
+      const code =
+        sites <= contributors && v(2) === 0 ? decodeCode(salt, name, slot, sum, at, sites) : undefined;
       if (code === undefined) unresolved++;
       else found.push({ code, count, sites });
     }
@@ -126,7 +123,8 @@ function decodeCode(
 /** The code's UTF-8 bytes as big-endian 4-byte chunks (zero padded), or undefined when too long or empty. */
 function codeChunks(code: string): number[] | undefined {
   const bytes = new TextEncoder().encode(code);
-  if (bytes.length === 0 || bytes.length > CODE_CHUNKS * CODE_CHUNK_BYTES || bytes.includes(0)) return undefined;
+  if (bytes.length === 0 || bytes.length > CODE_CHUNKS * CODE_CHUNK_BYTES || bytes.includes(0))
+    return undefined;
   const chunks: number[] = [];
   for (let i = 0; i < CODE_CHUNKS; i++) {
     let chunk = 0;
@@ -138,5 +136,10 @@ function codeChunks(code: string): number[] | undefined {
 
 /** 24 bits of SHA-256-HMAC over the column and code, independent of the slot hash. */
 function checkHash(column: string, code: string): number {
-  return createHmac('sha256', 'hefl-vocabulary-check').update(column).update('\u0000').update(code).digest().readUIntBE(0, 3);
+  return createHmac('sha256', 'hefl-vocabulary-check')
+    .update(column)
+    .update('\u0000')
+    .update(code)
+    .digest()
+    .readUIntBE(0, 3);
 }

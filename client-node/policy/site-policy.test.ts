@@ -75,6 +75,20 @@ describe('site policy', () => {
     }
   });
 
+  it('takes the minimum cell size of round-0 reports from the policy: default 5, a whole number 1..100', () => {
+    expect(defaultSitePolicy().minCellSize).toBe(5);
+    expect(parseSitePolicy({ version: 1, minCellSize: 11 }).minCellSize).toBe(11);
+    expect(problemsOf(() => parseSitePolicy({ version: 1, minCellSize: 0 }))).toContain(
+      'minCellSize: must be at least 1',
+    );
+    expect(problemsOf(() => parseSitePolicy({ version: 1, minCellSize: 2.5 }))).toContain(
+      'minCellSize: must be a whole number',
+    );
+    expect(problemsOf(() => parseSitePolicy({ version: 1, minCellSize: 101 }))).toContain(
+      'minCellSize: must be at most 100',
+    );
+  });
+
   it('refuses an empty model list and a non-object document', () => {
     expect(problemsOf(() => parseSitePolicy({ version: 1, allowedModels: [] }))).toContain(
       'allowedModels: list at least one model kind',
