@@ -10,7 +10,7 @@ const SALT = 'job-salt';
 /** What the sites' vectors add up to (the encrypted sum, here in the clear: test only). */
 function sumOf(vectors: readonly Float64Array[]): Float64Array {
   const sum = new Float64Array(vectors[0]!.length);
-  for (const v of vectors) v.forEach((x, i) => (sum[i]! += x));
+  for (const v of vectors) for (let i = 0; i < v.length; i++) sum[i]! += v[i]!;
   return sum;
 }
 
