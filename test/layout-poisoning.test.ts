@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exactSection } from '../client-node/round-sections.js';
+import { dataReportValues } from '../common/fl/data-report-layout.js';
 import { generateSiteCipher } from '../common/he/create-cipher.js';
 import {
   startTestFederation,
@@ -44,7 +45,10 @@ describe('layout poisoning: the job, not the first uploader, fixes what an updat
       const update = encryptedUpdate(site.keys, ownCipher, {
         jobId: open.jobId,
         round: 0,
-        sections: [exactSection(ownCipher, 'stats', [1, 2, 3, 4])],
+        sections: [
+          exactSection(ownCipher, 'stats', [1, 2, 3, 4]),
+          exactSection(ownCipher, 'datareport', new Float64Array(dataReportValues(JOB.spec.data))),
+        ],
       });
       poisoned = refusal(site.client.upload(update.header, update.parts), 10_000).then(
         (e) => `${status[e.code]}: ${e.details}`,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exactSection } from '../client-node/round-sections.js';
+import { dataReportValues } from '../common/fl/data-report-layout.js';
 import { modelHash } from '../client-node/strategy/index.js';
 import { sha256 } from '../common/crypto/index.js';
 import { generateSiteCipher } from '../common/he/create-cipher.js';
@@ -133,6 +134,10 @@ describe('a misbehaving participant cannot exhaust the coordinator', () => {
     });
     // A statistics section the job allows (5 numeric columns and its 2 categorical ones).
     const allowed = frameSection(exactSection(cipher, 'stats', new Float64Array(5 * 3 + 2 * 64))).layout;
+    // Round 0 also carries the data report (minimum cell sizes, codes found in the categorical columns).
+    const report = frameSection(
+      exactSection(cipher, 'datareport', new Float64Array(dataReportValues(JOB.spec.data))),
+    ).layout;
     cipher.delete();
     const address = `127.0.0.1:${fed.coordinator.port}`;
     const rpc: SiteRpc = new SiteServiceClient(address, credentials.createInsecure());
@@ -142,7 +147,7 @@ describe('a misbehaving participant cannot exhaust the coordinator', () => {
       const of = (sections: SectionLayout[]) => header(site.keys, open.jobId, sections);
       attacks = (async () => {
         const [gib, huge, twoHundred] = await Promise.all([
-          stream(rpc, of([{ ...allowed, byteLength: 1024 * MiB }]), 1024 * MiB),
+          stream(rpc, of([{ ...allowed, byteLength: 1024 * MiB }, report]), 1024 * MiB),
           stream(
             rpc,
             of(
@@ -154,9 +159,9 @@ describe('a misbehaving participant cannot exhaust the coordinator', () => {
             ),
             0,
           ),
-          stream(rpc, of([{ ...allowed, byteLength: 200 * MiB }]), 200 * MiB),
+          stream(rpc, of([{ ...allowed, byteLength: 200 * MiB }, report]), 200 * MiB),
         ]);
-        const idle = await Promise.all(Array.from({ length: 100 }, () => stream(rpc, of([allowed]), 0)));
+        const idle = await Promise.all(Array.from({ length: 100 }, () => stream(rpc, of([allowed, report]), 0)));
         const codes = new Map<string, number>();
         for (const r of idle) {
           const code = r.error ? status[r.error.code] : 'answered';
