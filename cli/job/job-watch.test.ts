@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HeflError } from '../../common/errors/index.js';
+import type { DataReport } from '../../common/protocol/sealed-data-report.js';
 import type { JobStatusView, RoundView } from './format-job-status.js';
 import { type WatchDisplay, watchDisplay, watchJob } from './job-watch.js';
+import { renderWatchPanel } from './watch-panel.js';
 
 function round(n: number, state: string, participants: string[], extra: Partial<RoundView> = {}): RoundView {
   return {
@@ -88,6 +90,46 @@ describe('watchJob', () => {
       'round 2 (final evaluation) closed: 1 site (a), 1.0 s, 2 KiB up, 4 KiB down',
       'job job-1 completed',
     ]);
+  });
+
+  it('says the round-0 data report once, when the sites’ sealed reports arrive: codes found and the disjoint-codes warning', async () => {
+    const data: DataReport = {
+      kind: 'hefl-data-report/v1',
+      minCellSize: 8,
+      sites: 2,
+      features: [],
+      vocabulary: [
+        {
+          name: 'cp',
+          rows: 40,
+          codes: [
+            { code: 'typical', count: 20, sites: 1 },
+            { code: '1', count: 17, sites: 1 },
+          ],
+          suppressed: 1,
+          unresolved: 0,
+          disjoint: true,
+        },
+      ],
+    };
+    const closed = [round(0, 'closed', ['a', 'b']), round(1, 'collecting', [])];
+
+    const { lines } = await watch([
+      snapshot('running', closed),
+      { ...snapshot('running', closed), data },
+      { ...snapshot('completed', closed), data },
+    ]);
+    const panel = renderWatchPanel(
+      { ...snapshot('running', closed), data },
+      { width: 400, unreachable: false },
+    );
+
+    const report = [
+      'data found by the sites (totals over all sites; codes below 8 suppressed):',
+      "  cp (categorical, codes found): 40 rows; codes: typical 20 (1 of 2 sites), 1 17 (1 of 2 sites); 1 code below 8 not shown (warning: no code is found at every site: do the sites code 'cp' the same way?)",
+    ];
+    expect(lines.filter((l) => report.includes(l))).toEqual(report);
+    expect(panel.slice(-2)).toEqual(report);
   });
 
   it('reports a failed job with its reason and returns it', async () => {
