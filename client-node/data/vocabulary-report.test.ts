@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decodeLimbs, encodeLimbs, STATS_ENCODING } from '../../common/fl/limb-encoding.js';
 import { CATEGORY_BUCKETS } from '../../common/fl/round-section-shapes.js';
 import { parseJobSpec } from '../../common/job/job-spec.js';
 import { categoryBucket } from './category-bucket.js';
@@ -91,6 +92,21 @@ describe('codes found in a hashed column, from the sum of the sites’ vectors',
     expect(apart.unresolved).toBe(2);
     expect(apart.rows).toBe(23);
     expect(together.unresolved).toBe(1);
+  });
+});
+
+describe('codes found through the limb encoding the encrypted sum uses', () => {
+  it('names a long code held by 1000 sites exactly (the sums stay exact in a double)', () => {
+    const code = 'ÿ'.repeat(20); // 40 bytes of UTF-8, every byte 0xc3 or 0xbf
+    const sites = 1000;
+    const limbs = encodeLimbs(vocabularyVector(site({ [code]: 3 }), SALT), STATS_ENCODING);
+    // Every site's limbs added slot by slot, as the HE sum does (no wrap below t/2).
+    const sum = limbs.map((limb) => limb * BigInt(sites));
+
+    const found = vocabularyFromSum(['cp'], SALT, decodeLimbs(sum, STATS_ENCODING), 5, sites)[0]!;
+
+    expect(found.codes).toEqual([{ code, count: 3 * sites, sites }]);
+    expect(found.unresolved).toBe(0);
   });
 });
 
