@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exactSection } from '../client-node/round-sections.js';
-import { dataReportValues } from '../common/fl/data-report-layout.js';
 import { modelHash } from '../client-node/strategy/index.js';
 import { sha256 } from '../common/crypto/index.js';
+import { dataReportValues } from '../common/fl/data-report-layout.js';
 import { generateSiteCipher } from '../common/he/create-cipher.js';
 import { frameSection, type SectionLayout } from '../common/protocol/section-framing.js';
 import { signMessage } from '../common/protocol/signed-message.js';
@@ -161,7 +161,9 @@ describe('a misbehaving participant cannot exhaust the coordinator', () => {
           ),
           stream(rpc, of([{ ...allowed, byteLength: 200 * MiB }, report]), 200 * MiB),
         ]);
-        const idle = await Promise.all(Array.from({ length: 100 }, () => stream(rpc, of([allowed, report]), 0)));
+        const idle = await Promise.all(
+          Array.from({ length: 100 }, () => stream(rpc, of([allowed, report]), 0)),
+        );
         const codes = new Map<string, number>();
         for (const r of idle) {
           const code = r.error ? status[r.error.code] : 'answered';
