@@ -120,6 +120,18 @@ describe.runIf(existsSync(CLI))('hefl job submit | watch | status | list against
       [3, 'closed'],
     ]);
     for (const r of view.rounds) expect([...r.participants].sort()).toEqual(SITES);
+    // Round 0 found the codes of the short job's categorical columns (the same codes at both
+    // hospitals: no site counts, no disjoint-codes warning), shown by watch and in the status.
+    expect(lines).toContain('data found by the sites (totals over all sites; codes below 5 suppressed):');
+    const found = lines.find((l) => l.startsWith('  chest_pain (categorical, codes found): '));
+    expect(found).toMatch(/^ {2}chest_pain \(categorical, codes found\): \d+ rows; codes: [a-z-]+ \d+, /);
+    expect(found).not.toMatch(/sites\)|warning/);
+    expect(
+      view.data.vocabulary.map((v: { name: string; disjoint: boolean }) => [v.name, v.disjoint]),
+    ).toEqual([
+      ['chest_pain', false],
+      ['ecg', false],
+    ]);
     // Opened with the researcher's key: the sites' held-out metrics of the last training round.
     expect(view.final.examples).toBeGreaterThan(0);
     for (const m of ['accuracy', 'pooledAccuracy', 'auc'] as const) {
