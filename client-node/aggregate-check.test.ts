@@ -3,8 +3,10 @@ import { CiphertextAdder } from '../common/he/ciphertext-adder.js';
 import type { CiphertextBatch } from '../common/he/ciphertext-batch.js';
 import { getProfile } from '../common/he/he-profile.js';
 import { SiteCipher } from '../common/he/site-cipher.js';
+import { parseJobSpec } from '../common/job/job-spec.js';
 import type { Section } from '../common/protocol/section-framing.js';
 import { checkAggregate, implausibleStatistics } from './aggregate-check.js';
+import { siteDataReportVector } from './data/data-report.js';
 import { type ColumnSpec, statsLayout } from './data/index.js';
 import { exactSection } from './round-sections.js';
 
@@ -78,6 +80,30 @@ describe('checkAggregate (real node-seal, default profile)', () => {
     expect(updateProblems.join('; ')).toMatch(/section update: \d+ padding slot\(s\) not zero/);
     expect(statsProblems.join('; ')).toMatch(/section stats: \d+ padding slot\(s\) not zero/);
     expect(statsProblems.join('; ')).toMatch(/section stats: \d+ value\(s\) beyond/);
+  });
+
+  it('checks the round-0 data report too: a site stating two minimum cell sizes spoils it', () => {
+    const { data } = parseJobSpec({
+      model: { kind: 'logreg' },
+      rounds: 1,
+      data: { label: 'y', categorical: ['ecg'] },
+    }).spec;
+    const vector = (codes: string[]) =>
+      siteDataReportVector(data, 'salt', [{ categorical: { ecg: codes } }], [], 5)!;
+    const spoiled = vector(['b']);
+    spoiled[9] = 1;
+    const report = (last: Float64Array): Section => ({
+      name: 'datareport',
+      batch: sum([
+        exactSection(jobKey, 'datareport', vector(['a', 'a'])).batch,
+        exactSection(jobKey, 'datareport', last).batch,
+      ]),
+    });
+
+    expect(checkAggregate(jobKey, [report(vector(['b', 'a']))], 2, undefined, data)).toEqual([]);
+    expect(checkAggregate(jobKey, [report(spoiled)], 2, undefined, data)).toEqual([
+      'data report: the minimum cell sizes stated are not one per each of 2 sites',
+    ]);
   });
 
   it('refuses values more contributors than the round had could only reach', () => {

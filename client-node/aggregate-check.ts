@@ -1,6 +1,8 @@
 import { decodeLimbs, LIMB_MAGNITUDE, STATS_ENCODING } from '../common/fl/limb-encoding.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
+import type { JobSpec } from '../common/job/job-spec.js';
 import type { Section } from '../common/protocol/section-framing.js';
+import { implausibleDataReport } from './data/implausible-data-report.js';
 import { type ColumnSpec, statsLayout } from './data/index.js';
 
 /** Why a decrypted aggregate cannot be the sum of honest updates (counts and names, never values). */
@@ -22,6 +24,8 @@ export function checkAggregate(
   sections: readonly Section[],
   contributors: number,
   round0Schema?: readonly ColumnSpec[],
+  /** Round 0: the job's data section, to check the data report's sums (implausibleDataReport). */
+  round0Data?: JobSpec['data'],
 ): AggregateProblem[] {
   const problems: AggregateProblem[] = [];
   for (const { name, batch } of sections) {
@@ -37,6 +41,11 @@ export function checkAggregate(
   if (problems.length === 0 && stats && round0Schema) {
     const values = decodeLimbs(cipher.decryptIntegers(stats.batch, contributors), STATS_ENCODING);
     problems.push(...implausibleStatistics(values, round0Schema));
+  }
+  const report = sections.find((s) => s.name === 'datareport');
+  if (problems.length === 0 && report && round0Data) {
+    const values = decodeLimbs(cipher.decryptIntegers(report.batch, contributors), STATS_ENCODING);
+    problems.push(...implausibleDataReport(values, round0Data, contributors));
   }
   return problems;
 }

@@ -344,6 +344,7 @@ export class JobSession {
       sections,
       contributors,
       summary.round === 0 ? this.schema : undefined,
+      summary.round === 0 ? this.spec.data : undefined,
     );
     if (problems.length > 0) {
       await this.reportInvalid(summary, problems.join('; '), observer);
@@ -510,6 +511,7 @@ export class JobSession {
       sections,
       members.length,
       round === 0 ? this.schema : undefined,
+      round === 0 ? this.spec.data : undefined,
     );
     this.deps.audit.record('site.probe-checked', {
       jobId: this.jobId,
