@@ -1,9 +1,9 @@
-import type { Trainer } from './trainer.js';
+import type { Trainer } from '../../client-node/training/index.js';
 
 /**
  * A trainer whose training takes `delayMs` longer: a slow site. Tests use it for
- * stragglers (and for rounds that take time as real training does); a site process
- * gets it only through the fault-injection variable HEFL_FAULT_TRAIN_DELAY_MS.
+ * stragglers (and for rounds that take time as real training does): in-process sites take
+ * it directly, a site process through the test-only entry script `faulty-site.ts`.
  */
 export function slowTrainer(base: Trainer, delayMs: number): Trainer {
   return {
