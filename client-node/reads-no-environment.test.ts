@@ -14,7 +14,7 @@ function productionFiles(dir: string): string[] {
 }
 
 // Issue 14: no test-only paths in production. A site's behaviour comes from its folder, its
-// flags and its policy; faults for tests are composed in by test/support/faulty-site.ts.
+// flags and its policy; faults for tests are composed in by test/support/faulty-site.mjs.
 describe('client-node production code', () => {
   it('reads no environment variable (so no HEFL_FAULT_* / HEFL_TEST_* switch)', () => {
     const files = productionFiles(ROOT);

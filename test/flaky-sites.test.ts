@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HeflProcess } from '../cli/simulate/hefl-process.js';
 import { runSimulation } from '../cli/simulate/run-simulation.js';
-import { faultySiteCommand } from './support/faulty-site.js';
+import { faultySiteCommand } from './support/faulty-site-command.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const DEADLINE_S = 6;

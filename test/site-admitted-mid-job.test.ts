@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { faultySiteCommand } from './support/faulty-site.js';
+import { faultySiteCommand } from './support/faulty-site-command.js';
 import { type ProcessFederation, startProcessFederation } from './support/process-federation.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;

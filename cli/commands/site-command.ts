@@ -17,7 +17,7 @@ import { dataLocation } from '../data-location.js';
 
 /**
  * `hefl site start`: the site node a hospital runs next to its records. `inject`: parts a
- * test-only entry script swaps in (test/support/faulty-site.ts); `hefl` itself passes none.
+ * test-only entry script swaps in (test/support/faulty-site.mjs); `hefl` itself passes none.
  */
 export function registerSiteStartCommand(
   site: Command,

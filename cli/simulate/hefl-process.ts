@@ -21,7 +21,7 @@ export class HeflProcess {
   /**
    * `entry` defaults to this process's own CLI script with its Node flags (so a `tsx`
    * run spawns `tsx` children); tests pass the built `dist/cli/main.js`, or Node arguments
-   * starting a test-only script (test/support/faulty-site.ts).
+   * starting a test-only script (test/support/faulty-site.mjs).
    */
   constructor(
     name: string,

@@ -55,7 +55,7 @@ export interface SimulationOptions {
   readonly onRoundOpen?: (round: number, sites: SiteProcesses) => void | Promise<void>;
   /**
    * Fault injection for tests: Node arguments that start one site's process through a
-   * test-only entry script instead of `cliEntry` (test/support/faulty-site.ts).
+   * test-only entry script instead of `cliEntry` (test/support/faulty-site.mjs).
    */
   readonly siteEntry?: (siteId: string) => readonly string[] | undefined;
 }
