@@ -16,7 +16,7 @@ import { systemClock } from '../common/time/clock.js';
 import { waitForJob } from '../experiments/harness/local-federation.js';
 import { KeyBundle } from '../proto/gen/hefl/v1/messages.js';
 import { ScriptedSite, siteKeysOf } from './support/scripted-site.js';
-import { slowTrainer } from './support/slow-trainer.js';
+import { slowTrainer } from './support/slow-trainer.mjs';
 import { startTlsFederation, type TlsFederation, waitUntil } from './support/tls-federation.js';
 import { type TlsEnd, TlsRecordingProxy } from './support/tls-recording-proxy.js';
 

@@ -7,7 +7,7 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-import { slowTrainer } from './support/slow-trainer.js';
+import { slowTrainer } from './support/slow-trainer.mjs';
 import { syntheticJob } from './support/synthetic-job.js';
 
 function job(profile: string, masks: 'pairwise' | undefined) {

@@ -6,7 +6,7 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
-import { slowTrainer } from './support/slow-trainer.js';
+import { slowTrainer } from './support/slow-trainer.mjs';
 import { syntheticJob } from './support/synthetic-job.js';
 
 describe('a site slower than the round deadline', () => {

@@ -1,12 +1,12 @@
 // Test-only entry script: `hefl site start` with a fault composed in, for tests that need a
 // real site PROCESS that misbehaves (production code reads no fault variables). It runs the
-// BUILT site command (dist/, as the other process tests do) so it starts as fast as `hefl`;
-// only the fault itself comes from test/support source, through tsx. Start it with
+// BUILT site command (dist/, as the other process tests do) and no TypeScript loader, so it
+// starts as fast as `hefl`. Start it with
 // `faultySiteCommand` (faulty-site-command.ts):
 //   node test/support/faulty-site.mjs --train-delay-ms <ms> site start <flags>
 // makes every local training of that site take <ms> longer.
 import { Command } from 'commander';
-import { tsImport } from 'tsx/esm/api';
+import { slowTrainer } from './slow-trainer.mjs';
 
 const dist = new URL('../../dist/', import.meta.url);
 
@@ -18,7 +18,6 @@ async function main(argv) {
   const { registerSiteStartCommand } = await import(new URL('cli/commands/site-command.js', dist).href);
   const { createEventLogger } = await import(new URL('cli/daemon/event-logger.js', dist).href);
   const { WorkerTrainer } = await import(new URL('client-node/training/index.js', dist).href);
-  const { slowTrainer } = await tsImport('./slow-trainer.ts', import.meta.url);
   createEventLogger('site', 'info').log('fault.injected', {
     trainDelayMs: delayMs,
     why: 'test-only entry script',
