@@ -16,7 +16,7 @@ function productionFiles(dir: string): string[] {
 // Issue 14: no test-only paths in production. A site's behaviour comes from its folder, its
 // flags and its policy; faults for tests are composed in by test/support/faulty-site.mjs.
 describe('client-node production code', () => {
-  it('reads no environment variable (so no HEFL_FAULT_* / HEFL_TEST_* switch)', () => {
+  it('reads no environment variable (so no fault or test switch)', () => {
     const files = productionFiles(ROOT);
     expect(files.length).toBeGreaterThan(50);
     const readers = files
