@@ -1,29 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { bytesEqual, sha256, toHex } from '../common/crypto/index.js';
+import { sha256, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
 import { isPlannedProbe } from '../common/fl/blame-plan.js';
 import { EVALUATION_BINS } from '../common/fl/round-section-shapes.js';
-import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
-import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
-import { sealDataReport } from '../common/protocol/sealed-data-report.js';
+import { type ParsedJob, totalRounds } from '../common/job/job-spec.js';
 import { sealGlmReport } from '../common/protocol/sealed-glm-report.js';
-import { sealMetrics } from '../common/protocol/sealed-metrics.js';
-import {
-  frameSection,
-  layoutFromProto,
-  type Section,
-  unframeSection,
-} from '../common/protocol/section-framing.js';
-import { openMessage, signMessage } from '../common/protocol/signed-message.js';
+import { frameSection, type Section } from '../common/protocol/section-framing.js';
+import { signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
 import type { Clock } from '../common/time/clock.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
-import { RoundReport, RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
+import { type RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
 import { checkAggregate } from './aggregate-check.js';
 import type { CoordinatorClient } from './coordinator-client.js';
-import { DEFAULT_MIN_CELL_SIZE, dataReportFromSum, siteDataReportVector } from './data/data-report.js';
-import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
+import { DEFAULT_MIN_CELL_SIZE } from './data/data-report.js';
+import type { ColumnSpec, FeaturePipeline, TransformedTable } from './data/index.js';
 import { finalModelRelease } from './final-model-release.js';
 import { GlmJob } from './glm/glm-job.js';
 import { checkJoinRequest, receiveKeys, sealKeyBundle } from './key-ceremony.js';
@@ -31,15 +23,24 @@ import type { ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
 import { MaskFilter, type SectionMasker } from './privacy/mask-filter.js';
 import type { RecordDpPlan } from './privacy/record-dp-plan.js';
-import { applyUpdateFilters, type UpdateFilter } from './privacy/update-filter.js';
 import { retryUntilAcknowledged } from './retry-until-acknowledged.js';
-import { decodeExactSection, exactSection, findSection } from './round-sections.js';
+import { applyAggregateUpdate } from './round/apply-aggregate-update.js';
+import { checkRoundInclusion } from './round/check-round-inclusion.js';
+import { downloadRoundAggregate } from './round/download-round-aggregate.js';
+import { evaluationSection } from './round/evaluation-section.js';
+import { featureStatsSections } from './round/feature-stats-sections.js';
+import { openRoundMetrics } from './round/open-round-metrics.js';
+import { outgoingFilterChain } from './round/outgoing-filter-chain.js';
+import { prepareFeatures } from './round/prepare-features.js';
+import { signRoundReport } from './round/sign-round-report.js';
+import { trainLocalDelta } from './round/train-local-delta.js';
+import { updateSection } from './round/update-section.js';
+import { verifyRoundSummary } from './round/verify-round-summary.js';
 import type { SiteAudit } from './site-audit.js';
 import type { SiteDataset } from './site-dataset.js';
 import type { FederationView, SiteKeys } from './site-keys.js';
 import { createStrategy, modelHash, type ServerStrategy, type StrategyState } from './strategy/index.js';
-import { fromVector, initialWeights, metricsFromSums, type Trainer, toVector } from './training/index.js';
-import { trainingConfigFor } from './training-config-for.js';
+import { initialWeights, type Trainer } from './training/index.js';
 import { UpdateLedger } from './update-ledger.js';
 
 export interface JobSessionDeps {
@@ -64,8 +65,8 @@ export class JobSession {
   private readonly researcherKey: Uint8Array;
   private readonly dataset: SiteDataset;
   private readonly strategy: ServerStrategy;
-  /** Privacy filters on the way out, in order (clip + Gaussian noise under DP). */
-  private readonly filters: UpdateFilter[];
+  /** Site-level DP (clip + Gaussian noise), the first of the outgoing filters, or null. */
+  private readonly dp: DpUpdateFilter | null;
   /** Record-level DP (DP-SGD inside local training), or null. */
   private readonly dpSgd: RecordDpPlan | null;
   /** Pairwise masks under the encryption (job spec `he.masks: pairwise`), or null. */
@@ -116,19 +117,19 @@ export class JobSession {
       minCellSize?: number;
     },
   ) {
-    this.minCellSize = init.minCellSize ?? DEFAULT_MIN_CELL_SIZE;
     this.jobId = init.jobId;
     this.job = init.job;
     this.researcherKey = init.researcherKey;
     this.dataset = init.dataset;
     this.strategy = createStrategy(init.job.spec.strategy);
-    this.filters = init.dp ? [new DpUpdateFilter(init.dp)] : [];
+    this.dp = init.dp ? new DpUpdateFilter(init.dp) : null;
     this.dpSgd = init.dpSgd ?? null;
     this.masks =
       init.job.spec.he.masks === 'pairwise'
         ? new MaskFilter(deps, { jobId: init.jobId, minSites: init.job.spec.minSites })
         : null;
     this.release = init.release ?? { allowed: true, privacy: null };
+    this.minCellSize = init.minCellSize ?? DEFAULT_MIN_CELL_SIZE;
     const model = init.job.spec.model;
     this.glm = model.kind === 'glm' ? new GlmJob(model, totalRounds(init.job.spec) - 1) : undefined;
     this.ledger = new UpdateLedger({ ...deps, jobId: init.jobId, siteId: deps.keys.siteId });
@@ -191,77 +192,68 @@ export class JobSession {
     const t = cipher.plainModulus;
     const mask: SectionMasker | undefined =
       this.masks && t !== undefined ? this.masks.forRound(round, attempt, participants, t) : undefined;
-    const last = totalRounds(this.spec) - 1;
-    const sections: Section[] = [];
-    if (round === 0) {
-      const stats = computeLocalStats(this.dataset.train, this.schema, { salt: featureSalt(this.spec) });
-      sections.push(exactSection(cipher, 'stats', stats, mask));
-      // For the researcher: declared features' totals and codes found in hashed columns.
-      const report = siteDataReportVector(
-        this.spec.data,
-        featureSalt(this.spec),
-        [this.dataset.train, this.dataset.test],
-        this.dataset.findings ?? [],
-        this.minCellSize,
-      );
-      if (report) sections.push(exactSection(cipher, 'datareport', report, mask));
-    } else if (this.glm) {
-      sections.push(this.glm.section(cipher, mask));
-    } else {
-      const global = this.requireGlobal();
-      const train = this.train!;
-      const test = this.test!;
-      const sums = await this.deps.trainer.evaluate({
-        spec: this.spec.model,
-        inputDim: train.cols,
-        weights: global,
-        ...test,
-        bins: EVALUATION_BINS,
-      });
-      if (round < last) {
-        const result = await this.deps.trainer.train({
-          spec: this.spec.model,
-          inputDim: train.cols,
-          globalWeights: global,
-          ...train,
-          config: trainingConfigFor(this.spec, round),
-          ...(this.dpSgd
-            ? {
-                dpSgd: {
-                  clipNorm: this.dpSgd.clipNorm,
-                  noiseMultiplier: this.dpSgd.noiseMultiplier,
-                  samplingRate: this.dpSgd.samplingRate,
-                  steps: this.dpSgd.stepsPerRound,
-                },
-              }
-            : {}),
-        });
-        this.lastLocalLoss = result.meanLoss;
-        const delta = new Float32Array(global.length);
-        for (let i = 0; i < delta.length; i++) delta[i] = result.weights[i]! - global[i]!;
-        // Filters run before weighting and encryption. Under DP every site weighs the same
-        // (noise added before weighting must not shrink with a small site's weight, and
-        // sample counts would leak), so the weight is the cap: w = 1.
-        const { update, records } = applyUpdateFilters(this.filters, delta);
-        if (records.length > 0)
-          this.deps.log('update.filtered', { job: this.jobId, round, filters: records.map((r) => r.filter) });
-        const weightSamples = this.spec.dp !== undefined ? this.spec.weightCap : result.samples;
-        const values = encodeWeightedUpdate(
-          update,
-          weightSamples,
-          this.spec.weightCap,
-          this.spec.he.clipRange,
-        );
-        const { batch, clipped } = cipher.encrypt(values, mask?.('update', values.length));
-        if (clipped > 0) this.deps.log('update.clipped', { job: this.jobId, round, values: clipped });
-        sections.push({ name: 'update', batch });
-      }
-      // Evaluation sums, plus this site's own accuracy in one more slot: its sum over the
-      // sites gives the unweighted mean of per-site accuracies without revealing any one.
-      const ownAccuracy = sums.count > 0 ? sums.correct / sums.count : 0;
-      sections.push(exactSection(cipher, 'metrics', [...toVector(sums), ownAccuracy], mask));
-    }
+    const sections =
+      round === 0
+        ? featureStatsSections({
+            cipher,
+            dataset: this.dataset,
+            schema: this.schema,
+            spec: this.spec,
+            mask,
+            minCellSize: this.minCellSize,
+          })
+        : this.glm
+          ? [this.glm.section(cipher, mask)]
+          : await this.trainingSections(round, attempt, cipher, mask);
     await this.upload(round, sections);
+  }
+
+  /**
+   * A training round's upload: the evaluation of the current global model and, before the
+   * final round, the local update through the site's outgoing filter chain.
+   */
+  private async trainingSections(
+    round: number,
+    attempt: number,
+    cipher: SiteVectorCipher,
+    mask: SectionMasker | undefined,
+  ): Promise<Section[]> {
+    const global = this.requireGlobal();
+    const train = this.train!;
+    const test = this.test!;
+    const sums = await this.deps.trainer.evaluate({
+      spec: this.spec.model,
+      inputDim: train.cols,
+      weights: global,
+      ...test,
+      bins: EVALUATION_BINS,
+    });
+    const sections: Section[] = [];
+    if (round < totalRounds(this.spec) - 1) {
+      const local = await trainLocalDelta(this.deps.trainer, {
+        spec: this.spec,
+        round,
+        global,
+        train,
+        dpSgd: this.dpSgd,
+      });
+      this.lastLocalLoss = local.meanLoss;
+      const filters = outgoingFilterChain({
+        dp: this.dp,
+        cipher,
+        job: { weightCap: this.spec.weightCap, clipRange: this.spec.he.clipRange },
+      });
+      sections.push(
+        updateSection(
+          filters,
+          local.delta,
+          { jobId: this.jobId, round, attempt, samples: local.samples, mask },
+          this.deps,
+        ),
+      );
+    }
+    sections.push(evaluationSection(cipher, sums, mask));
+    return sections;
   }
 
   /**
@@ -271,13 +263,7 @@ export class JobSession {
    */
   async onRoundClosed(summaryEnvelope: SignedEnvelope): Promise<void> {
     const { coordinatorSigningKey } = this.deps.federation;
-    const { message: summary } = openMessage(
-      SigningContext.roundSummary,
-      RoundSummary,
-      summaryEnvelope,
-      (pk) => bytesEqual(pk, coordinatorSigningKey),
-    );
-    if (summary.jobId !== this.jobId) throw new HeflError('integrity', 'round summary names another job');
+    const summary = verifyRoundSummary(summaryEnvelope, coordinatorSigningKey, this.jobId);
     if (summary.probe > 0) {
       await this.onBlameProbe(summary);
       return;
@@ -297,46 +283,14 @@ export class JobSession {
         `round ${summary.round} closed but this site has applied rounds only through ${this.appliedThrough}`,
       );
     }
-    await this.ledger.recoverReceipt(summary.round, summary.attempt).catch((error: unknown) => {
-      this.deps.log('receipt.recovery-failed', {
-        job: this.jobId,
-        round: summary.round,
-        error: (error as Error).message.slice(0, 200),
-      });
+    const observer = await checkRoundInclusion(summary, {
+      jobId: this.jobId,
+      ledger: this.ledger,
+      audit: this.deps.audit,
+      log: this.deps.log,
     });
-    const observer = this.ledger.observes(summary);
-    try {
-      if (observer) this.deps.log('round.observed', { job: this.jobId, round: summary.round });
-      else this.ledger.checkInclusion(summary);
-    } catch (error) {
-      this.deps.audit.record('site.proof-failed', {
-        jobId: this.jobId,
-        round: summary.round,
-        reason: (error as Error).message,
-      });
-      throw error;
-    }
-    if (!observer) {
-      this.deps.audit.record('site.proof-verified', {
-        jobId: this.jobId,
-        round: summary.round,
-        merkleRoot: Buffer.from(summary.merkleRoot).toString('hex'),
-      });
-    }
     this.deps.audit.recordHead(summary.auditHeadJson, coordinatorSigningKey);
-    const { data } = await this.deps.client.downloadAggregate(
-      this.jobId,
-      summary.round,
-      this.deps.keys.siteId,
-    );
-    if (!bytesEqual(sha256(data), summary.aggregateDigest))
-      throw new HeflError('integrity', `round ${summary.round} aggregate does not match its signed digest`);
-    const sections: Section[] = [];
-    let offset = 0;
-    for (const layout of summary.sections.map(layoutFromProto)) {
-      sections.push(unframeSection(layout, data.subarray(offset, offset + layout.byteLength)));
-      offset += layout.byteLength;
-    }
+    const sections = await downloadRoundAggregate(this.deps.client, summary, this.deps.keys.siteId);
     const contributors = summary.participants.length;
     const cipher = this.requireCipher();
     const problems = checkAggregate(
@@ -350,92 +304,20 @@ export class JobSession {
       await this.reportInvalid(summary, problems.join('; '), observer);
       return;
     }
-    let sealed: { nonce: Uint8Array; sealed: Uint8Array } | undefined;
-    if (summary.round === 0) {
-      const stats = decodeExactSection(cipher, findSection(sections, 'stats'), contributors);
-      const pipeline = FeaturePipeline.fromGlobalStats(this.schema, stats, { salt: featureSalt(this.spec) });
-      this.pipeline = pipeline;
-      this.train = pipeline.transform(this.dataset.train);
-      this.test = pipeline.transform(this.dataset.test);
-      if (this.glm) {
-        this.glm.prepare(pipeline, [this.dataset.train, this.dataset.test]);
-        this.global = this.glm.coefficients();
-      } else this.global = initialWeights(this.spec.model, pipeline.cols, this.spec.seed);
-      const dataReport = sections.find((s) => s.name === 'datareport');
-      if (dataReport) {
-        const sum = decodeExactSection(cipher, dataReport.batch, contributors);
-        const found = dataReportFromSum(this.spec.data, featureSalt(this.spec), sum, contributors);
-        sealed = sealDataReport(found, this.researcherKey);
-      }
-      this.deps.log('features.ready', {
-        job: this.jobId,
-        features: pipeline.cols,
-        trainRows: this.train.rows,
-        testRows: this.test.rows,
-      });
-    } else if (this.glm) {
-      const report = this.glm.apply(cipher, sections, contributors, summary.round);
-      this.global = this.glm.coefficients();
-      sealed = sealGlmReport(report, this.researcherKey);
-      this.deps.log('glm.iteration', {
-        job: this.jobId,
-        round: summary.round,
-        converged: report.result !== null,
-        failed: report.error !== null,
-      });
-    } else {
-      const metricsVector = decodeExactSection(cipher, findSection(sections, 'metrics'), contributors);
-      const metricsSums = fromVector(metricsVector.subarray(0, metricsVector.length - 1), EVALUATION_BINS);
-      const metrics = metricsFromSums(metricsSums);
-      const meanSiteAccuracy = metricsVector[metricsVector.length - 1]! / contributors;
-      this.lastMetrics = {
-        accuracy: meanSiteAccuracy,
-        pooledAccuracy: metrics.accuracy,
-        auc: metrics.auc,
-        loss: metrics.loss,
-        examples: metricsSums.count,
-      };
-      sealed = sealMetrics(
-        {
-          modelRound: summary.round - 1,
-          accuracy: metrics.accuracy,
-          meanSiteAccuracy,
-          auc: metrics.auc,
-          loss: metrics.loss,
-          examples: metricsSums.count,
-        },
-        this.researcherKey,
-      );
-      if (sections.some((s) => s.name === 'update')) {
-        const sum = cipher.decrypt(findSection(sections, 'update'), contributors);
-        const { mean } = decodeWeightedMean(sum, this.spec.he.clipRange);
-        const step = this.strategy.step(this.requireGlobal(), mean, this.strategyState);
-        this.global = step.weights;
-        this.strategyState = step.state;
-      }
-      this.deps.log('round.applied', {
-        job: this.jobId,
-        round: summary.round,
-        contributors,
-        localLoss: round4(this.lastLocalLoss),
-      });
-    }
-    const report = signMessage(
-      SigningContext.roundReport,
-      RoundReport,
-      {
-        jobId: this.jobId,
-        round: summary.round,
-        siteId: this.deps.keys.siteId,
-        modelHash: modelHash(this.requireGlobal()),
-        sealedMetricsNonce: sealed ? Buffer.from(sealed.nonce) : Buffer.alloc(0),
-        sealedMetrics: sealed ? Buffer.from(sealed.sealed) : Buffer.alloc(0),
-        nonce: randomBytes(16),
-        siteAuditHeadJson: Buffer.from(this.deps.audit.headJson()),
-        attempt: summary.attempt,
-      },
-      this.deps.keys.signingSecretKey,
-    );
+    const sealed =
+      summary.round === 0
+        ? this.applyFeatureRound(cipher, sections, contributors)
+        : this.glm
+          ? this.applyGlmRound(this.glm, cipher, sections, summary.round, contributors)
+          : this.applyTrainingRound(cipher, sections, summary.round, contributors);
+    const report = signRoundReport(this.deps.keys, {
+      jobId: this.jobId,
+      round: summary.round,
+      attempt: summary.attempt,
+      modelHash: modelHash(this.requireGlobal()),
+      sealed,
+      siteAuditHeadJson: this.deps.audit.headJson(),
+    });
     this.reports.set(summary.round, report);
     this.appliedThrough = summary.round;
     // The sites of the final round answer for the model; one that only observed it does not.
@@ -443,6 +325,90 @@ export class JobSession {
     if (final && this.spec.release.toResearcher && !observer) this.pendingRelease = summary.participants;
     await this.sendUntilAcknowledged('report', () => this.deps.client.report(report));
     if (this.pendingRelease) await this.postRelease(this.pendingRelease);
+  }
+
+  /** Round 0 closed: the feature pipeline, the transformed splits and the initial model. */
+  private applyFeatureRound(cipher: SiteVectorCipher, sections: Section[], contributors: number): Sealed {
+    const prepared = prepareFeatures({
+      cipher,
+      sections,
+      contributors,
+      schema: this.schema,
+      spec: this.spec,
+      dataset: this.dataset,
+      researcherKey: this.researcherKey,
+    });
+    const { pipeline } = prepared;
+    this.pipeline = pipeline;
+    this.train = prepared.train;
+    this.test = prepared.test;
+    if (this.glm) {
+      this.glm.prepare(pipeline, [this.dataset.train, this.dataset.test]);
+      this.global = this.glm.coefficients();
+    } else this.global = initialWeights(this.spec.model, pipeline.cols, this.spec.seed);
+    this.deps.log('features.ready', {
+      job: this.jobId,
+      features: pipeline.cols,
+      trainRows: prepared.train.rows,
+      testRows: prepared.test.rows,
+    });
+    return prepared.sealed;
+  }
+
+  /** A GLM round closed: one IRLS iteration; its report is sealed to the researcher. */
+  private applyGlmRound(
+    glm: GlmJob,
+    cipher: SiteVectorCipher,
+    sections: Section[],
+    round: number,
+    contributors: number,
+  ): Sealed {
+    const report = glm.apply(cipher, sections, contributors, round);
+    this.global = glm.coefficients();
+    this.deps.log('glm.iteration', {
+      job: this.jobId,
+      round,
+      converged: report.result !== null,
+      failed: report.error !== null,
+    });
+    return sealGlmReport(report, this.researcherKey);
+  }
+
+  /** A training round closed: the metrics of the model it started from, then the strategy step. */
+  private applyTrainingRound(
+    cipher: SiteVectorCipher,
+    sections: Section[],
+    round: number,
+    contributors: number,
+  ): Sealed {
+    const { metrics, sealed } = openRoundMetrics({
+      cipher,
+      sections,
+      contributors,
+      modelRound: round - 1,
+      researcherKey: this.researcherKey,
+    });
+    this.lastMetrics = metrics;
+    const step = applyAggregateUpdate({
+      cipher,
+      sections,
+      contributors,
+      clipRange: this.spec.he.clipRange,
+      strategy: this.strategy,
+      global: this.requireGlobal(),
+      state: this.strategyState,
+    });
+    if (step) {
+      this.global = step.weights;
+      this.strategyState = step.state;
+    }
+    this.deps.log('round.applied', {
+      job: this.jobId,
+      round,
+      contributors,
+      localLoss: round4(this.lastLocalLoss),
+    });
+    return sealed;
   }
 
   /**
@@ -492,20 +458,7 @@ export class JobSession {
         `round ${round}: blame probe ${probe} is not one this site may decrypt`,
       );
     }
-    const { data } = await this.deps.client.downloadAggregate(
-      this.jobId,
-      round,
-      this.deps.keys.siteId,
-      probe,
-    );
-    if (!bytesEqual(sha256(data), summary.aggregateDigest))
-      throw new HeflError('integrity', `round ${round} probe ${probe} does not match its signed digest`);
-    const sections: Section[] = [];
-    let offset = 0;
-    for (const layout of summary.sections.map(layoutFromProto)) {
-      sections.push(unframeSection(layout, data.subarray(offset, offset + layout.byteLength)));
-      offset += layout.byteLength;
-    }
+    const sections = await downloadRoundAggregate(this.deps.client, summary, this.deps.keys.siteId);
     const problems = checkAggregate(
       this.requireCipher(),
       sections,
@@ -534,22 +487,7 @@ export class JobSession {
     attempt: number,
     fields: { aggregateInvalid: boolean; invalidReason: string; probe?: number },
   ): SignedEnvelope {
-    return signMessage(
-      SigningContext.roundReport,
-      RoundReport,
-      {
-        jobId: this.jobId,
-        round,
-        siteId: this.deps.keys.siteId,
-        modelHash: '',
-        nonce: randomBytes(16),
-        attempt,
-        probe: fields.probe ?? 0,
-        aggregateInvalid: fields.aggregateInvalid,
-        invalidReason: fields.invalidReason.slice(0, 300),
-      },
-      this.deps.keys.signingSecretKey,
-    );
+    return signRoundReport(this.deps.keys, { jobId: this.jobId, round, attempt, ...fields });
   }
 
   /** After the final round: the model sealed to the researcher, or this site's signed refusal. */
@@ -635,6 +573,9 @@ export class JobSession {
     return this.global;
   }
 }
+
+/** Bytes sealed to the researcher with a round's report (metrics, data report, GLM report). */
+type Sealed = { nonce: Uint8Array; sealed: Uint8Array } | undefined;
 
 function round4(x: number): number | null {
   return Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : null;

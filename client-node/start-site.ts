@@ -13,7 +13,6 @@ import { SiteFederation } from './site-federation.js';
 import type { SiteKeys } from './site-keys.js';
 import { SiteNode } from './site-node.js';
 import { type Trainer, WorkerTrainer } from './training/index.js';
-import { slowTrainer } from './training/slow-trainer.js';
 
 export interface SiteOptions {
   /** The site's folder, as made by `hefl site enroll` + `hefl site install-admission`. */
@@ -27,6 +26,12 @@ export interface SiteOptions {
   readonly logError?: (event: string, fields: Record<string, unknown>) => void;
   readonly logWarn?: (event: string, fields: Record<string, unknown>) => void;
   readonly onJobEnded?: (jobId: string, state: string, reason: string) => void;
+  /**
+   * Builds the site's trainer; default: a worker-thread trainer (`WorkerTrainer`). Only tests
+   * set it, through a test-only entry script (e.g. a slow trainer for straggler tests): a
+   * deployment has no way to change how its site trains.
+   */
+  readonly createTrainer?: () => Promise<Trainer>;
 }
 
 export interface RunningSite {
@@ -66,7 +71,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     budget: await BudgetStore.open(options.dir, resolved.policy.budget),
     approvals: new ApprovalStore(options.dir),
   };
-  const trainer = withInjectedFaults(await WorkerTrainer.create(), options.log);
+  const trainer = await (options.createTrainer ?? (() => WorkerTrainer.create()))();
   options.log('site.backend', {
     site: keys.siteId,
     backend: trainer.backend.name,
@@ -105,15 +110,4 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
       auditWriter.close();
     },
   };
-}
-
-/**
- * Fault injection for tests of slow sites (never set in a deployment; logged loudly when
- * it is): HEFL_FAULT_TRAIN_DELAY_MS makes every local training take that much longer.
- */
-function withInjectedFaults(trainer: Trainer, log: SiteOptions['log']): Trainer {
-  const delayMs = Number(process.env.HEFL_FAULT_TRAIN_DELAY_MS ?? 0);
-  if (!Number.isFinite(delayMs) || delayMs <= 0) return trainer;
-  log('fault.injected', { trainDelayMs: delayMs, why: 'HEFL_FAULT_TRAIN_DELAY_MS is set (tests only)' });
-  return slowTrainer(trainer, delayMs);
 }

@@ -1,13 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import {
   startTestFederation,
   type TestFederation,
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
+import { slowTrainer } from './support/slow-trainer.mjs';
 import { syntheticJob } from './support/synthetic-job.js';
 import { waitUntil } from './support/tls-federation.js';
 

@@ -7,7 +7,6 @@ import { generateSyntheticHospitals } from '../client-node/data/index.js';
 import { noSiteAudit } from '../client-node/site-audit.js';
 import { SiteNode } from '../client-node/site-node.js';
 import { InProcessTrainer } from '../client-node/training/index.js';
-import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import { openSealed } from '../common/crypto/index.js';
 import { HeContext } from '../common/he/he-context.js';
 import { getProfile } from '../common/he/he-profile.js';
@@ -17,6 +16,7 @@ import { systemClock } from '../common/time/clock.js';
 import { waitForJob } from '../experiments/harness/local-federation.js';
 import { KeyBundle } from '../proto/gen/hefl/v1/messages.js';
 import { ScriptedSite, siteKeysOf } from './support/scripted-site.js';
+import { slowTrainer } from './support/slow-trainer.mjs';
 import { startTlsFederation, type TlsFederation, waitUntil } from './support/tls-federation.js';
 import { type TlsEnd, TlsRecordingProxy } from './support/tls-recording-proxy.js';
 

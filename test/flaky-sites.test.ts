@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HeflProcess } from '../cli/simulate/hefl-process.js';
 import { runSimulation } from '../cli/simulate/run-simulation.js';
+import { faultySiteCommand } from './support/faulty-site-command.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const DEADLINE_S = 6;
@@ -41,9 +42,8 @@ describe.runIf(existsSync(CLI))(
         outDir: out,
         // Training takes 1.5 s everywhere (round 2 opens while c and d train, and rounds are
         // still running when c is back) and longer than the deadline at b.
-        siteEnv: (id) => ({
-          HEFL_FAULT_TRAIN_DELAY_MS: id === 'hospital-b' ? String((DEADLINE_S + 3) * 1000) : '1500',
-        }),
+        siteEntry: (id) =>
+          faultySiteCommand({ trainDelayMs: id === 'hospital-b' ? (DEADLINE_S + 3) * 1000 : 1500 }),
         onRoundOpen: async (round, sites) => {
           if (round === 2) {
             await sites.processes.get('hospital-d')!.kill();

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import { PLAINTEXT_PROFILE_ID } from '../common/he/plaintext-insecure.js';
 import {
   finalModels,
@@ -8,6 +7,7 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
+import { slowTrainer } from './support/slow-trainer.mjs';
 import { syntheticJob } from './support/synthetic-job.js';
 
 function job(profile: string, masks: 'pairwise' | undefined) {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { faultySiteCommand } from './support/faulty-site-command.js';
 import { type ProcessFederation, startProcessFederation } from './support/process-federation.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
@@ -42,7 +43,7 @@ describe.runIf(existsSync(CLI))(
       fed = await startProcessFederation(root, ['hospital-a', 'hospital-b'], {
         cli: CLI,
         hospitals: 3,
-        siteEnv: { HEFL_FAULT_TRAIN_DELAY_MS: '3000' },
+        siteEntry: faultySiteCommand({ trainDelayMs: 3000 }),
       });
       const common = ['--dir', fed.provisioned.researcherDir, '--coordinator', fed.address];
       const jobFile = join(root, 'job.yaml');
@@ -71,7 +72,7 @@ describe.runIf(existsSync(CLI))(
       );
       expect(admitted.code, admitted.stderr).toBe(0);
       expect(hefl('site', 'install-admission', admission, '--dir', siteDir).code).toBe(0);
-      await fed.startSite(LATE, siteDir, 2, { HEFL_FAULT_TRAIN_DELAY_MS: '3000' });
+      await fed.startSite(LATE, siteDir, 2, faultySiteCommand({ trainDelayMs: 3000 }));
 
       const watched = hefl('job', 'watch', jobId, ...common, '--interval', '300');
       expect(watched.code, watched.stderr).toBe(0);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import {
   finalModels,
   startTestFederation,
@@ -8,6 +7,7 @@ import {
   waitForSites,
 } from '../experiments/harness/local-federation.js';
 import { RecordingProxy } from './support/recording-proxy.js';
+import { slowTrainer } from './support/slow-trainer.mjs';
 import { syntheticJob } from './support/synthetic-job.js';
 
 describe('a site whose network drops for longer than a round, then comes back', () => {

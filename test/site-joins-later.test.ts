@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import {
   finalModels,
   startTestFederation,
@@ -7,6 +6,7 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
+import { slowTrainer } from './support/slow-trainer.mjs';
 import { syntheticJob } from './support/synthetic-job.js';
 
 // Every site trains a little slower than the bare model would, so rounds are still running

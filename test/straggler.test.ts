@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slowTrainer } from '../client-node/training/slow-trainer.js';
 import {
   finalModels,
   startTestFederation,
@@ -7,6 +6,7 @@ import {
   waitForJob,
   waitForSites,
 } from '../experiments/harness/local-federation.js';
+import { slowTrainer } from './support/slow-trainer.mjs';
 import { syntheticJob } from './support/synthetic-job.js';
 
 describe('a site slower than the round deadline', () => {

@@ -7,6 +7,7 @@ import {
   loadRawTable,
   type TableLocation,
 } from '../../client-node/data/mapping/index.js';
+import type { SiteOptions } from '../../client-node/start-site.js';
 import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
@@ -14,8 +15,14 @@ import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
 import { dataLocation } from '../data-location.js';
 
-/** `hefl site start`: the site node a hospital runs next to its records. */
-export function registerSiteStartCommand(site: Command): void {
+/**
+ * `hefl site start`: the site node a hospital runs next to its records. `inject`: parts a
+ * test-only entry script swaps in (test/support/faulty-site.mjs); `hefl` itself passes none.
+ */
+export function registerSiteStartCommand(
+  site: Command,
+  inject: Pick<SiteOptions, 'createTrainer'> = {},
+): void {
   site
     .command('start')
     .description('run this site: dial out to the coordinator and train on local records (they never leave)')
@@ -76,6 +83,7 @@ export function registerSiteStartCommand(site: Command): void {
           log,
           logWarn: warn,
           logError,
+          ...inject,
         });
         // Handlers before the announcement (a reader may send SIGINT as soon as it sees it).
         const stopSignal = untilSignal(running.refused);

@@ -20,11 +20,22 @@ export class HeflProcess {
 
   /**
    * `entry` defaults to this process's own CLI script with its Node flags (so a `tsx`
-   * run spawns `tsx` children); tests pass the built `dist/cli/main.js`.
+   * run spawns `tsx` children); tests pass the built `dist/cli/main.js`, or Node arguments
+   * starting a test-only script (test/support/faulty-site.mjs).
    */
-  constructor(name: string, args: readonly string[], entry?: string, env?: Record<string, string>) {
+  constructor(
+    name: string,
+    args: readonly string[],
+    entry?: string | readonly string[],
+    env?: Record<string, string>,
+  ) {
     this.name = name;
-    const command = entry ? [entry] : [...process.execArgv, process.argv[1]!];
+    const command =
+      entry === undefined
+        ? [...process.execArgv, process.argv[1]!]
+        : typeof entry === 'string'
+          ? [entry]
+          : [...entry];
     this.child = spawn(process.execPath, [...command, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(env ? { env: { ...process.env, ...env } } : {}),

@@ -53,8 +53,11 @@ export interface SimulationOptions {
    * (kill one) and a way to start a site's process again on the same folder.
    */
   readonly onRoundOpen?: (round: number, sites: SiteProcesses) => void | Promise<void>;
-  /** Fault injection for tests: extra environment for one site's process (e.g. HEFL_FAULT_TRAIN_DELAY_MS). */
-  readonly siteEnv?: (siteId: string) => Record<string, string> | undefined;
+  /**
+   * Fault injection for tests: Node arguments that start one site's process through a
+   * test-only entry script instead of `cliEntry` (test/support/faulty-site.mjs).
+   */
+  readonly siteEntry?: (siteId: string) => readonly string[] | undefined;
 }
 
 /** The site processes of a simulation, for fault-injection tests. */
@@ -209,8 +212,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           label,
           ...(input === 'csv' ? [] : ['--input', input, '--mapping', mapping!]),
         ],
-        options.cliEntry,
-        options.siteEnv?.(site.id),
+        options.siteEntry?.(site.id) ?? options.cliEntry,
       );
       processes.push(p);
       siteProcesses.set(site.id, p);

@@ -14,10 +14,11 @@ export interface FilteredUpdate<R extends FilterRecord = FilterRecord> {
 }
 
 /**
- * One step on an update's way out of a site, applied to the plaintext delta (local minus
- * global weights) before weighting, quantisation and encryption, NVFlare-style: the site's
- * mandatory filters run first, and each names itself in the records. A filter never
- * modifies its input; it throws HeflError for an update it cannot process.
+ * A privacy transform of the plaintext delta (local minus global weights), applied before
+ * weighting, quantisation and encryption. On a site it runs as the first filter of the
+ * outgoing chain (client-node/round/outgoing-filter-chain.ts), which records it in the
+ * site's audit log. A filter never modifies its input; it throws HeflError for an update it
+ * cannot process.
  */
 export interface UpdateFilter<R extends FilterRecord = FilterRecord> {
   readonly name: string;

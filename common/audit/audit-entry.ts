@@ -46,6 +46,8 @@ export const SITE_AUDIT_ACTIONS = [
   'site.probe-checked',
   'site.probe-refused',
   'site.mask-refused',
+  /** One per outgoing filter that ran on an update (client-node/round/run-outgoing-filters.ts). */
+  'site.update-filtered',
 ] as const;
 
 export type CoordinatorAuditAction = (typeof COORDINATOR_AUDIT_ACTIONS)[number];

@@ -16,8 +16,12 @@ export interface ProcessFederation {
   readonly address: string;
   /** Site processes by id (a restarted or late site replaces or adds its entry). */
   readonly sites: Map<string, HeflProcess>;
-  /** Starts a site daemon on `dir` with synthetic hospital number `index`; resolves once it started. */
-  startSite(id: string, dir: string, index: number, env?: Record<string, string>): Promise<HeflProcess>;
+  /**
+   * Starts a site daemon on `dir` with synthetic hospital number `index`; resolves once it
+   * started. `entry`: Node arguments starting the site instead of the CLI (default: the
+   * federation's `siteEntry`, else `cli`), e.g. `faultySiteCommand(...)`.
+   */
+  startSite(id: string, dir: string, index: number, entry?: readonly string[]): Promise<HeflProcess>;
   /** Waits until the coordinator has seen `ids` connect. */
   waitConnected(ids: readonly string[]): Promise<void>;
   stop(): Promise<void>;
@@ -26,7 +30,13 @@ export interface ProcessFederation {
 export async function startProcessFederation(
   root: string,
   siteIds: readonly string[],
-  options: { cli: string; seed?: number; hospitals?: number; siteEnv?: Record<string, string> },
+  options: {
+    cli: string;
+    seed?: number;
+    hospitals?: number;
+    /** Node arguments starting every site process instead of `cli` (e.g. `faultySiteCommand(...)`). */
+    siteEntry?: readonly string[];
+  },
 ): Promise<ProcessFederation> {
   const provisioned = await provisionFederation(root, siteIds);
   const processes: HeflProcess[] = [];
@@ -51,14 +61,13 @@ export async function startProcessFederation(
     seed: options.seed ?? 7,
   });
   const sites = new Map<string, HeflProcess>();
-  const startSite = async (id: string, dir: string, index: number, env?: Record<string, string>) => {
+  const startSite = async (id: string, dir: string, index: number, entry?: readonly string[]) => {
     const csv = join(root, `${id}.csv`);
     writeFileSync(csv, data[index]!.csv);
     const site = new HeflProcess(
       id,
       ['site', 'start', '--dir', dir, '--data', csv, '--coordinator', address, '--label', 'event'],
-      options.cli,
-      env ?? options.siteEnv,
+      entry ?? options.siteEntry ?? options.cli,
     );
     processes.push(site);
     sites.set(id, site);
