@@ -44,7 +44,7 @@ describe('RoundAggregation (real HE adder)', () => {
     await bench.upload('site-a', { value: 0.5 });
     await bench.upload('site-b', { value: 0.125 });
     bench.clock.advance(60_000); // site-c straggles: not in the sum
-    await bench.uploadAll([]);
+    await bench.roundClosed();
 
     const update = await bench.aggregateOf(1, 'update');
     expect(update[0]).toBeCloseTo(0.625, 5);
@@ -93,7 +93,7 @@ describe('RoundAggregation (real HE adder)', () => {
         update.blob,
       );
     }
-    await bench.uploadAll([]);
+    await bench.roundClosed();
 
     const round = bench.controller.rounds[0]!;
     const { message } = openMessage(SigningContext.roundSummary, RoundSummary, round.summary, (key) =>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeflError } from '../../common/errors/index.js';
-import { type BenchHe, createBenchHe, JobBench } from '../../test/support/job-bench/job-bench.js';
+import { type BenchHe, createBenchHe, drain, JobBench } from '../../test/support/job-bench/job-bench.js';
 
 // Rounds of a running job with a ManualClock: open, close when all updates are in or at the
 // deadline, stragglers, minSites, report deadlines and re-runs after an invalid aggregate.
@@ -60,7 +60,7 @@ describe('RoundLifecycle: closing a round', () => {
     bench.clock.advance(DEADLINE_MS - 1);
     expect(job.currentRound?.state).toBe('collecting');
     bench.clock.advance(1);
-    await bench.uploadAll([]);
+    await bench.roundClosed();
 
     expect(job.currentRound?.state).toBe('closed');
     expect(job.currentRound?.contributors).toEqual(['site-a', 'site-b']);
@@ -75,7 +75,7 @@ describe('RoundLifecycle: closing a round', () => {
     await bench.upload('site-a');
     await bench.upload('site-b');
     bench.clock.advance(DEADLINE_MS);
-    await bench.uploadAll([]);
+    await bench.roundClosed();
 
     const code = await refusalCode(() => bench.upload('site-c'));
 
@@ -241,7 +241,7 @@ describe('RoundLifecycle: invalid aggregates and re-runs', () => {
 
     bench.report('site-a', 0, { aggregateInvalid: true, invalidReason: 'sum check failed' });
     bench.report('site-b', 0, { aggregateInvalid: true, invalidReason: 'sum check failed' });
-    await bench.uploadAll([]);
+    await drain();
 
     expect(bench.entries('round.aggregate-invalid')).toEqual([
       expect.objectContaining({ round: 0, attempt: 0, reportedBy: ['site-a', 'site-b'] }),
@@ -259,7 +259,7 @@ describe('RoundLifecycle: invalid aggregates and re-runs', () => {
     await bench.uploadAll(ALL);
     for (const site of ['site-a', 'site-b'])
       bench.report(site, 0, { aggregateInvalid: true, invalidReason: 'sum check failed' });
-    await bench.uploadAll([]);
+    await drain();
 
     const stale = await refusalCode(() => bench.upload('site-a', { attempt: 0 }));
     await bench.uploadAll(ALL);
@@ -277,7 +277,7 @@ describe('RoundLifecycle: invalid aggregates and re-runs', () => {
       await bench.uploadAll(ALL);
       for (const site of ['site-a', 'site-b'])
         bench.report(site, 0, { aggregateInvalid: true, invalidReason: 'sum check failed' });
-      await bench.uploadAll([]);
+      await drain();
     }
 
     expect(job.state).toBe('failed');

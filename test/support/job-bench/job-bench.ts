@@ -148,7 +148,8 @@ export interface BenchOptions {
  * with their own keys; updates are real ciphertexts under one job key.
  */
 export class JobBench {
-  readonly clock: ManualClock;
+  /** Replaced by a restart test: the old process's timers die with its clock. */
+  clock: ManualClock;
   readonly audit = new MemoryAuditSink();
   readonly blobs: MemoryBlobStore;
   readonly hub = new TaskHub();
@@ -424,7 +425,12 @@ export class JobBench {
   /** Every site in `sites` uploads; then waits for the round to close (it closes after the last receipt). */
   async uploadAll(sites: readonly string[], value?: number): Promise<void> {
     for (const site of sites) await this.upload(site, value === undefined ? {} : { value });
-    await settle(() => this.controller.currentRound?.state === 'closed' || this.controller.isFinished());
+    await this.roundClosed();
+  }
+
+  /** Waits (event-loop turns, no timers) until the current round closed or the job ended. */
+  roundClosed(): Promise<void> {
+    return settle(() => this.controller.currentRound?.state === 'closed' || this.controller.isFinished());
   }
 
   /** The decrypted sum of one section of a closed round's aggregate (real decryption, site key). */
