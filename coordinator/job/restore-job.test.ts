@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HeflError } from '../../common/errors/index.js';
 import { ManualClock } from '../../common/time/manual-clock.js';
-import { type BenchHe, createBenchHe, JobBench } from '../../test/support/job-bench/job-bench.js';
+import { type BenchHe, createBenchHe, drain, JobBench } from '../../test/support/job-bench/job-bench.js';
 import { SqliteJobStore } from '../storage/sqlite-job-store.js';
 import { JobRegistry, type RestoreCheck } from './job-registry.js';
 
@@ -65,7 +65,9 @@ describe('restoring a job after a coordinator restart', () => {
     const job = (await restart(bench, 90_000)).get('job-bench');
     bench.controller = job;
     bench.clock.advance(GRACE_MS - 1);
+    await drain();
     expect(job.currentRound?.state).toBe('collecting');
+    expect(job.currentRound?.absent).toEqual([]);
     bench.clock.advance(1);
     await bench.roundClosed();
 
