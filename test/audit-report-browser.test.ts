@@ -8,8 +8,11 @@ import { renderAuditReport } from '../common/audit/audit-html-report.js';
 import { readTimeline } from '../common/audit/audit-timeline.js';
 import { writeSampleFederationLog } from '../common/audit/write-sample-federation-log.js';
 import { CHROMIUM, launchChromium } from './support/launch-chromium.js';
+import { runsIf } from './support/runs-if.js';
 
-describe.runIf(existsSync(CHROMIUM))('audit HTML report in headless Chromium', () => {
+const haveChromium = runsIf(existsSync(CHROMIUM), `audit HTML report: no headless Chromium at ${CHROMIUM}`);
+
+describe.runIf(haveChromium)('audit HTML report in headless Chromium', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'hefl-audit-report-'));

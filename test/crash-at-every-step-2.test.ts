@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLI, runCrashChain } from './support/crash-chain.js';
+import { runCrashChain } from './support/crash-chain.js';
 
 /**
  * Issue 12 (crash acceptance), part 2 of 2: the coordinator daemon SIGKILLs itself right
@@ -10,21 +9,18 @@ import { CLI, runCrashChain } from './support/crash-chain.js';
  */
 const STEPS = ['round.closed', 'round.reported', 'job.completed', 'model.released'];
 
-describe.runIf(existsSync(CLI))(
-  'a coordinator SIGKILLed at every step, the first closed round to the last model release',
-  () => {
-    it('ends with the same model as an undisturbed run, fetchable, and an audit log that verifies and matches the state', async () => {
-      const reference = await runCrashChain([], 150_000);
-      const crashed = await runCrashChain(STEPS, 300_000);
+describe('a coordinator SIGKILLed at every step, the first closed round to the last model release', () => {
+  it('ends with the same model as an undisturbed run, fetchable, and an audit log that verifies and matches the state', async () => {
+    const reference = await runCrashChain([], 150_000);
+    const crashed = await runCrashChain(STEPS, 300_000);
 
-      expect(reference.state).toBe('completed');
-      expect(reference.modelHash).toMatch(/^[0-9a-f]{64}$/);
-      expect(crashed.killed).toEqual(STEPS);
-      expect(crashed.state).toBe('completed');
-      expect(crashed.modelHash).toBe(reference.modelHash);
-      expect(crashed.auditFault).toBeUndefined();
-      expect(crashed.stateProblems).toEqual([]);
-      expect(crashed.refusals).toEqual([]);
-    }, 300_000);
-  },
-);
+    expect(reference.state).toBe('completed');
+    expect(reference.modelHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(crashed.killed).toEqual(STEPS);
+    expect(crashed.state).toBe('completed');
+    expect(crashed.modelHash).toBe(reference.modelHash);
+    expect(crashed.auditFault).toBeUndefined();
+    expect(crashed.stateProblems).toEqual([]);
+    expect(crashed.refusals).toEqual([]);
+  }, 300_000);
+});

@@ -47,11 +47,22 @@ import { startTlsFederation, type TlsFederation, waitUntil } from './support/tls
 /*
  * Acceptance tests of issue 4 ("who may speak"): every forged, replayed, misrouted or
  * unauthorised request gets a clear refusal (gRPC status + public message), and the
- * coordinator goes on serving the legitimate sites. One job runs through the whole file,
- * played step by step by three scripted sites over the production mutual-TLS coordinator;
- * each test refuses something and then takes the job's next legitimate step. Tests run in
- * order and share that job.
+ * coordinator goes on serving the legitimate sites. One job runs through the file, played
+ * step by step by three scripted sites over the production mutual-TLS coordinator. The job's
+ * legitimate steps are stages (`submitted`, `recruited`, `running`, ... below), each taken
+ * once, by whichever test first needs it: every test brings the job to the stage it needs,
+ * refuses something, and checks the stage's legitimate step. No test depends on another's
+ * effects, so one failure does not cascade and `-t` runs any one of them alone.
  */
+
+/** Runs `step` once; later calls get the same outcome (a stage of the shared job). */
+function once<T>(step: () => Promise<T>): () => Promise<T> {
+  let run: Promise<T> | undefined;
+  return () => {
+    run ??= step();
+    return run;
+  };
+}
 
 const JOB = parseJobSpec({
   name: 'refusals',
@@ -145,6 +156,134 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
   };
   const openReceipt = (envelope: SignedEnvelope) =>
     openMessage(SigningContext.receipt, Receipt, envelope, (pk) => bytesEqual(pk, coordinatorKey())).message;
+
+  // The job's legitimate steps, each taken once by the first test that needs it.
+  /** The real researcher submits the job; the three sites are offered it. */
+  const submitted = once(async () => {
+    const reply = await submitJob(
+      researcherClient,
+      submission(researcher.signingKey.secretKey, researcher.sealingKey.publicKey),
+    );
+    jobId = reply.jobId;
+    await Promise.all([a, b, c].map((s) => s.waitForTask('jobOffer', (o) => o.jobId === jobId)));
+    return reply;
+  });
+  /** site-e (not taking part) declines, the three sites accept: the dealer gets the key ceremony. */
+  const recruited = once(async () => {
+    await submitted();
+    const e = new ScriptedSite(
+      await fed.member('site-e'),
+      fed.address,
+      channelCredentials((await fed.member('site-e')).tls),
+    );
+    extraClients.push(e);
+    await e.client.decide(
+      signMessage(
+        SigningContext.jobDecision,
+        JobDecision,
+        {
+          jobId,
+          jobHash: JOB.hash,
+          siteId: 'site-e',
+          accept: false,
+          reason: 'policy',
+          nonce: randomBytes(16),
+        },
+        e.keys.signingSecretKey,
+      ),
+    );
+    for (const site of [a, b, c]) await site.client.decide(site.decision(jobId, JOB.hash));
+    return a.waitForTask('keyCeremony', (k) => k.jobId === jobId);
+  });
+  const keyJob = () => ({ jobId, profileId: JOB.spec.he.profile, quantizer: QUANTIZER });
+  /** The dealer (site-a) makes the job key and its bundle (not posted yet). */
+  const dealt = once(async () => {
+    const ceremony = await recruited();
+    const sites = ceremony.sites.map((s) => ({
+      siteId: s.siteId,
+      sealingPublicKey: new Uint8Array(s.sealingPublicKey),
+    }));
+    const deal = await dealKeys(a.keys, keyJob(), sites);
+    ciphers.set('site-a', deal.cipher);
+    return { ...deal, sites };
+  });
+  /** The dealer's bundle is relayed; b and c open the key from it; round 0 opens. */
+  const running = once(async () => {
+    const deal = await dealt();
+    await a.client.postKeyBundle(deal.bundle);
+    const opened: { site: string; dealer: string; sameKey: boolean }[] = [];
+    for (const site of [b, c]) {
+      const delivery = await site.waitForTask('keyBundle', (d) => d.jobId === jobId);
+      const { cipher, dealer } = await receiveKeys(site.keys, site.federation, delivery.bundle!, keyJob());
+      ciphers.set(site.keys.siteId, cipher);
+      opened.push({
+        site: site.keys.siteId,
+        dealer,
+        sameKey: bytesEqual(cipher.exportSecretKey(), deal.cipher.exportSecretKey()),
+      });
+    }
+    await Promise.all(
+      [a, b, c].map((s) => s.waitForTask('roundOpen', (r) => r.jobId === jobId && r.round === 0)),
+    );
+    return opened;
+  });
+  /** Each site's round-`round` update, uploaded once; resolves with the coordinator's receipt. */
+  const uploaded = new Map<string, () => Promise<Receipt>>();
+  const uploadOnce = (site: ScriptedSite, round: number, update?: () => EncryptedUpdate) => {
+    const key = `${site.keys.siteId}/${round}`;
+    if (!uploaded.has(key)) {
+      uploaded.set(
+        key,
+        once(async () => {
+          await (round === 0 ? running() : round1Open());
+          const u =
+            update?.() ?? encryptedUpdate(site.keys, ciphers.get(site.keys.siteId)!, { jobId, round });
+          return openReceipt(await site.client.upload(u.header, u.parts));
+        }),
+      );
+    }
+    return uploaded.get(key)!();
+  };
+  /** site-a's round-0 update (kept: later tests replay it). */
+  const aRound0Uploaded = () =>
+    uploadOnce(a, 0, () => {
+      aRound0 = encryptedUpdate(a.keys, ciphers.get('site-a')!, { jobId, round: 0 });
+      return aRound0;
+    });
+  /** All three round-0 updates are in: round 0 closes for every site. */
+  const round0Closed = once(async () => {
+    await aRound0Uploaded();
+    await uploadOnce(b, 0);
+    await uploadOnce(c, 0);
+    return Promise.all(
+      [a, b, c].map((s) => s.waitForTask('roundClosed', (r) => r.jobId === jobId && r.round === 0)),
+    );
+  });
+  /** The sites report the same model: round 1 opens. */
+  const round1Open = once(async () => {
+    await round0Closed();
+    for (const site of [a, b, c]) await site.client.report(site.report(jobId, 0, 'same-model-hash'));
+    await Promise.all(
+      [a, b, c].map((s) => s.waitForTask('roundOpen', (r) => r.jobId === jobId && r.round === 1)),
+    );
+  });
+  /** The coordinator's operator revokes site-d in the manifest on disk; resolves once reloaded (ms taken). */
+  const siteDRevoked = once(async () => {
+    await submitted();
+    const coordinator = await loadCoordinatorIdentity(fed.provisioned.coordinatorDir);
+    const reloads = fed.logs.filter((l) => l.event === 'manifest.reloaded').length;
+    await saveCoordinatorManifest(
+      fed.provisioned.coordinatorDir,
+      revokeMember(coordinator.manifest, 'site-d', coordinator.signingKey.secretKey),
+    );
+    const started = Date.now();
+    await waitUntil(
+      () => (fed.logs.filter((l) => l.event === 'manifest.reloaded').length > reloads ? true : undefined),
+      3_000,
+      'the coordinator to reload manifest.json',
+    );
+    return Date.now() - started;
+  });
 
   beforeAll(async () => {
     fed = await startTlsFederation(['site-a', 'site-b', 'site-c', 'site-d', 'site-e']);
@@ -271,6 +410,7 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
       a.keys.signingSecretKey,
     );
 
+    const jobsBefore = fed.coordinator.jobs.all().length;
     const submit = await refusal(
       submitJob(siteAsResearcher, submission(a.keys.signingSecretKey, a.keys.sealingPublicKey)),
     );
@@ -279,18 +419,14 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
     const detail = 'permission denied: this request needs the researcher role, the signer is a site';
     expectRefused(submit, status.PERMISSION_DENIED, detail);
     expectRefused(cancel, status.PERMISSION_DENIED, detail);
-    expect(fed.coordinator.jobs.all()).toHaveLength(0);
+    expect(fed.coordinator.jobs.all()).toHaveLength(jobsBefore);
     // Still serving: the real researcher submits the job the rest of this file runs.
-    const reply = await submitJob(
-      researcherClient,
-      submission(researcher.signingKey.secretKey, researcher.sealingKey.publicKey),
-    );
-    jobId = reply.jobId;
+    const reply = await submitted();
     expect(reply.jobHash).toBe(JOB.hash);
-    await Promise.all([a, b, c].map((s) => s.waitForTask('jobOffer', (o) => o.jobId === jobId)));
   });
 
   it('refuses a site command signed by a researcher key, or by a site over another site’s TLS connection', async () => {
+    await submitted();
     const { client: asResearcher } = await clientFor('researcher');
     const researcherDecision = signMessage(
       SigningContext.jobDecision,
@@ -318,47 +454,20 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
     );
     expect(auditLog()).toMatch(/"request\.refused".*permission_denied/);
     // Still serving: the three sites accept (site-e, not taking part, declines).
-    const e = new ScriptedSite(
-      await fed.member('site-e'),
-      fed.address,
-      channelCredentials((await fed.member('site-e')).tls),
-    );
-    extraClients.push(e);
-    await e.client.decide(
-      signMessage(
-        SigningContext.jobDecision,
-        JobDecision,
-        {
-          jobId,
-          jobHash: JOB.hash,
-          siteId: 'site-e',
-          accept: false,
-          reason: 'policy',
-          nonce: randomBytes(16),
-        },
-        e.keys.signingSecretKey,
-      ),
-    );
-    for (const site of [a, b, c]) await site.client.decide(site.decision(jobId, JOB.hash));
-    const ceremony = await a.waitForTask('keyCeremony', (k) => k.jobId === jobId);
+    const ceremony = await recruited();
     expect(ceremony.sites.map((s) => s.siteId)).toEqual(['site-a', 'site-b', 'site-c']);
   });
 
   it('refuses a key bundle not made by the dealer; sites refuse tampered bundles and open the real one', async () => {
-    const ceremony = await a.waitForTask('keyCeremony', (k) => k.jobId === jobId);
-    const sites = ceremony.sites.map((s) => ({
-      siteId: s.siteId,
-      sealingPublicKey: new Uint8Array(s.sealingPublicKey),
-    }));
-    const job = { jobId, profileId: JOB.spec.he.profile, quantizer: QUANTIZER };
-    const dealt = await dealKeys(a.keys, job, sites);
-    ciphers.set('site-a', dealt.cipher);
+    const deal = await dealt();
+    const { sites } = deal;
+    const job = keyJob();
     const bByOwnHand = await dealKeys(b.keys, job, sites);
     bByOwnHand.cipher.delete();
     const aResignedByB = signMessage(
       SigningContext.keyBundle,
       KeyBundle,
-      KeyBundle.decode(dealt.bundle.payload),
+      KeyBundle.decode(deal.bundle.payload),
       b.keys.signingSecretKey,
     );
     const sealedTampered = (bundle: KeyBundle): KeyBundle => ({
@@ -367,7 +476,7 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
         s.siteId === 'site-b' ? { ...s, ciphertext: flipBit(s.ciphertext, 40) } : s,
       ),
     });
-    const tamperedKeepSignature = withPayload(dealt.bundle, KeyBundle, sealedTampered);
+    const tamperedKeepSignature = withPayload(deal.bundle, KeyBundle, sealedTampered);
 
     // At the coordinator (which only relays): only the dealer's own signed bundle is taken.
     const notDealer = await refusal(b.client.postKeyBundle(bByOwnHand.bundle));
@@ -384,7 +493,7 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
     // At a site (which must not trust the relay): tampered bundles are refused.
     const resign = (bundle: KeyBundle, secretKey: Uint8Array) =>
       signMessage(SigningContext.keyBundle, KeyBundle, bundle, secretKey);
-    const original = KeyBundle.decode(dealt.bundle.payload);
+    const original = KeyBundle.decode(deal.bundle.payload);
     const attempts = {
       'sealed key altered, signature kept': tamperedKeepSignature,
       'sealed key altered, re-signed by the dealer': resign(
@@ -417,22 +526,14 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
     });
 
     // Still serving: the dealer's bundle is relayed, and b and c open the dealer's key from it.
-    await a.client.postKeyBundle(dealt.bundle);
-    for (const site of [b, c]) {
-      const delivery = await site.waitForTask('keyBundle', (d) => d.jobId === jobId);
-      const { cipher, dealer } = await receiveKeys(site.keys, site.federation, delivery.bundle!, job);
-      ciphers.set(site.keys.siteId, cipher);
-      expect(dealer).toBe('site-a');
-      expect(bytesEqual(cipher.exportSecretKey(), dealt.cipher.exportSecretKey())).toBe(true);
-    }
-    await Promise.all(
-      [a, b, c].map((s) => s.waitForTask('roundOpen', (r) => r.jobId === jobId && r.round === 0)),
-    );
+    expect(await running()).toEqual([
+      { site: 'site-b', dealer: 'site-a', sameKey: true },
+      { site: 'site-c', dealer: 'site-a', sameKey: true },
+    ]);
   });
 
   it('refuses a replayed update (same signed header and data) with ALREADY_EXISTS', async () => {
-    aRound0 = encryptedUpdate(a.keys, ciphers.get('site-a')!, { jobId, round: 0 });
-    const receipt = openReceipt(await a.client.upload(aRound0.header, aRound0.parts));
+    const receipt = await aRound0Uploaded();
 
     const replay = await refusal(a.client.upload(aRound0.header, aRound0.parts));
 
@@ -458,17 +559,18 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
     expect(existsSync(blobPath(aRound0)), 'the accepted update is kept').toBe(true);
     expect(existsSync(blobPath(second)), 'the refused update is deleted').toBe(false);
     // Still serving: b's own update is taken.
-    const bUpdate = encryptedUpdate(b.keys, ciphers.get('site-b')!, { jobId, round: 0 });
-    expect(openReceipt(await b.client.upload(bUpdate.header, bUpdate.parts)).siteId).toBe('site-b');
+    expect((await uploadOnce(b, 0)).siteId).toBe('site-b');
   });
 
   it('refuses an update for another job or another round, naming it; a retargeted signed header fails its signature', async () => {
+    await running();
     const cipher = ciphers.get('site-c')!;
     const otherJob = encryptedUpdate(c.keys, cipher, { jobId: 'job-elsewhere', round: 0 });
     const nextRound = encryptedUpdate(c.keys, cipher, { jobId, round: 1 });
     const genuine = encryptedUpdate(c.keys, cipher, { jobId, round: 0 });
     const retargeted = withPayload(genuine.header, UpdateHeader, (h) => ({ ...h, jobId: 'job-elsewhere' }));
     const rerounded = withPayload(genuine.header, UpdateHeader, (h) => ({ ...h, round: 1 }));
+    // c has sent none of these before: whichever test took round 0 on, c's update is still to come.
 
     const job = await refusal(c.client.upload(otherJob.header, otherJob.parts));
     const round = await refusal(c.client.upload(nextRound.header, nextRound.parts));
@@ -483,20 +585,15 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
     );
     expectRefused(movedJob, status.UNAUTHENTICATED, 'unauthenticated');
     expectRefused(movedRound, status.UNAUTHENTICATED, 'unauthenticated');
-    // Still serving: c's genuine update closes round 0 for all three sites.
-    await c.client.upload(genuine.header, genuine.parts);
-    const closed = await Promise.all(
-      [a, b, c].map((s) => s.waitForTask('roundClosed', (r) => r.jobId === jobId && r.round === 0)),
-    );
+    // Still serving: c's genuine update (with a's and b's) closes round 0 for all three sites.
+    const closed = await round0Closed();
     expect(closed).toHaveLength(3);
     expect(fed.coordinator.jobs.get(jobId).rounds[0]?.state).toBe('closed');
   });
 
   it('refuses a round-0 update replayed into round 1', async () => {
-    for (const site of [a, b, c]) await site.client.report(site.report(jobId, 0, 'same-model-hash'));
-    await Promise.all(
-      [a, b, c].map((s) => s.waitForTask('roundOpen', (r) => r.jobId === jobId && r.round === 1)),
-    );
+    await aRound0Uploaded();
+    await round1Open();
 
     const replay = await refusal(a.client.upload(aRound0.header, aRound0.parts));
 
@@ -505,30 +602,18 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
       status.FAILED_PRECONDITION,
       'not allowed in the current state: round 0 is not the current round (1)',
     );
-    const cUpdate = encryptedUpdate(c.keys, ciphers.get('site-c')!, { jobId, round: 1 });
-    expect(openReceipt(await c.client.upload(cUpdate.header, cUpdate.parts)).round).toBe(1);
+    expect((await uploadOnce(c, 1)).round).toBe(1);
   });
 
   it('refuses a site revoked in the manifest on disk, within about a second, without a restart', async () => {
+    await submitted();
     const { client: dClient, identity: d } = await clientFor('site-d');
     const dSite = new ScriptedSite(d, fed.address);
     extraClients.push(dSite);
     const before = await subscribeOutcome(dClient, dSite.hello());
     expect(before.task?.$case).toBe('manifest');
-    const coordinator = await loadCoordinatorIdentity(fed.provisioned.coordinatorDir);
-    const reloads = fed.logs.filter((l) => l.event === 'manifest.reloaded').length;
 
-    await saveCoordinatorManifest(
-      fed.provisioned.coordinatorDir,
-      revokeMember(coordinator.manifest, 'site-d', coordinator.signingKey.secretKey),
-    );
-    const started = Date.now();
-    await waitUntil(
-      () => (fed.logs.filter((l) => l.event === 'manifest.reloaded').length > reloads ? true : undefined),
-      3_000,
-      'the coordinator to reload manifest.json',
-    );
-    const reloadMs = Date.now() - started;
+    const reloadMs = await siteDRevoked();
     const decide = await refusal(dClient.decide(dSite.decision(jobId, JOB.hash)));
 
     expect(reloadMs).toBeLessThan(1_500);
@@ -537,16 +622,15 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
       'revokedAt',
     );
     // Still serving: b's round-1 update is taken, and the pushed manifest reaches the sites.
-    const bUpdate = encryptedUpdate(b.keys, ciphers.get('site-b')!, { jobId, round: 1 });
-    expect(openReceipt(await b.client.upload(bUpdate.header, bUpdate.parts)).siteId).toBe('site-b');
+    expect((await uploadOnce(b, 1)).siteId).toBe('site-b');
     await b.waitForTask('manifest', (m) =>
       Buffer.from(m.signedManifestJson).toString().includes('revokedAt'),
     );
     await expectStillServing();
   });
 
-  // After the job steps: if the coordinator wrongly takes the update, no later step depends on it.
   it('refuses an update signed by site-a but sent over site-b’s TLS connection', async () => {
+    await round1Open();
     const aRound1 = encryptedUpdate(a.keys, ciphers.get('site-a')!, { jobId, round: 1 });
 
     const upload = await refusal(b.client.upload(aRound1.header, aRound1.parts));
@@ -561,6 +645,7 @@ describe('who may speak: refusals over real mutual TLS, and the coordinator keep
 
   // Kept last: a wrongly accepted hello replaces a scripted site's task stream.
   it('answers every refused Subscribe with a status instead of leaving the stream hanging', async () => {
+    await siteDRevoked();
     const { client: dClient, identity: d } = await clientFor('site-d');
     const stranger = generateSigningKeyPair();
     const bHello = b.hello();

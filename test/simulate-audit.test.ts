@@ -5,6 +5,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, launchChromium } from './support/launch-chromium.js';
+import { runsIf } from './support/runs-if.js';
+
+const haveChromium = runsIf(
+  existsSync(CHROMIUM),
+  `simulate audit report in a browser: no Chromium at ${CHROMIUM}`,
+);
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 
@@ -47,7 +53,7 @@ describe.runIf(existsSync(CLI))('the logs of a `hefl simulate --out` run', () =>
     expect(wrongKey.status, 'a log checked against another key is refused').toBe(1);
   }, 180_000);
 
-  it.runIf(existsSync(CHROMIUM))(
+  it.runIf(haveChromium)(
     'export to an HTML report that Chromium shows with rounds and participants, without console errors',
     async () => {
       const html = join(root, 'report.html');

@@ -1,13 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runsIf } from '../../test/support/runs-if.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 // Run through tsx directly: `npx` draws its own spinner on a terminal, which would end up in the capture.
 const DRIVER = `'${process.execPath}' --import tsx cli/job/fixtures/watch-driver.ts`;
 const KILL_AFTER_MS = 10_000;
 // util-linux `script` runs a command on a fresh pseudo-terminal (BSD `script` takes other flags).
-const hasScript = spawnSync('script', ['--version']).stdout?.toString().includes('util-linux') ?? false;
+const hasScript = runsIf(
+  spawnSync('script', ['--version']).stdout?.toString().includes('util-linux') ?? false,
+  'hefl job watch on a terminal: util-linux `script` is not installed',
+);
 // biome-ignore lint/suspicious/noControlCharactersInRegex: it matches terminal escape codes on purpose.
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: "cursor up N rows", how a redraw in place starts.

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeflError } from '../../common/errors/index.js';
 import type { ModelSpec } from '../../common/job/model-spec.js';
+import { runsIf } from '../../test/support/runs-if.js';
 import { trainLocally } from './local-trainer.js';
 import { initialWeights } from './model-builder.js';
 import { selectBackend } from './select-backend.js';
@@ -33,7 +34,9 @@ const tsxAvailable = (() => {
   }
 })();
 
-describe.runIf(!tsxAvailable)('WorkerTrainer from source without tsx', () => {
+const noTsx = runsIf(!tsxAvailable, 'WorkerTrainer without tsx: tsx is installed');
+
+describe.runIf(noTsx)('WorkerTrainer from source without tsx', () => {
   it('refuses to start, saying to run from the build', async () => {
     const { WorkerTrainer } = await import('./worker-trainer.js');
 
@@ -41,7 +44,10 @@ describe.runIf(!tsxAvailable)('WorkerTrainer from source without tsx', () => {
   });
 });
 
-const runnable = existsSync(fileURLToPath(built)) || tsxAvailable;
+const runnable = runsIf(
+  existsSync(fileURLToPath(built)) || tsxAvailable,
+  'WorkerTrainer: no dist/ build and no tsx',
+);
 
 describe.runIf(runnable)('WorkerTrainer', () => {
   // Prefer the build (what production runs); from source it needs tsx.

@@ -5,11 +5,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCsv } from '../../client-node/data/index.js';
+import { runsIf } from '../../test/support/runs-if.js';
 import { FLAMBY_HEART_CATEGORICAL, FLAMBY_HEART_LABEL, prepareFlambyCsvs } from './prepare-flamby-csv.js';
 
 const REAL_DATA =
   process.env.HEFL_HEART_DATA ??
   fileURLToPath(new URL('../../../shared/datasets/heart-disease', import.meta.url));
+const haveRealData = runsIf(
+  existsSync(join(REAL_DATA, 'processed.cleveland.data')),
+  `FLamby CSVs from real data: no processed.cleveland.data in ${REAL_DATA}`,
+);
 
 const LOADER_OPTIONS = { label: FLAMBY_HEART_LABEL, categorical: FLAMBY_HEART_CATEGORICAL };
 
@@ -70,24 +75,21 @@ describe('prepareFlambyCsvs', () => {
   });
 });
 
-describe.runIf(existsSync(join(REAL_DATA, 'processed.cleveland.data')))(
-  'prepareFlambyCsvs on the UCI files',
-  () => {
-    it('keeps FLamby row counts 303, 261, 46, 130 and the loader reads them without dropping rows', async () => {
-      const out = await mkdtemp(join(tmpdir(), 'hefl-flamby-real-'));
-      try {
-        const result = await prepareFlambyCsvs(REAL_DATA, out);
-        const loaded = await Promise.all(result.map((r) => loadCsv(r.file, LOADER_OPTIONS)));
+describe.runIf(haveRealData)('prepareFlambyCsvs on the UCI files', () => {
+  it('keeps FLamby row counts 303, 261, 46, 130 and the loader reads them without dropping rows', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'hefl-flamby-real-'));
+    try {
+      const result = await prepareFlambyCsvs(REAL_DATA, out);
+      const loaded = await Promise.all(result.map((r) => loadCsv(r.file, LOADER_OPTIONS)));
 
-        expect(result.map((r) => r.rowsWritten)).toEqual([303, 261, 46, 130]);
-        expect(loaded.map((l) => l.report.rowsDropped)).toEqual([0, 0, 0, 0]);
-        expect(
-          loaded[0]!.table.featureColumns.filter((c) => c.kind === 'categorical').map((c) => c.name),
-        ).toEqual(['cp', 'restecg']);
-        expect(loaded[0]!.table.labels.reduce((s, v) => s + v, 0)).toBe(139);
-      } finally {
-        await rm(out, { recursive: true, force: true });
-      }
-    });
-  },
-);
+      expect(result.map((r) => r.rowsWritten)).toEqual([303, 261, 46, 130]);
+      expect(loaded.map((l) => l.report.rowsDropped)).toEqual([0, 0, 0, 0]);
+      expect(
+        loaded[0]!.table.featureColumns.filter((c) => c.kind === 'categorical').map((c) => c.name),
+      ).toEqual(['cp', 'restecg']);
+      expect(loaded[0]!.table.labels.reduce((s, v) => s + v, 0)).toBe(139);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
