@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { checkSiteData } from '../../client-node/data/check-site-data.js';
 import {
+  checkSiteData,
   DATA_INPUTS,
   type DataInput,
   loadRawTable,
+  startSite,
   type TableLocation,
-} from '../../client-node/data/mapping/index.js';
+} from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
@@ -63,7 +64,6 @@ export function registerSiteStartCommand(site: Command): void {
           throw error;
         }
         // TensorFlow.js is loaded only here, by the command that trains (it takes ~1 s to load).
-        const { startSite } = await import('../../client-node/start-site.js');
         const running = await startSite({
           dir: resolve(opts.dir),
           coordinator: opts.coordinator,
