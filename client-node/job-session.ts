@@ -6,6 +6,7 @@ import { EVALUATION_BINS } from '../common/fl/round-section-shapes.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../common/fl/weighted-update.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { featureSalt, type ParsedJob, totalRounds } from '../common/job/job-spec.js';
+import type { EventLog } from '../common/log/event-log.js';
 import { sealDataReport } from '../common/protocol/sealed-data-report.js';
 import { sealGlmReport } from '../common/protocol/sealed-glm-report.js';
 import { sealMetrics } from '../common/protocol/sealed-metrics.js';
@@ -48,7 +49,7 @@ export interface JobSessionDeps {
   readonly client: CoordinatorClient;
   readonly trainer: Trainer;
   readonly clock: Clock;
-  readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly log: EventLog;
   readonly audit: SiteAudit;
 }
 
