@@ -51,7 +51,7 @@ export function importsOf(file: string, text: string): ImportEdge[] {
   const add = (specifier: string, typeOnly: boolean, dynamic: boolean) => {
     edges.push({ from: file, specifier, typeOnly, dynamic, ...resolveSpecifier(file, specifier) });
   };
-  const visit = (node: ts.Node) => {
+  const check = (node: ts.Node) => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       add(node.moduleSpecifier.text, isTypeOnlyImport(node), false);
     } else if (
@@ -72,9 +72,15 @@ export function importsOf(file: string, text: string): ImportEdge[] {
       const literal = node.argument.literal;
       if (ts.isStringLiteral(literal)) add(literal.text, true, false);
     }
+  };
+  const visit = (node: ts.Node): void => {
+    check(node);
     ts.forEachChild(node, visit);
   };
-  visit(source);
+  // Declarations sit at the top level; calls and import types anywhere, so the whole tree is
+  // walked only when the text has one (most files have none: the walk is the slow part).
+  if (/\b(import|require)\s*\(/.test(text)) visit(source);
+  else for (const statement of source.statements) check(statement);
   return edges;
 }
 
