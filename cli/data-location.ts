@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type DataInput, isPostgresUrl, type TableLocation } from '../client-node/data/mapping/index.js';
+import { type DataInput, isPostgresUrl, type TableLocation } from '../client-node/index.js';
 import { HeflError } from '../common/errors/index.js';
 
 /**

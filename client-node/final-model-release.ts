@@ -7,9 +7,10 @@ import { SigningContext } from '../common/protocol/signing-context.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { ModelRelease } from '../proto/gen/hefl/v1/messages.js';
 import type { FeaturePipeline } from './data/index.js';
-import { buildReleasePackage, type ModelCard } from './model-release.js';
+import type { ModelCard } from './model-release.js';
 import type { SiteKeys } from './site-keys.js';
 import { modelHash } from './strategy/index.js';
+import { buildReleasePackage } from './training/build-release-package.js';
 
 /**
  * After the final round: the site's signed answer on releasing the model — the model and

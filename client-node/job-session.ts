@@ -5,6 +5,7 @@ import { isPlannedProbe } from '../common/fl/blame-plan.js';
 import { EVALUATION_BINS } from '../common/fl/round-section-shapes.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { type ParsedJob, totalRounds } from '../common/job/job-spec.js';
+import type { EventLog } from '../common/log/event-log.js';
 import { sealGlmReport } from '../common/protocol/sealed-glm-report.js';
 import { frameSection, type Section } from '../common/protocol/section-framing.js';
 import { signMessage } from '../common/protocol/signed-message.js';
@@ -49,7 +50,7 @@ export interface JobSessionDeps {
   readonly client: CoordinatorClient;
   readonly trainer: Trainer;
   readonly clock: Clock;
-  readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly log: EventLog;
   readonly audit: SiteAudit;
 }
 

@@ -1,9 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import type { CodeNormalisation } from '../common/job/feature-schema.js';
 import type { JobSpec } from '../common/job/job-spec.js';
 import type { ModelSpec } from '../common/job/model-spec.js';
 import type { FeaturePipelineJson } from './data/feature-pipeline.js';
-import { buildModel, setFlatWeights } from './training/model-builder.js';
 
 /** What the researcher receives about a released model (no record values, no per-site figures). */
 export interface ModelCard {
@@ -59,43 +57,4 @@ export interface ReleasePackage {
   readonly modelJson: unknown;
   readonly weightsBase64: string;
   readonly card: ModelCard;
-}
-
-/**
- * Serialises the final global model in TensorFlow.js layers format (model.json + one
- * weights file), the form `tf.loadLayersModel` reads. Owns its tfjs model and frees it.
- */
-export async function buildReleasePackage(
-  spec: ModelSpec,
-  inputDim: number,
-  weights: Float32Array,
-  card: ModelCard,
-): Promise<Uint8Array> {
-  const model = buildModel(spec, inputDim, 0);
-  try {
-    setFlatWeights(model, weights);
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const data = artifacts!.weightData as ArrayBuffer;
-    const pkg: ReleasePackage = {
-      format: 'hefl-model-release/v1',
-      modelJson: {
-        format: 'layers-model',
-        generatedBy: 'hefl',
-        convertedBy: null,
-        modelTopology: artifacts!.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts!.weightSpecs }],
-      },
-      weightsBase64: Buffer.from(data).toString('base64'),
-      card,
-    };
-    return new TextEncoder().encode(JSON.stringify(pkg));
-  } finally {
-    model.dispose();
-  }
 }

@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import type { EventLog } from '../common/log/event-log.js';
 import type { Clock } from '../common/time/clock.js';
 
 const FIRST_WAIT_MS = 250;
@@ -31,7 +32,7 @@ export async function retryUntilAcknowledged(
   send: () => Promise<void>,
   deps: {
     readonly clock: Clock;
-    readonly log: (event: string, fields: Record<string, unknown>) => void;
+    readonly log: EventLog;
     /** What is being sent, for the log, e.g. `{ what: 'model release', job }`. */
     readonly describe: Record<string, unknown>;
     readonly stopped?: () => boolean;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { HeflError } from '../common/errors/index.js';
 import { parseJobBytes } from '../common/job/job-spec.js';
+import type { EventLog } from '../common/log/event-log.js';
 import { openMessage, signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
 import type { Clock } from '../common/time/clock.js';
@@ -25,10 +26,10 @@ export interface SiteNodeDeps {
   readonly trainer: Trainer;
   readonly clock: Clock;
   readonly data: SiteDataSource;
-  readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly log: EventLog;
   /** Error/warning-level log lines (default: `log`). */
-  readonly logError?: (event: string, fields: Record<string, unknown>) => void;
-  readonly logWarn?: (event: string, fields: Record<string, unknown>) => void;
+  readonly logError?: EventLog;
+  readonly logWarn?: EventLog;
   /** Called once, after the node stopped, when the coordinator refuses this site for good. */
   readonly onPermanentFailure?: (failure: { reason: string; whatToDo: string }) => void;
   readonly audit: SiteAudit;

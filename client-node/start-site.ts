@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { HeflError } from '../common/errors/index.js';
 import { channelCredentials, loadMemberIdentity } from '../common/identity/index.js';
+import type { EventLog } from '../common/log/event-log.js';
 import { systemClock } from '../common/time/clock.js';
 import { CoordinatorClient } from './coordinator-client.js';
 import { ApprovalStore } from './policy/approval-store.js';
@@ -22,9 +23,9 @@ export interface SiteOptions {
   readonly data: SiteDataSource;
   /** A policy file; default: site-policy.yaml/json in the site folder, else the built-in defaults. */
   readonly policyPath?: string;
-  readonly log: (event: string, fields: Record<string, unknown>) => void;
-  readonly logError?: (event: string, fields: Record<string, unknown>) => void;
-  readonly logWarn?: (event: string, fields: Record<string, unknown>) => void;
+  readonly log: EventLog;
+  readonly logError?: EventLog;
+  readonly logWarn?: EventLog;
   readonly onJobEnded?: (jobId: string, state: string, reason: string) => void;
   /**
    * Builds the site's trainer; default: a worker-thread trainer (`WorkerTrainer`). Only tests

@@ -1,5 +1,6 @@
 import { bytesEqual, fromHex, merkleRoot, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
+import type { EventLog } from '../common/log/event-log.js';
 import { openMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
@@ -26,7 +27,7 @@ export class UpdateLedger {
       readonly federation: FederationView;
       readonly client: CoordinatorClient;
       readonly audit: SiteAudit;
-      readonly log: (event: string, fields: Record<string, unknown>) => void;
+      readonly log: EventLog;
     },
   ) {}
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { COORDINATOR_FILES, loadCoordinatorIdentity, serverCredentials } from '../common/identity/index.js';
+import type { EventLog } from '../common/log/event-log.js';
 import { systemClock } from '../common/time/clock.js';
 import { ManifestMemberDirectory } from './members/manifest-member-directory.js';
 import { readAuditedJobs } from './storage/audited-jobs.js';
@@ -17,7 +18,7 @@ export interface CoordinatorOptions {
   readonly dir: string;
   readonly host: string;
   readonly port: number;
-  readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly log: EventLog;
 }
 
 /**

@@ -6,7 +6,7 @@ import {
   type TestFederation,
   waitForJob,
   waitForSites,
-} from '../experiments/harness/local-federation.js';
+} from './support/local-federation.js';
 import { slowTrainer } from './support/slow-trainer.mjs';
 import { syntheticJob } from './support/synthetic-job.js';
 import { waitUntil } from './support/tls-federation.js';

@@ -1,9 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startTestFederation,
-  type TestFederation,
-  waitForSites,
-} from '../experiments/harness/local-federation.js';
+import { startTestFederation, type TestFederation, waitForSites } from './support/local-federation.js';
 import { syntheticJob } from './support/synthetic-job.js';
 
 const AGGREGATION_DELAY_MS = 1500;

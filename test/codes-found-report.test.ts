@@ -19,7 +19,7 @@ import {
   type TestFederation,
   waitForJob,
   waitForSites,
-} from '../experiments/harness/local-federation.js';
+} from './support/local-federation.js';
 import { syntheticJob } from './support/synthetic-job.js';
 
 /** Site b codes chest pain and ECG its own way (numbers), and writes 3 ECGs as `unknown`. */

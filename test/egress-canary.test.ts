@@ -9,7 +9,7 @@ import {
   type TestFederation,
   waitForJob,
   waitForSites,
-} from '../experiments/harness/local-federation.js';
+} from './support/local-federation.js';
 import { RecordingProxy } from './support/recording-proxy.js';
 import { syntheticJob } from './support/synthetic-job.js';
 

@@ -5,7 +5,7 @@ import {
   type TestFederation,
   waitForJob,
   waitForSites,
-} from '../experiments/harness/local-federation.js';
+} from './support/local-federation.js';
 import { syntheticJob } from './support/synthetic-job.js';
 
 describe('a 3-site encrypted federation over real gRPC (one process)', () => {

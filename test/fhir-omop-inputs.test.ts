@@ -6,16 +6,11 @@ import type { SiteTable } from '../client-node/data/index.js';
 import { loadSiteDataset, type SiteDataSource, type SiteDataset } from '../client-node/site-dataset.js';
 import { modelHash } from '../client-node/strategy/model-hash.js';
 import { parseJobSpec } from '../common/job/job-spec.js';
-import {
-  finalModels,
-  startTestFederation,
-  waitForJob,
-  waitForSites,
-} from '../experiments/harness/local-federation.js';
 import { heartCsv, heartRows } from './support/heart/heart-rows.js';
 import { writeHeartFhirExport } from './support/heart/heart-to-fhir.js';
 import { heartOmopTables, writeOmopCsvFolder } from './support/heart/heart-to-omop.js';
 import { createOmopSchema, probePostgres } from './support/heart/omop-postgres-fixture.js';
+import { finalModels, startTestFederation, waitForJob, waitForSites } from './support/local-federation.js';
 
 const FHIR_MAPPING = resolve(import.meta.dirname, '../examples/mappings/heart-fhir.yaml');
 const OMOP_MAPPING = resolve(import.meta.dirname, '../examples/mappings/heart-omop.yaml');

@@ -9,14 +9,14 @@ import { SiteCipher } from '../common/he/site-cipher.js';
 import { frameSection, layoutFromProto, unframeSection } from '../common/protocol/section-framing.js';
 import { signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
+import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import { UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
 import {
   startTestFederation,
   type TestFederation,
   waitForJob,
   waitForSites,
-} from '../experiments/harness/local-federation.js';
-import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
-import { UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
+} from './support/local-federation.js';
 import { syntheticJob } from './support/synthetic-job.js';
 
 const SITES = 10;

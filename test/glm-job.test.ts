@@ -7,7 +7,7 @@ import {
   type TestFederation,
   waitForJob,
   waitForSites,
-} from '../experiments/harness/local-federation.js';
+} from './support/local-federation.js';
 import { pooledIrls } from './support/pooled-irls.js';
 import { syntheticJob } from './support/synthetic-job.js';
 

@@ -6,7 +6,7 @@ import {
   type TestFederation,
   waitForJob,
   waitForSites,
-} from '../experiments/harness/local-federation.js';
+} from './support/local-federation.js';
 import { syntheticJob } from './support/synthetic-job.js';
 
 function job(profile: string) {

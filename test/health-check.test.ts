@@ -1,7 +1,7 @@
 import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestFederation, type TestFederation } from '../experiments/harness/local-federation.js';
+import { startTestFederation, type TestFederation } from './support/local-federation.js';
 
 describe('the coordinator’s standard gRPC health service (grpc.health.v1)', () => {
   let fed: TestFederation;

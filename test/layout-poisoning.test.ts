@@ -3,13 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exactSection } from '../client-node/round-sections.js';
 import { dataReportValues } from '../common/fl/data-report-layout.js';
 import { generateSiteCipher } from '../common/he/create-cipher.js';
+import { DelayingProxy } from './support/delaying-proxy.js';
 import {
   startTestFederation,
   type TestFederation,
   waitForJob,
   waitForSites,
-} from '../experiments/harness/local-federation.js';
-import { DelayingProxy } from './support/delaying-proxy.js';
+} from './support/local-federation.js';
 import { MisbehavingSite } from './support/misbehaving-site.js';
 import { encryptedUpdate, refusal } from './support/scripted-site.js';
 import { syntheticJob } from './support/synthetic-job.js';

@@ -21,7 +21,7 @@ import {
   type TestFederation,
   waitForJob,
   waitForSites,
-} from '../experiments/harness/local-federation.js';
+} from './support/local-federation.js';
 import { runCli } from './support/run-cli.js';
 import { syntheticJob } from './support/synthetic-job.js';
 

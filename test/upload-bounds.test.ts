@@ -11,15 +11,15 @@ import { generateSiteCipher } from '../common/he/create-cipher.js';
 import { frameSection, type SectionLayout } from '../common/protocol/section-framing.js';
 import { signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
+import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
+import { UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
+import { SiteServiceClient } from '../proto/gen/hefl/v1/services.js';
 import {
   startTestFederation,
   type TestFederation,
   waitForJob,
   waitForSites,
-} from '../experiments/harness/local-federation.js';
-import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
-import { UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
-import { SiteServiceClient } from '../proto/gen/hefl/v1/services.js';
+} from './support/local-federation.js';
 import { MisbehavingSite } from './support/misbehaving-site.js';
 import { syntheticJob } from './support/synthetic-job.js';
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import nacl from 'tweetnacl';
+import { generateBoxKeyPair } from '../../common/crypto/index.js';
 import { PairwiseMasks } from '../../common/fl/pairwise-mask.js';
 import { CiphertextAdder } from '../../common/he/ciphertext-adder.js';
 import { batchByteLength } from '../../common/he/ciphertext-batch.js';
@@ -174,7 +174,7 @@ async function measureProfile(
 function measureMasking(site: SiteCipher, vector: Float32Array, sites: number): MaskingResult {
   const t = site.plainModulus!;
   const ids = Array.from({ length: sites }, (_, i) => `site-${String(i).padStart(4, '0')}`);
-  const keys = ids.map(() => nacl.box.keyPair());
+  const keys = ids.map(() => generateBoxKeyPair());
   const masks = new PairwiseMasks(
     { siteId: ids[0]!, sealingSecretKey: keys[0]!.secretKey, jobId: 'bench' },
     (peer) => keys[ids.indexOf(peer)]?.publicKey,

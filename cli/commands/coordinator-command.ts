@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { HeflError } from '../../common/errors/index.js';
-import { startCoordinator } from '../../coordinator/start-coordinator.js';
+import { startCoordinator } from '../../coordinator/index.js';
 import { oneOf, positiveInteger } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
 import { holdFolderLock } from '../daemon/hold-folder-lock.js';

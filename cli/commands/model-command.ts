@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadRawCsv } from '../../client-node/data/load-raw-csv.js';
+import { loadRawCsv } from '../../client-node/index.js';
 import { openResearcherSession } from '../job/researcher-session.js';
 import { openModelRelease } from '../researcher/open-model-release.js';
 import { recordSeenHead } from '../researcher/record-seen-head.js';
@@ -62,7 +62,7 @@ export function registerModelCommands(program: Command): void {
     .option('--out <file>', 'write the predictions here instead of stdout')
     .action(async (opts: { model: string; data: string; columns?: string; out?: string }) => {
       // TensorFlow.js is loaded only by the commands that run a model (it takes ~1 s to load).
-      const { loadReleasedModel, predictRows } = await import('../researcher/predict-rows.js');
+      const { loadReleasedModel, predictRows } = await import('../../client-node/in-process.js');
       const loaded = await loadReleasedModel(resolve(opts.model));
       try {
         const raw = await loadRawCsv(

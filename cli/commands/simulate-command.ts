@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DATA_INPUTS, type DataInput } from '../../client-node/data/mapping/index.js';
+import { DATA_INPUTS, type DataInput } from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { STRATEGY_NAMES } from '../../common/job/strategy-config.js';
 import { oneOf, positiveInteger, positiveNumber } from '../cli-options.js';

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { checkSiteData } from '../../client-node/data/check-site-data.js';
-import { loadRawCsv } from '../../client-node/data/load-raw-csv.js';
+import { checkSiteData, loadRawCsv } from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { readJobFile } from '../job/read-job-file.js';
 import { formatSiteCheck } from '../site/format-site-check.js';

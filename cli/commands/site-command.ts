@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { checkSiteData } from '../../client-node/data/check-site-data.js';
 import {
+  checkSiteData,
   DATA_INPUTS,
   type DataInput,
   loadRawTable,
+  type SiteOptions,
+  startSite,
   type TableLocation,
-} from '../../client-node/data/mapping/index.js';
-import type { SiteOptions } from '../../client-node/start-site.js';
+} from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
@@ -70,7 +71,6 @@ export function registerSiteStartCommand(
           throw error;
         }
         // TensorFlow.js is loaded only here, by the command that trains (it takes ~1 s to load).
-        const { startSite } = await import('../../client-node/start-site.js');
         const running = await startSite({
           dir: resolve(opts.dir),
           coordinator: opts.coordinator,

@@ -2,10 +2,14 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { ApprovalStore, normaliseJobHash } from '../../client-node/policy/approval-store.js';
-import { BudgetStore } from '../../client-node/policy/budget-store.js';
-import { resolveSitePolicy, SITE_POLICY_FILES } from '../../client-node/policy/resolve-site-policy.js';
-import { sitePolicyTemplate } from '../../client-node/policy/site-policy-template.js';
+import {
+  ApprovalStore,
+  BudgetStore,
+  normaliseJobHash,
+  resolveSitePolicy,
+  SITE_POLICY_FILES,
+  sitePolicyTemplate,
+} from '../../client-node/index.js';
 import { remaining, spentEpsilon } from '../../common/dp/dp-budget.js';
 import { writePublicFile } from '../../common/identity/key-files.js';
 

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
+import type { EventLog } from '../../common/log/event-log.js';
 
-export type EventLog = (event: string, fields: Record<string, unknown>) => void;
+export type { EventLog };
 
 /**
  * Structured JSON-lines logs for the daemons (one object per line on stdout, pino).

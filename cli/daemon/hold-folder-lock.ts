@@ -1,8 +1,8 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { HeflError } from '../../common/errors/index.js';
 import { isProcessRunning } from '../../common/os/is-process-running.js';
+import { tryKernelLock } from '../../common/os/kernel-lock.js';
 
 export const DAEMON_LOCK_FILE = 'daemon.lock';
 export const DAEMON_PID_FILE = 'daemon.pid';
@@ -16,8 +16,8 @@ export interface FolderLock {
  * Takes the exclusive daemon lock on `dir` for the life of this process, or refuses with
  * "already running as pid N" (`unavailable`, exit 3).
  *
- * The lock is a kernel advisory lock (SQLite's POSIX `fcntl` lock on `daemon.lock`, held by an
- * open `BEGIN EXCLUSIVE` transaction that writes nothing), not a file whose existence is the lock.
+ * The lock is a kernel advisory lock on `daemon.lock` (`tryKernelLock`), not a file whose
+ * existence is the lock.
  * So there is no stale lock to take over and no takeover race: when the holder dies — even by
  * SIGKILL or power loss of the process — the kernel drops its lock, and of any number of processes
  * starting at once exactly one gets it. `daemon.pid` only names the holder for the message; it is
@@ -25,25 +25,8 @@ export interface FolderLock {
  */
 export function holdFolderLock(dir: string, options: { waitForPidMs?: number } = {}): FolderLock {
   const lockPath = join(dir, DAEMON_LOCK_FILE);
-  let db: Database.Database;
-  try {
-    db = new Database(lockPath, { timeout: 0 });
-  } catch (error) {
-    throw new HeflError(
-      'invalid_argument',
-      `cannot open the daemon lock ${lockPath} (is --dir a hefl folder?)`,
-      {
-        cause: error,
-      },
-    );
-  }
-  try {
-    db.exec('BEGIN EXCLUSIVE');
-  } catch (error) {
-    db.close();
-    if ((error as { code?: string }).code !== 'SQLITE_BUSY') {
-      throw new HeflError('internal', `cannot take the daemon lock ${lockPath}`, { cause: error });
-    }
+  const lock = tryKernelLock(lockPath, 'daemon lock', ' (is --dir a hefl folder?)');
+  if (lock === undefined) {
     const pid = holderPid(dir, options.waitForPidMs ?? 2_000);
     throw new HeflError(
       'unavailable',
@@ -61,8 +44,7 @@ export function holdFolderLock(dir: string, options: { waitForPidMs?: number } =
       if (!held) return;
       held = false;
       if (readPid(pidPath) === process.pid) rmSync(pidPath, { force: true });
-      db.exec('ROLLBACK');
-      db.close();
+      lock.release();
     },
   };
 }

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runsIf } from '../../test/support/runs-if.js';
+import { VirtualTerminal } from './fixtures/virtual-terminal.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 // Run through tsx directly: `npx` draws its own spinner on a terminal, which would end up in the capture.
@@ -12,8 +13,8 @@ const hasScript = runsIf(
   spawnSync('script', ['--version']).stdout?.toString().includes('util-linux') ?? false,
   'hefl job watch on a terminal: util-linux `script` is not installed',
 );
-// biome-ignore lint/suspicious/noControlCharactersInRegex: it matches terminal escape codes on purpose.
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+// log-update sends each frame as synchronized output (DEC mode 2026) on a terminal.
+const END_OF_FRAME = '\u001b[?2026l';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: "cursor up N rows", how a redraw in place starts.
 const CURSOR_UP = /\u001b\[\d+A/;
 
@@ -47,17 +48,19 @@ function onTerminal(columns: number, flags = ''): Promise<Run> {
   return run('script', ['-qfec', command, '/dev/null']);
 }
 
-/** Each frame the live view drew: what follows each "clear to end of screen", as plain lines. */
+/**
+ * Each frame the live view drew, as the screen shows it after the frame (plain lines): the
+ * output is played on a virtual terminal, and a frame ends where its synchronized output does.
+ */
 function frames(output: string): string[][] {
+  const screen = new VirtualTerminal();
   return output
-    .split('\u001b[J')
-    .slice(1)
-    .map((frame) =>
-      frame
-        .replace(ANSI, '')
-        .split(/\r?\n/)
-        .filter((line) => line.length > 0),
-    );
+    .split(END_OF_FRAME)
+    .slice(0, -1)
+    .map((chunk) => {
+      screen.write(chunk);
+      return screen.lines().filter((line) => line.length > 0);
+    });
 }
 
 describe.runIf(hasScript)('hefl job watch on a terminal', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeflError } from '../../common/errors/index.js';
 import type { DataReport } from '../../common/protocol/sealed-data-report.js';
+import { VirtualTerminal } from './fixtures/virtual-terminal.js';
 import type { JobStatusView, RoundView } from './format-job-status.js';
 import { type WatchDisplay, watchDisplay, watchJob } from './job-watch.js';
 import { renderWatchPanel } from './watch-panel.js';
@@ -219,8 +220,13 @@ describe('watchDisplay', () => {
 
     expect(writes).toHaveLength(2);
     expect(writes[0]).toContain('  · b  waiting\n');
-    // The second frame climbs back over the first panel's five lines.
-    expect(writes[1]!.split('\n')[0]).toBe('\u001b[5A\r\u001b[Jjob job-1  completed');
+    // The second frame climbs back over the first panel's five lines and replaces it.
+    const climbed = [...writes[1]!.matchAll(/\[(\d*)A/g)].reduce((rows, m) => rows + Number(m[1] || 1), 0);
+    expect(climbed).toBe(5);
+    const screen = new VirtualTerminal();
+    for (const text of writes) screen.write(text);
+    expect(screen.lines()[0]).toBe('job job-1  completed');
+    expect(screen.lines().join('\n')).not.toContain('waiting');
   });
 
   it('writes plain lines to a pipe, or to a terminal when asked to', () => {

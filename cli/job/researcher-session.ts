@@ -1,4 +1,3 @@
-import type { ServiceError } from '@grpc/grpc-js';
 import { bytesEqual, fromHex } from '../../common/crypto/index.js';
 import { errorCodeForGrpcStatus, HeflError } from '../../common/errors/index.js';
 import { channelCredentials, loadMemberIdentity } from '../../common/identity/index.js';
@@ -69,7 +68,8 @@ export async function openResearcherSession(dir: string, address: string): Promi
 /** A coordinator's refusal (or no coordinator at all) as one line a person can act on. */
 export function fromGrpcError(error: unknown, what: string, address: string): unknown {
   if (HeflError.is(error)) return error;
-  const e = error as Partial<ServiceError>;
+  // A gRPC ServiceError: its numeric status `code`, and `details` as the peer wrote them.
+  const e = error as { code?: unknown; details?: string; message?: string } | undefined;
   if (typeof e?.code !== 'number') return error;
   const code = errorCodeForGrpcStatus(e.code);
   const detail = e.details || e.message || 'no detail';

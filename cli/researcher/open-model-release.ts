@@ -1,5 +1,5 @@
-import type { ModelCard, ReleasePackage } from '../../client-node/model-release.js';
-import { modelHash } from '../../client-node/strategy/model-hash.js';
+import type { ModelCard, ReleasePackage } from '../../client-node/index.js';
+import { modelHash } from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { openAsResearcher } from '../../common/protocol/sealed-metrics.js';
 import { openMessage } from '../../common/protocol/signed-message.js';

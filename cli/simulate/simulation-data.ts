@@ -4,7 +4,7 @@ import {
   generateSyntheticHospitals,
   SYNTHETIC_CATEGORICAL,
   SYNTHETIC_LABEL,
-} from '../../client-node/data/index.js';
+} from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 
 export interface SimulationSite {

@@ -1,4 +1,4 @@
-import type { SiteDataCheck } from '../../client-node/data/check-site-data.js';
+import type { SiteDataCheck } from '../../client-node/index.js';
 
 /**
  * The readable report of `hefl site check`, for the site's own operator (it shows value

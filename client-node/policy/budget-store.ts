@@ -39,28 +39,35 @@ export class BudgetStore implements PrivacyBudgetLedger {
 
   /** Opens (without creating) the ledger of the site folder `dir` under the policy's budget. */
   static async open(dir: string, policyBudget: SitePolicy['budget']): Promise<BudgetStore> {
-    const path = join(dir, BudgetStore.FILE);
-    let spent: DpBudget['spent'] = [];
-    let stored: unknown;
-    try {
-      stored = await readJsonFile(path, 'privacy budget');
-    } catch (error) {
-      if (!HeflError.is(error, 'not_found')) throw error;
-    }
-    if (stored !== undefined) {
-      try {
-        spent = parseDpBudget(stored).spent;
-      } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
-        throw new HeflError('invalid_data', `privacy budget ${path} is invalid: ${detail}`, { cause: error });
-      }
-    }
+    const spent = await BudgetStore.readSpent(dir);
     const ledger = parseDpBudget({
       epsilonTotal: policyBudget.epsilon,
       delta: policyBudget.delta,
       spent: spent.map((entry) => ({ ...entry })),
     });
-    return new BudgetStore(path, ledger);
+    return new BudgetStore(path(dir), ledger);
+  }
+
+  /**
+   * What the ledger of the site folder `dir` records as spent, checked as the site checks it
+   * (none when there is no file; `invalid_data` naming every problem for an invalid one).
+   * For readers beside the site node (`hefl simulate`'s privacy report).
+   */
+  static async readSpent(dir: string): Promise<DpBudget['spent']> {
+    const file = path(dir);
+    let stored: unknown;
+    try {
+      stored = await readJsonFile(file, 'privacy budget');
+    } catch (error) {
+      if (HeflError.is(error, 'not_found')) return [];
+      throw error;
+    }
+    try {
+      return parseDpBudget(stored).spent;
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new HeflError('invalid_data', `privacy budget ${file} is invalid: ${detail}`, { cause: error });
+    }
   }
 
   current(): DpBudget {
@@ -78,4 +85,8 @@ export class BudgetStore implements PrivacyBudgetLedger {
     this.queue = result.catch(() => undefined);
     return result;
   }
+}
+
+function path(dir: string): string {
+  return join(dir, BudgetStore.FILE);
 }

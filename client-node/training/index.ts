@@ -13,6 +13,7 @@ export {
   type TrainingConfig,
   trainingConfigSchema,
 } from '../../common/job/training-config.js';
+export { buildReleasePackage } from './build-release-package.js';
 export { type EvaluationInput, evaluateModel } from './evaluate-model.js';
 export {
   addEvaluationSums,
@@ -31,6 +32,7 @@ export {
   trainLocally,
 } from './local-trainer.js';
 export { initialWeights } from './model-builder.js';
+export { type LoadedModel, loadReleasedModel, type Predictions, predictRows } from './predict-rows.js';
 export { type BackendSelection, selectBackend } from './select-backend.js';
 export { type SeparableDataset, separableDataset } from './separable-dataset.js';
 export type { EvaluateInput, Trainer, TrainInput, TrainResult } from './trainer.js';

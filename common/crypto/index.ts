@@ -5,10 +5,12 @@ export {
   BOX_PUBLIC_KEY_BYTES,
   BOX_SECRET_KEY_BYTES,
   type BoxKeyPair,
+  boxPublicKeyOf,
   generateBoxKeyPair,
   openSealed,
   type SealedMessage,
   sealTo,
+  x25519SharedSecret,
 } from './sealed-box.js';
 export {
   openEnvelope,
@@ -23,6 +25,7 @@ export {
   SIGNATURE_BYTES,
   SIGNING_PUBLIC_KEY_BYTES,
   SIGNING_SECRET_KEY_BYTES,
+  SIGNING_SEED_BYTES,
   type SigningKeyPair,
   signDetached,
   signingKeyPairFromSeed,

@@ -31,6 +31,19 @@ export function generateBoxKeyPair(): BoxKeyPair {
   return nacl.box.keyPair();
 }
 
+/** The X25519 public key of a box secret key (a key file's pair is checked against it). */
+export function boxPublicKeyOf(secretKey: Uint8Array): Uint8Array {
+  return nacl.box.keyPair.fromSecretKey(secretKey).publicKey;
+}
+
+/**
+ * The raw X25519 shared point of our secret key and a peer's public key (not a key by
+ * itself: callers hash it together with what it is bound to, e.g. the pairwise mask seeds).
+ */
+export function x25519SharedSecret(secretKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array {
+  return nacl.scalarMult(secretKey, peerPublicKey);
+}
+
 function checkKeys(publicKey: Uint8Array, secretKey: Uint8Array): void {
   if (publicKey.byteLength !== BOX_PUBLIC_KEY_BYTES || secretKey.byteLength !== BOX_SECRET_KEY_BYTES) {
     throw new HeflError('invalid_argument', `X25519 keys must be ${BOX_PUBLIC_KEY_BYTES} bytes each`);

@@ -15,6 +15,8 @@ export interface SigningKeyPair {
 export const SIGNING_PUBLIC_KEY_BYTES = nacl.sign.publicKeyLength;
 export const SIGNING_SECRET_KEY_BYTES = nacl.sign.secretKeyLength;
 export const SIGNATURE_BYTES = nacl.sign.signatureLength;
+/** The seed is the first half of a 64-byte secret key; the public key is the second. */
+export const SIGNING_SEED_BYTES = nacl.sign.seedLength;
 
 /** A fresh key pair from the platform CSPRNG (tweetnacl uses node:crypto under Node). */
 export function generateSigningKeyPair(): SigningKeyPair {

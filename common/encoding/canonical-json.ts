@@ -3,7 +3,10 @@ import { HeflError } from '../errors/index.js';
 /**
  * Canonical JSON: object keys sorted recursively, no whitespace, `undefined` fields
  * dropped. Two parties that agree on a value agree on these bytes, so a hash or a
- * signature over them means the same thing everywhere.
+ * signature over them means the same thing everywhere. For JSON values this is RFC 8785
+ * (JCS): keys ordered by UTF-16 code units, numbers as ECMAScript writes them, strings
+ * escaped as JSON.stringify does (canonical-json.test.ts checks the RFC's vectors). Kept
+ * rather than the `canonicalize` package: every stored signature is over these bytes.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);

@@ -1,6 +1,5 @@
 import { createCipheriv } from 'node:crypto';
-import nacl from 'tweetnacl';
-import { sha256 } from '../crypto/index.js';
+import { sha256, x25519SharedSecret } from '../crypto/index.js';
 import { HeflError } from '../errors/index.js';
 
 const encoder = new TextEncoder();
@@ -64,7 +63,7 @@ export class PairwiseMasks {
         'failed_precondition',
         `no manifest sealing key for site ${peer}: cannot mask with it`,
       );
-    const shared = nacl.scalarMult(this.own.sealingSecretKey, publicKey);
+    const shared = x25519SharedSecret(this.own.sealingSecretKey, publicKey);
     const [a, b] = [this.own.siteId, peer].sort();
     const key = sha256(
       DOMAIN,

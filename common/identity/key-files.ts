@@ -2,9 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import nacl from 'tweetnacl';
 import { z } from 'zod';
-import { fromHex, toHex } from '../crypto/index.js';
+import {
+  BOX_SECRET_KEY_BYTES,
+  boxPublicKeyOf,
+  fromHex,
+  SIGNING_SECRET_KEY_BYTES,
+  SIGNING_SEED_BYTES,
+  signingKeyPairFromSeed,
+  toHex,
+} from '../crypto/index.js';
 import { HeflError } from '../errors/index.js';
 import { zodProblems } from '../validation/zod-problems.js';
 
@@ -167,12 +174,12 @@ export async function readKeyPairFile(path: string, kind: KeyPairKind): Promise<
   const publicKey = fromHex(parsed.data.publicKey);
   const derived =
     kind === 'ed25519'
-      ? secretKey.byteLength === nacl.sign.secretKeyLength &&
-        toHex(secretKey.subarray(nacl.sign.seedLength)) === parsed.data.publicKey
-        ? nacl.sign.keyPair.fromSeed(secretKey.subarray(0, nacl.sign.seedLength)).publicKey
+      ? secretKey.byteLength === SIGNING_SECRET_KEY_BYTES &&
+        toHex(secretKey.subarray(SIGNING_SEED_BYTES)) === parsed.data.publicKey
+        ? signingKeyPairFromSeed(secretKey.subarray(0, SIGNING_SEED_BYTES)).publicKey
         : undefined
-      : secretKey.byteLength === nacl.box.secretKeyLength
-        ? nacl.box.keyPair.fromSecretKey(secretKey).publicKey
+      : secretKey.byteLength === BOX_SECRET_KEY_BYTES
+        ? boxPublicKeyOf(secretKey)
         : undefined;
   if (derived === undefined || toHex(derived) !== parsed.data.publicKey) {
     throw new HeflError('integrity', `key file ${path}: public key does not match the secret key`);

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MANIFEST_LOCK_FILE, withManifestLock } from './manifest-lock.js';
 
+const RACER = 'common/identity/fixtures/manifest-lock-racer.ts';
+
 describe('withManifestLock', () => {
   let dir: string;
   beforeEach(async () => {
@@ -48,12 +50,47 @@ describe('withManifestLock', () => {
     await expect(withManifestLock(dir, async () => 'done', { waitMs: 500 })).resolves.toBe('done');
   });
 
+  it('of 6 processes that find the same stale lock at once, exactly one holds it at a time', async () => {
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => dead.on('exit', resolve));
+    await writeFile(join(dir, MANIFEST_LOCK_FILE), JSON.stringify({ pid: dead.pid, since: 'earlier' }));
+    const goFile = join(dir, 'go');
+    const logFile = join(dir, 'holders.log');
+    const racers = Array.from({ length: 6 }, () =>
+      spawn(process.execPath, ['--import', 'tsx', RACER, dir, goFile, logFile], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
+    const exits = racers.map(
+      (child) => new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))),
+    );
+    await Promise.all(
+      racers.map((child) => new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))),
+    );
+    await writeFile(goFile, '');
+    expect(await Promise.all(exits)).toEqual(racers.map(() => 0));
+    const events = (await readFile(logFile, 'utf8')).trim().split('\n');
+    let holding = 0;
+    let most = 0;
+    for (const event of events) {
+      holding += event.startsWith('enter') ? 1 : -1;
+      most = Math.max(most, holding);
+    }
+    expect(events.filter((e) => e.startsWith('enter'))).toHaveLength(6);
+    expect(most, 'processes holding the lock at the same time').toBe(1);
+  }, 60_000);
+
   it('waits for a live holder, then gives up with an error naming it', async () => {
-    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
+    const goFile = join(dir, 'go');
+    const logFile = join(dir, 'holders.log');
+    await writeFile(goFile, '');
+    const holder = spawn(process.execPath, ['--import', 'tsx', RACER, dir, goFile, logFile, '20000'], {
+      stdio: 'ignore',
+    });
     try {
-      await writeFile(join(dir, MANIFEST_LOCK_FILE), JSON.stringify({ pid: holder.pid, since: 'now' }));
+      while (!existsSync(logFile)) await new Promise((resolve) => setTimeout(resolve, 20));
       await expect(withManifestLock(dir, async () => 'never', { waitMs: 300 })).rejects.toThrow(
-        new RegExp(`another hefl command \\(pid ${holder.pid}, since now\\) is changing the manifest`),
+        new RegExp(`another hefl command \\(pid ${holder.pid}, since [^)]+\\) is changing the manifest`),
       );
       expect(existsSync(join(dir, MANIFEST_LOCK_FILE)), 'a live holder’s lock is left alone').toBe(true);
     } finally {

@@ -1,89 +1,72 @@
-import { open, readFile, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { HeflError } from '../errors/index.js';
-import { isProcessRunning } from '../os/is-process-running.js';
+import { type KernelLock, tryKernelLock } from '../os/kernel-lock.js';
 
+/** Names the holder (pid, since) while the lock is held; only for messages, never trusted as the lock. */
 export const MANIFEST_LOCK_FILE = 'manifest.lock';
+/** The lock itself: a kernel lock on this file (`tryKernelLock`); the file stays in the folder. */
+export const MANIFEST_KERNEL_LOCK_FILE = 'manifest.lock.sqlite';
 
 /**
  * Runs `change` while holding the coordinator folder's manifest lock. `federation admit`
  * and `revoke` are each a read-modify-write of manifest.json: two at once would silently
- * drop one member's change. The lock is a file created exclusively, naming its process;
- * one left behind by a process that no longer runs on this machine is taken over.
+ * drop one member's change. The lock is a kernel lock, so a holder that died holds nothing
+ * and there is no stale lock to take over: of several processes that start at once exactly
+ * one changes the manifest at a time (the old lock file, taken over when its process was
+ * gone, let two takers in). Waits up to `waitMs` (default 10 s) for another holder.
  */
 export async function withManifestLock<T>(
   dir: string,
   change: () => Promise<T>,
   options: { waitMs?: number } = {},
 ): Promise<T> {
-  const path = join(dir, MANIFEST_LOCK_FILE);
+  await requireFolder(dir);
   const until = Date.now() + (options.waitMs ?? 10_000);
+  let lock: KernelLock | undefined;
   for (;;) {
-    if (await tryCreate(path)) break;
-    const holder = await readHolder(path);
-    if (holder === 'gone') continue;
-    if (holder === 'stale') {
-      await rm(path, { force: true });
-      continue;
-    }
+    lock = tryKernelLock(join(dir, MANIFEST_KERNEL_LOCK_FILE), 'manifest lock');
+    if (lock !== undefined) break;
     if (Date.now() > until) {
+      const holder = await readHolder(join(dir, MANIFEST_LOCK_FILE));
       throw new HeflError(
         'failed_precondition',
-        `another hefl command (pid ${holder.pid}, since ${holder.since}) is changing the manifest in ${dir}; ` +
-          `try again when it has finished (or delete ${path} if that process is not running)`,
+        `another hefl command (${holder}) is changing the manifest in ${dir}; try again when it has finished`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const holderPath = join(dir, MANIFEST_LOCK_FILE);
   try {
+    const tmp = `${holderPath}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ pid: process.pid, since: new Date().toISOString() }), {
+      mode: 0o600,
+    });
+    await rename(tmp, holderPath);
     return await change();
   } finally {
-    await rm(path, { force: true });
+    await rm(holderPath, { force: true });
+    lock.release();
   }
 }
 
-async function tryCreate(path: string): Promise<boolean> {
+async function requireFolder(dir: string): Promise<void> {
   try {
-    const file = await open(path, 'wx', 0o600);
-    try {
-      await file.writeFile(JSON.stringify({ pid: process.pid, since: new Date().toISOString() }));
-    } finally {
-      await file.close();
-    }
-    return true;
+    await stat(dir);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code === 'ENOENT') {
-      throw new HeflError(
-        'not_found',
-        `no coordinator folder ${dirname(path)} (create it with hefl federation init)`,
-        {
-          cause: error,
-        },
-      );
-    }
-    throw new HeflError('invalid_argument', `cannot create the manifest lock ${path}`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new HeflError('not_found', `no coordinator folder ${dir} (create it with hefl federation init)`, {
+      cause: error,
+    });
   }
 }
 
-/** Who holds the lock; 'stale' if its process is gone (or it was never completed), 'gone' if released meanwhile. */
-async function readHolder(path: string): Promise<{ pid: number; since: string } | 'stale' | 'gone'> {
-  let text: string;
-  let age: number;
+/** "pid N, since T" from the holder file, as far as it can be read. */
+async function readHolder(path: string): Promise<string> {
   try {
-    [text, age] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => Date.now() - s.mtimeMs)]);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-    throw error;
-  }
-  let holder: { pid?: unknown; since?: unknown };
-  try {
-    holder = JSON.parse(text) as typeof holder;
+    const holder = JSON.parse(await readFile(path, 'utf8')) as { pid?: unknown; since?: unknown };
+    return `pid ${String(holder.pid)}, since ${String(holder.since)}`;
   } catch {
-    // Being written right now, or left half-written by a crash.
-    return age > 5_000 ? 'stale' : { pid: 0, since: 'just now' };
+    return 'pid unknown, starting up';
   }
-  if (typeof holder.pid !== 'number' || !Number.isInteger(holder.pid) || holder.pid <= 0) return 'stale';
-  return isProcessRunning(holder.pid) ? { pid: holder.pid, since: String(holder.since) } : 'stale';
 }

@@ -1,3 +1,4 @@
+import type { EventLog } from '../../common/log/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { RoundRecord } from './round-record.js';
 
@@ -35,11 +36,7 @@ export function everyoneAppliedLast(rounds: readonly RoundRecord[], accepted: re
 }
 
 /** Deletes blobs in the background; a failure is logged, never fatal (the bytes are only garbage). */
-export function discardBlobs(
-  blobs: BlobStore,
-  digests: readonly string[],
-  log?: (event: string, fields: Record<string, unknown>) => void,
-): void {
+export function discardBlobs(blobs: BlobStore, digests: readonly string[], log?: EventLog): void {
   for (const digest of new Set(digests)) {
     blobs.delete(digest).catch((error: unknown) =>
       log?.('blob.delete-failed', {

@@ -3,6 +3,7 @@ import { sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import type { VectorAdder } from '../../common/he/index.js';
 import type { JobSpec, ParsedJob } from '../../common/job/job-spec.js';
+import type { EventLog } from '../../common/log/event-log.js';
 import type { SectionLayout } from '../../common/protocol/section-framing.js';
 import type { Clock } from '../../common/time/clock.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
@@ -36,7 +37,7 @@ export interface JobControllerDeps {
   readonly keys: CoordinatorKeys;
   readonly adder: VectorAdder;
   readonly store: JobStore;
-  readonly log?: (event: string, fields: Record<string, unknown>) => void;
+  readonly log?: EventLog;
 }
 
 /**

@@ -2,6 +2,7 @@ import { fromHex, merkleRoot, sha256, toHex } from '../../common/crypto/index.js
 import { HeflError } from '../../common/errors/index.js';
 import type { CiphertextBatch, PreparedContribution, VectorAdder, VectorSum } from '../../common/he/index.js';
 import type { JobSpec } from '../../common/job/job-spec.js';
+import type { EventLog } from '../../common/log/event-log.js';
 import {
   frameSection,
   layoutFromProto,
@@ -29,7 +30,7 @@ export interface AggregationDeps {
   readonly keys: CoordinatorKeys;
   readonly adder: VectorAdder;
   readonly store: JobStore;
-  readonly log?: (event: string, fields: Record<string, unknown>) => void;
+  readonly log?: EventLog;
 }
 
 /** A fully received, digest-checked update: its signed header, sections and blob. */

@@ -1,6 +1,7 @@
 import { sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import type { ParsedJob } from '../../common/job/job-spec.js';
+import type { EventLog } from '../../common/log/event-log.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import type { JobDecision, KeyBundle } from '../../proto/gen/hefl/v1/messages.js';
 import type { MemberDirectory } from '../members/member-directory.js';
@@ -17,7 +18,7 @@ export interface MembershipDeps {
   readonly audit: AuditSink;
   readonly members: MemberDirectory;
   /** The operator's log (JSON lines): joins and key grants, so a stuck newcomer is visible. */
-  readonly log?: (event: string, fields: Record<string, unknown>) => void;
+  readonly log?: EventLog;
 }
 
 /** What membership needs of the rest of the job; the job controller answers these. */

@@ -1,6 +1,7 @@
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { createAdder } from '../../common/he/create-adder.js';
+import type { EventLog } from '../../common/log/event-log.js';
 import type { Clock } from '../../common/time/clock.js';
 import { ResearcherServiceService, SiteServiceService } from '../../proto/gen/hefl/v1/services.js';
 import { JobRegistry, type RestoreCheck } from '../job/job-registry.js';
@@ -32,7 +33,7 @@ export interface CoordinatorServerDeps {
   /** Holds each stored job against the audit log before it is served again; a job that disagrees is refused. */
   readonly restoreCheck?: RestoreCheck;
   readonly credentials: ServerCredentials;
-  readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly log: EventLog;
   /** Per-member upload limits and the idle timeout (default DEFAULT_UPLOAD_LIMITS). */
   readonly uploadLimits?: UploadLimitSettings;
 }

@@ -7,6 +7,7 @@ import type {
 import { sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import type { CallWithAuthContext } from '../../common/identity/index.js';
+import type { EventLog } from '../../common/log/event-log.js';
 import { layoutFromProto } from '../../common/protocol/section-framing.js';
 import { SigningContext } from '../../common/protocol/signing-context.js';
 import type { Clock } from '../../common/time/clock.js';
@@ -52,7 +53,7 @@ export interface SiteServiceDeps {
   readonly clock: Clock;
   /** Takes each signed hello once (nonce and timestamp checked). */
   readonly replays: NonceWindow;
-  readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly log: EventLog;
   /** Per-member upload limits and idle timeout (defaults: DEFAULT_UPLOAD_LIMITS). */
   readonly limits?: UploadLimits;
   /** Records sites' own signed log heads (hello, reports); absent: not recorded. */

@@ -15,7 +15,7 @@ import {
   selectBackend,
   separableDataset,
   trainLocally,
-} from '../../client-node/training/index.js';
+} from '../../client-node/in-process.js';
 import { type ModelSpec, parameterCount } from '../../common/job/model-spec.js';
 
 const { values } = parseArgs({

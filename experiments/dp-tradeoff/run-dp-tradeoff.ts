@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { readJobOutcome } from '../../cli/researcher/job-outcome.js';
-import { noiseMultiplierFor } from '../../client-node/privacy/noise-multiplier-for.js';
-import { recordDpPlan } from '../../client-node/privacy/record-dp-plan.js';
+import { noiseMultiplierFor, recordDpPlan } from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { parseJobSpec } from '../../common/job/job-spec.js';
-import { startTestFederation, waitForJob, waitForSites } from '../harness/local-federation.js';
+import { startInProcessFederation, waitForJob, waitForSites } from '../harness/in-process-federation.js';
 import { machineInfo, provenanceMarkdown } from '../plot/machine-info.js';
 import { markdownTable } from '../plot/markdown-table.js';
 import { meanAndStd } from '../plot/mean-and-std.js';
@@ -59,7 +58,7 @@ async function runOne(
 ): Promise<Run> {
   const dp = epsilon === null || unit !== 'site' ? undefined : dpSettings(epsilon, rounds, sites);
   const started = performance.now();
-  const fed = await startTestFederation({ sites, seed });
+  const fed = await startInProcessFederation({ sites, seed });
   try {
     await waitForSites(fed);
     const job = parseJobSpec({
@@ -194,7 +193,7 @@ async function main(): Promise<void> {
 
   const machine = machineInfo();
   const notes = [
-    `Real federated jobs through the in-process harness (experiments/harness/local-federation.ts): coordinator, ${sites} site nodes on the built-in synthetic data and a researcher over gRPC on 127.0.0.1, real CKKS encryption (node-seal) of every update.`,
+    `Real federated jobs through the in-process harness (experiments/harness/in-process-federation.ts): coordinator, ${sites} site nodes on the built-in synthetic data and a researcher over gRPC on 127.0.0.1, real CKKS encryption (node-seal) of every update.`,
     `Job: logreg, FedAvg, ${rounds} rounds, local ${LOCAL.epochs} epochs, learning rate ${LOCAL.learningRate}, batch ${LOCAL.batchSize}, label \`event\`, categorical chest_pain and ecg, minSites ${sites}.`,
     `Record-level (patient-level) DP: DP-SGD inside each site's local training — per-example gradients clipped to L2 norm ${CLIP_NORM}, Gaussian noise of stddev sigma * ${CLIP_NORM} on each step's summed gradient, Poisson sampling at q = ${LOCAL.batchSize} / the site's training rows; each site's sigma = the smallest for which the RDP accountant (Poisson-subsampled Gaussian) gives epsilon over ${LOCAL.epochs} x ceil(rows / ${LOCAL.batchSize}) x ${rounds} steps at delta ${DELTA} (recordDpPlan). The HE clip range stays 1. The table gives the range of sigma over the sites and seeds.`,
     `Site-level DP (DP-FedAvg): each site's own filter: the site clips its update to L2 norm ${CLIP_NORM} and adds Gaussian noise of stddev sigma * clipNorm / sqrt(${sites}) before encrypting, so the sum carries noise sigma * clipNorm. sigma = noiseMultiplierFor({ epsilon, delta: ${DELTA}, steps: ${rounds} }) (RDP accountant, one release per round, no sampling amplification). HE clip range = clipNorm + 6 * sigma * clipNorm / sqrt(${sites}).`,

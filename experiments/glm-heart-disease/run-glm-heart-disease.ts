@@ -11,10 +11,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatGlmReport } from '../../cli/job/format-glm-report.js';
 import { jobStatusView } from '../../cli/job/format-job-status.js';
-import { categoryBucket } from '../../client-node/data/category-bucket.js';
-import { DEFAULT_CATEGORY_BUCKETS } from '../../client-node/data/feature-stats.js';
+import { categoryBucket, DEFAULT_CATEGORY_BUCKETS } from '../../client-node/index.js';
 import { featureSalt, parseJobSpec } from '../../common/job/job-spec.js';
-import { startTestFederation, waitForJob, waitForSites } from '../harness/local-federation.js';
+import { startInProcessFederation, waitForJob, waitForSites } from '../harness/in-process-federation.js';
 import { prepareFlambyCsvs } from '../heart-disease/prepare-flamby-csv.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,7 +27,7 @@ const CP = ['typical-angina', 'atypical-angina', 'non-anginal', 'asymptomatic'];
 
 const csvDir = mkdtempSync(join(tmpdir(), 'hefl-glm-heart-'));
 const centers = await prepareFlambyCsvs(dataDir, csvDir);
-const fed = await startTestFederation({ sites: centers.length, dataFiles: centers.map((c) => c.file) });
+const fed = await startInProcessFederation({ sites: centers.length, dataFiles: centers.map((c) => c.file) });
 try {
   await waitForSites(fed);
   const job = parseJobSpec({

@@ -1,10 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import {
-  initialWeights,
-  parameterCount,
-  selectBackend,
-  trainLocally,
-} from '../../client-node/training/index.js';
+import { initialWeights, parameterCount, selectBackend, trainLocally } from '../../client-node/in-process.js';
 import type { ModelSpec } from '../../common/job/model-spec.js';
 
 /** A ~1M-parameter MLP: 100 inputs, hidden 1000 and 900 (ReLU), one sigmoid output. */

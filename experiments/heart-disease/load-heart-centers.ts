@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { ColumnSpec } from '../../client-node/data/index.js';
-import { loadSiteDataset, type SiteDataset } from '../../client-node/site-dataset.js';
+import type { ColumnSpec } from '../../client-node/index.js';
+import { loadSiteDataset, type SiteDataset } from '../../client-node/index.js';
 import type { ParsedJob } from '../../common/job/job-spec.js';
 import { FLAMBY_HEART_CENTERS } from './prepare-flamby-csv.js';
 

@@ -1,13 +1,20 @@
-import { computeLocalStats, FeaturePipeline, type TransformedTable } from '../../client-node/data/index.js';
-import { decodeExactSection, exactSection } from '../../client-node/round-sections.js';
-import { createStrategy, modelHash, type StrategyState } from '../../client-node/strategy/index.js';
 import {
   evaluateModel,
   initialWeights,
   metricsFromSums,
   trainLocally,
-} from '../../client-node/training/index.js';
-import { trainingConfigFor } from '../../client-node/training-config-for.js';
+} from '../../client-node/in-process.js';
+import {
+  computeLocalStats,
+  createStrategy,
+  decodeExactSection,
+  exactSection,
+  FeaturePipeline,
+  modelHash,
+  type StrategyState,
+  type TransformedTable,
+  trainingConfigFor,
+} from '../../client-node/index.js';
 import { addGaussianNoise, clipL2, type NoiseSource, siteNoiseStddev } from '../../common/dp/index.js';
 import { decodeWeightedMean, encodeWeightedUpdate } from '../../common/fl/weighted-update.js';
 import type { CiphertextBatch } from '../../common/he/ciphertext-batch.js';

@@ -1,7 +1,7 @@
 import { readJobOutcome } from '../../cli/researcher/job-outcome.js';
 import { HeflError } from '../../common/errors/index.js';
 import type { ParsedJob } from '../../common/job/job-spec.js';
-import { type TestFederation, waitForJob } from '../harness/local-federation.js';
+import { type InProcessFederation, waitForJob } from '../harness/in-process-federation.js';
 
 /** What the researcher sees of one finished federated job. */
 export interface FederatedJobResult {
@@ -22,7 +22,7 @@ export interface FederatedJobResult {
  * researcher. A job that does not complete is an `internal` HeflError naming its state.
  */
 export async function runFederatedJob(
-  fed: TestFederation,
+  fed: InProcessFederation,
   job: ParsedJob,
   timeoutMs: number,
 ): Promise<FederatedJobResult> {

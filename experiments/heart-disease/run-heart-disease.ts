@@ -2,12 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { noiseMultiplierFor } from '../../client-node/privacy/noise-multiplier-for.js';
-import { selectBackend, type TrainingConfig } from '../../client-node/training/index.js';
+import { selectBackend, type TrainingConfig } from '../../client-node/in-process.js';
+import { noiseMultiplierFor } from '../../client-node/index.js';
 import { seededNoiseSource } from '../../common/dp/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { type ParsedJob, parseJobSpec } from '../../common/job/job-spec.js';
-import { startTestFederation, type TestFederation, waitForSites } from '../harness/local-federation.js';
+import {
+  type InProcessFederation,
+  startInProcessFederation,
+  waitForSites,
+} from '../harness/in-process-federation.js';
 import { machineInfo } from '../plot/machine-info.js';
 import { meanAndStd } from '../plot/mean-and-std.js';
 import { writeResults } from '../plot/write-results.js';
@@ -91,12 +95,12 @@ async function main(): Promise<void> {
   const methods = heartMethods(epsilons);
   const outcomes = new Map<string, SeedOutcome[]>(methods.map((m) => [m.name, []]));
   const localMatrices: number[][][] = [];
-  let fed: TestFederation | undefined;
+  let fed: InProcessFederation | undefined;
   try {
     const prepared = await prepareFlambyCsvs(values.data, csvDir);
     console.error(`prepared ${prepared.map((p) => `${p.center} ${p.rowsWritten}`).join(', ')}`);
     if (verifySeeds > 0) {
-      fed = await startTestFederation({ sites: 4, dataFiles: prepared.map((p) => p.file) });
+      fed = await startInProcessFederation({ sites: 4, dataFiles: prepared.map((p) => p.file) });
       await waitForSites(fed);
     }
     for (let seed = 0; seed < seeds; seed++) {
@@ -248,7 +252,7 @@ async function runFederatedMethod(
   seed: number,
   rounds: number,
   centers: HeartCenter[],
-  fed: TestFederation | undefined,
+  fed: InProcessFederation | undefined,
 ): Promise<SeedOutcome> {
   const job: ParsedJob = parseJobSpec(heartJobInput(method, seed, rounds, LOCAL));
   if (method.dpEpsilon !== null) {

@@ -1,10 +1,10 @@
-import { computeLocalStats, FeaturePipeline, type TransformedTable } from '../../client-node/data/index.js';
 import {
   evaluateModel,
   initialWeights,
   type TrainingConfig,
   trainLocally,
-} from '../../client-node/training/index.js';
+} from '../../client-node/in-process.js';
+import { computeLocalStats, FeaturePipeline, type TransformedTable } from '../../client-node/index.js';
 import { featureSalt, type ParsedJob } from '../../common/job/job-spec.js';
 import type { HeartCenter } from './load-heart-centers.js';
 

@@ -3,26 +3,43 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, ServerCredentials } from '@grpc/grpc-js';
 import { ResearcherClient, type ResearcherKeys } from '../../cli/researcher/researcher-client.js';
-import { CoordinatorClient } from '../../client-node/coordinator-client.js';
-import { generateSyntheticHospitals } from '../../client-node/data/index.js';
-import type { SitePolicyContext } from '../../client-node/policy/site-policy-context.js';
-import { noSiteAudit } from '../../client-node/site-audit.js';
-import type { SiteDataSource } from '../../client-node/site-dataset.js';
-import type { FederationView, SiteKeys } from '../../client-node/site-keys.js';
-import { SiteNode } from '../../client-node/site-node.js';
-import { InProcessTrainer, type Trainer } from '../../client-node/training/index.js';
+import {
+  CoordinatorClient,
+  type FederationView,
+  InProcessTrainer,
+  noSiteAudit,
+  type SiteKeys,
+  SiteNode,
+  type Trainer,
+} from '../../client-node/in-process.js';
+import {
+  generateSyntheticHospitals,
+  type SiteDataSource,
+  type SitePolicyContext,
+} from '../../client-node/index.js';
 import { bytesEqual, generateBoxKeyPair, generateSigningKeyPair } from '../../common/crypto/index.js';
 import { systemClock } from '../../common/time/clock.js';
-import { type Member, StaticMemberDirectory } from '../../coordinator/members/member-directory.js';
-import { MemoryAuditSink } from '../../coordinator/storage/audit-sink.js';
-import { FileBlobStore } from '../../coordinator/storage/blob-store.js';
 import {
+  FileBlobStore,
+  type Member,
+  MemoryAuditSink,
   type RunningCoordinator,
+  StaticMemberDirectory,
   startCoordinatorServer,
-} from '../../coordinator/transport/coordinator-server.js';
-import type { UploadLimitSettings } from '../../coordinator/transport/upload-limits.js';
+  type UploadLimitSettings,
+} from '../../coordinator/index.js';
 
-export interface TestFederation {
+/*
+ * Why this lives in experiments/ and tests reach it through test/support/local-federation.ts:
+ * the experiments (heart-disease, glm-heart-disease, dp-tradeoff) run real federated jobs
+ * through it, and experiments must not depend on test/. It builds a coordinator and site
+ * nodes, so it can only sit above both (cli/ or experiments/), and cli/ is the shipped
+ * command, which has no plaintext in-process federation. It uses the public surfaces only
+ * (coordinator/index.ts, client-node/index.ts and in-process.ts). Test-only helpers live in
+ * test/support/local-federation.ts.
+ */
+
+export interface InProcessFederation {
   readonly dir: string;
   readonly coordinator: RunningCoordinator;
   readonly audit: MemoryAuditSink;
@@ -44,7 +61,7 @@ export interface TestFederation {
  * for now), real node-seal and real training: the coordinator, `sites` site nodes on the
  * built-in synthetic data, and a researcher client.
  */
-export async function startTestFederation(options: {
+export async function startInProcessFederation(options: {
   sites: number;
   seed?: number;
   dataFiles?: string[];
@@ -62,7 +79,7 @@ export async function startTestFederation(options: {
   uploadLimits?: UploadLimitSettings;
   /** Lets a test give one site its own policy (default: the default policy). */
   policyFor?: (siteIndex: number) => SitePolicyContext | undefined;
-}): Promise<TestFederation> {
+}): Promise<InProcessFederation> {
   const dir = mkdtempSync(join(tmpdir(), 'hefl-fed-'));
   const coordinatorSigning = generateSigningKeyPair();
   const siteKeys: SiteKeys[] = Array.from({ length: options.sites }, (_, i) => {
@@ -134,7 +151,7 @@ export async function startTestFederation(options: {
       writeFileSync(path, site.csv);
       return path;
     });
-  const logs: TestFederation['logs'] = [];
+  const logs: InProcessFederation['logs'] = [];
   const trainer = await InProcessTrainer.create();
   const newSite = (keys: SiteKeys, i: number) =>
     new SiteNode({
@@ -200,24 +217,9 @@ export async function waitForJob(researcher: ResearcherClient, jobId: string, ti
   }
 }
 
-/** Waits until every site has processed the end of `jobId` and returns their final models. */
-export async function finalModels(
-  fed: TestFederation,
-  jobId: string,
-  timeoutMs = 10_000,
-): Promise<Float32Array[]> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const models = fed.sites.map((s) => s.finalModel(jobId));
-    if (models.every((m) => m !== undefined)) return models as Float32Array[];
-    if (Date.now() > until) throw new Error(`sites did not finish job ${jobId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Waits until `count` sites (default: all) have an open task stream. */
 export async function waitForSites(
-  fed: TestFederation,
+  fed: InProcessFederation,
   timeoutMs = 10_000,
   count = fed.sites.length,
 ): Promise<void> {

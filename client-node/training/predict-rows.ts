@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { FeaturePipeline } from '../../client-node/data/feature-pipeline.js';
-import type { RawTable } from '../../client-node/data/raw-table.js';
-import { siteTableForJob } from '../../client-node/data/site-table-for-job.js';
-import type { ModelCard } from '../../client-node/model-release.js';
 import { HeflError } from '../../common/errors/index.js';
+import { FeaturePipeline } from '../data/feature-pipeline.js';
+import type { RawTable } from '../data/raw-table.js';
+import { siteTableForJob } from '../data/site-table-for-job.js';
+import type { ModelCard } from '../model-release.js';
 
 /** A released model as `hefl model fetch` wrote it: the tfjs model and its card. */
 export interface LoadedModel {

@@ -1,0 +1,112 @@
+import type { DataInput } from '../../client-node/index.js';
+import type { HeflProcess } from './hefl-process.js';
+
+export interface SimulationOptions {
+  readonly sites: number;
+  readonly rounds: number;
+  readonly dataDir?: string;
+  /** How each site reads its part of `dataDir`: csv (one file per site) or fhir/omop (one folder per site). */
+  readonly input?: DataInput;
+  /** The mapping file every site uses with fhir/omop input. */
+  readonly mapping?: string;
+  readonly label?: string;
+  readonly categorical?: string[];
+  /** A model spec (validated with the job). */
+  readonly model: unknown;
+  readonly strategy: string;
+  readonly serverLearningRate?: number;
+  readonly he: boolean;
+  /** Differential privacy: the job's total epsilon (delta 1e-5, clip norm 1). */
+  readonly dpEpsilon?: number;
+  /** What the DP protects: one record at a site (DP-SGD, the default) or one site's update. */
+  readonly dpUnit?: 'record' | 'site';
+  readonly seed: number;
+  readonly outDir?: string;
+  readonly minSites?: number;
+  readonly roundDeadlineSeconds: number;
+  readonly local: { epochs: number; learningRate: number; batchSize: number };
+  readonly timeoutSeconds: number;
+  readonly onProgress: (line: string) => void;
+  /** CLI script for the child processes (default: the running one). */
+  readonly cliEntry?: string;
+  /**
+   * Fault injection for tests: called once each round is open, with the site processes
+   * (kill one) and a way to start a site's process again on the same folder.
+   */
+  readonly onRoundOpen?: (round: number, sites: SiteProcesses) => void | Promise<void>;
+  /**
+   * Fault injection for tests: Node arguments that start one site's process through a
+   * test-only entry script instead of `cliEntry` (test/support/faulty-site.mjs).
+   */
+  readonly siteEntry?: (siteId: string) => readonly string[] | undefined;
+}
+
+/** The site processes of a simulation, for fault-injection tests. */
+export interface SiteProcesses {
+  readonly processes: ReadonlyMap<string, HeflProcess>;
+  /** Starts the site's process again (same folder, data and flags) and waits until it has started. */
+  restart(siteId: string): Promise<HeflProcess>;
+}
+
+/** One site's DP accounting for the job, from its own signed audit log (`site.accepted`). */
+export interface SiteDpAccount {
+  /** Epsilon reserved against the site's budget (the job's). */
+  readonly epsilon: number;
+  /** Epsilon the RDP accountant gives for the site's settings (record-level; <= epsilon). */
+  readonly epsilonAccounted?: number;
+  readonly noiseMultiplier: number;
+  /** Record-level: Poisson sampling rate q = batch / the site's training rows. */
+  readonly samplingRate?: number;
+  /** Record-level: DP-SGD steps composed (local steps x rounds). */
+  readonly steps?: number;
+}
+
+export interface RoundMetrics {
+  readonly accuracy: number;
+  readonly pooledAccuracy: number;
+  readonly auc: number;
+  readonly loss: number;
+}
+
+export interface SimulationResult {
+  readonly jobId: string;
+  readonly jobHash: string;
+  readonly state: string;
+  readonly reason: string;
+  readonly sites: string[];
+  readonly rounds: {
+    round: number;
+    participants: string[];
+    absent: { siteId: string; reason: string }[];
+    /** accuracy: mean of the sites' held-out accuracies; pooledAccuracy: over all held-out records. */
+    metrics: RoundMetrics | null;
+    bytesUp: number;
+    bytesDown: number;
+    seconds: number;
+  }[];
+  readonly final: RoundMetrics | null;
+  /**
+   * Present for DP jobs: the largest epsilon any site recorded against its budget for this
+   * job, and each site's own accounting (under record-level DP each site chose its noise
+   * from its own row count; noiseMultiplier at the top is then the largest of them).
+   */
+  readonly dp?: {
+    unit: 'record' | 'site';
+    epsilonSpent: number;
+    delta: number;
+    noiseMultiplier: number;
+    spentBySite: Record<string, number>;
+    sites: Record<string, SiteDpAccount>;
+  };
+  readonly he: {
+    profile: string;
+    insecure: boolean;
+    bytesPerParam: number | null;
+    parameters: number | null;
+  };
+  readonly modelHash: string | null;
+  readonly outDir: string | null;
+  /** With --out: where the released final model was written (TensorFlow.js layers + model card). */
+  readonly modelDir: string | null;
+  readonly seconds: number;
+}

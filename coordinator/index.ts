@@ -1,0 +1,23 @@
+/**
+ * The coordinator's public surface: everything `cli/` and `experiments/` may use. The rest
+ * of `coordinator/` is internal (`test/architecture` fails on an import that goes around
+ * this file). Tests may reach inside.
+ *
+ * `startCoordinator` is the daemon's composition root; the parts after it are what an
+ * in-process federation (experiments' harness) builds a coordinator from.
+ */
+export {
+  type Member,
+  type MemberDirectory,
+  type MemberRole,
+  StaticMemberDirectory,
+} from './members/member-directory.js';
+export { type CoordinatorOptions, startCoordinator } from './start-coordinator.js';
+export { type AuditSink, MemoryAuditSink } from './storage/audit-sink.js';
+export { FileBlobStore } from './storage/blob-store.js';
+export {
+  type CoordinatorServerDeps,
+  type RunningCoordinator,
+  startCoordinatorServer,
+} from './transport/coordinator-server.js';
+export type { UploadLimitSettings } from './transport/upload-limits.js';
