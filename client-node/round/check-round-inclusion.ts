@@ -1,3 +1,4 @@
+import type { EventLog } from '../../common/log/event-log.js';
 import type { RoundSummary } from '../../proto/gen/hefl/v1/messages.js';
 import type { SiteAudit } from '../site-audit.js';
 import type { UpdateLedger } from '../update-ledger.js';
@@ -15,7 +16,7 @@ export async function checkRoundInclusion(
     readonly jobId: string;
     readonly ledger: UpdateLedger;
     readonly audit: SiteAudit;
-    readonly log: (event: string, fields: Record<string, unknown>) => void;
+    readonly log: EventLog;
   },
 ): Promise<boolean> {
   const { jobId, ledger, audit, log } = deps;

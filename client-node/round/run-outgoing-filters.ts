@@ -1,4 +1,5 @@
 import { HeflError } from '../../common/errors/index.js';
+import type { EventLog } from '../../common/log/event-log.js';
 import type { SiteAudit } from '../site-audit.js';
 import type { OutgoingFilter, OutgoingFilterFacts } from './outgoing-filter.js';
 import type { OutgoingFilterContext, OutgoingUpdate } from './outgoing-update.js';
@@ -20,7 +21,7 @@ export function runOutgoingFilters(
   filters: readonly OutgoingFilter[],
   update: OutgoingUpdate,
   context: OutgoingFilterContext,
-  deps: { readonly audit: SiteAudit; readonly log: (event: string, fields: Record<string, unknown>) => void },
+  deps: { readonly audit: SiteAudit; readonly log: EventLog },
 ): { readonly update: OutgoingUpdate; readonly steps: readonly OutgoingFilterStep[] } {
   let current = update;
   const steps: OutgoingFilterStep[] = [];

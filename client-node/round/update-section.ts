@@ -1,4 +1,5 @@
 import { HeflError } from '../../common/errors/index.js';
+import type { EventLog } from '../../common/log/event-log.js';
 import type { Section } from '../../common/protocol/section-framing.js';
 import type { SiteAudit } from '../site-audit.js';
 import type { OutgoingFilter } from './outgoing-filter.js';
@@ -15,7 +16,7 @@ export function updateSection(
   filters: readonly OutgoingFilter[],
   delta: Float32Array,
   context: OutgoingFilterContext,
-  deps: { readonly audit: SiteAudit; readonly log: (event: string, fields: Record<string, unknown>) => void },
+  deps: { readonly audit: SiteAudit; readonly log: EventLog },
 ): Section {
   const { update, steps } = runOutgoingFilters(filters, { stage: 'delta', delta }, context, deps);
   if (update.stage !== 'encrypted')
