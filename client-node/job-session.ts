@@ -22,6 +22,7 @@ import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { RoundReport, RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
 import { checkAggregate } from './aggregate-check.js';
 import type { CoordinatorClient } from './coordinator-client.js';
+import { checkDealerCommitment } from './dealer-commitment-check.js';
 import { dataReportFromSum, dataReportVector, reportedFeatures } from './data/data-report.js';
 import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
 import { finalModelRelease } from './final-model-release.js';
@@ -29,6 +30,7 @@ import { GlmJob } from './glm/glm-job.js';
 import { checkJoinRequest, receiveKeys, sealKeyBundle } from './key-ceremony.js';
 import type { ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
+import { MaskCorrectionResponder } from './privacy/mask-correction-responder.js';
 import { MaskFilter, type SectionMasker } from './privacy/mask-filter.js';
 import type { RecordDpPlan } from './privacy/record-dp-plan.js';
 import { applyUpdateFilters, type UpdateFilter } from './privacy/update-filter.js';
@@ -70,6 +72,8 @@ export class JobSession {
   private readonly dpSgd: RecordDpPlan | null;
   /** Pairwise masks under the encryption (job spec `he.masks: pairwise`), or null. */
   private readonly masks: MaskFilter | null;
+  /** Answers the coordinator's signed requests for dropout corrections of those masks. */
+  private readonly corrections: MaskCorrectionResponder | null;
   private cipher: SiteVectorCipher | undefined;
   private schema: ColumnSpec[];
   private train: TransformedTable | undefined;
@@ -123,6 +127,9 @@ export class JobSession {
       init.job.spec.he.masks === 'pairwise'
         ? new MaskFilter(deps, { jobId: init.jobId, minSites: init.job.spec.minSites })
         : null;
+    this.corrections = this.masks
+      ? new MaskCorrectionResponder(deps, { jobId: init.jobId, minSites: init.job.spec.minSites }, this.masks)
+      : null;
     this.release = init.release ?? { allowed: true, privacy: null };
     const model = init.job.spec.model;
     this.glm = model.kind === 'glm' ? new GlmJob(model, totalRounds(init.job.spec) - 1) : undefined;
@@ -146,13 +153,26 @@ export class JobSession {
     this.cipher = cipher;
   }
 
-  async acceptKeyBundle(envelope: SignedEnvelope): Promise<void> {
+  /** `dealerBundle`: the dealer's own bundle, relayed when `envelope` is another holder's copy. */
+  async acceptKeyBundle(envelope: SignedEnvelope, dealerBundle?: SignedEnvelope): Promise<void> {
     if (this.cipher) return;
-    const { cipher, dealer } = await receiveKeys(this.deps.keys, this.deps.federation, envelope, {
-      jobId: this.jobId,
-      profileId: this.spec.he.profile,
+    const job = { jobId: this.jobId, profileId: this.spec.he.profile };
+    const { cipher, dealer, keyCommitment } = await receiveKeys(this.deps.keys, this.deps.federation, envelope, {
+      ...job,
       quantizer: this.quantizer,
     });
+    try {
+      if (dealerBundle)
+        checkDealerCommitment(this.deps.federation, job, { holder: dealer, keyCommitment }, dealerBundle);
+    } catch (error) {
+      cipher.delete();
+      this.deps.audit.record('site.key-commitment-mismatch', {
+        jobId: this.jobId,
+        holder: dealer,
+        reason: (error as Error).message,
+      });
+      throw error;
+    }
     this.cipher = cipher;
     this.deps.log('key.received', { job: this.jobId, dealer });
   }
@@ -268,6 +288,11 @@ export class JobSession {
       (pk) => bytesEqual(pk, coordinatorSigningKey),
     );
     if (summary.jobId !== this.jobId) throw new HeflError('integrity', 'round summary names another job');
+    if (summary.maskCorrection) {
+      if (!this.corrections) throw new HeflError('integrity', 'mask correction asked for a job without masks');
+      await this.corrections.answer(summary, this.requireCipher(), (s) => this.ledger.checkInclusion(s));
+      return;
+    }
     if (summary.probe > 0) {
       await this.onBlameProbe(summary);
       return;

@@ -17,6 +17,8 @@ export const COORDINATOR_AUDIT_ACTIONS = [
   'update.accepted',
   'update.refused',
   'round.closed',
+  'round.mask-correction-requested',
+  'round.mask-corrected',
   'round.reported',
   'round.invalid-reported',
   'round.aggregate-invalid',
@@ -46,6 +48,9 @@ export const SITE_AUDIT_ACTIONS = [
   'site.probe-checked',
   'site.probe-refused',
   'site.mask-refused',
+  'site.mask-correction-sent',
+  'site.mask-correction-refused',
+  'site.key-commitment-mismatch',
 ] as const;
 
 export type CoordinatorAuditAction = (typeof COORDINATOR_AUDIT_ACTIONS)[number];
