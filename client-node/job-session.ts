@@ -22,18 +22,18 @@ import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { RoundReport, RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
 import { checkAggregate } from './aggregate-check.js';
 import type { CoordinatorClient } from './coordinator-client.js';
-import { checkDealerCommitment } from './dealer-commitment-check.js';
 import { dataReportFromSum, dataReportVector, reportedFeatures } from './data/data-report.js';
 import { type ColumnSpec, computeLocalStats, FeaturePipeline, type TransformedTable } from './data/index.js';
 import { finalModelRelease } from './final-model-release.js';
 import { GlmJob } from './glm/glm-job.js';
-import { checkJoinRequest, receiveKeys, sealKeyBundle } from './key-ceremony.js';
+import { checkJoinRequest, sealKeyBundle } from './key-ceremony.js';
 import type { ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
 import { MaskCorrectionResponder } from './privacy/mask-correction-responder.js';
 import { MaskFilter, type SectionMasker } from './privacy/mask-filter.js';
 import type { RecordDpPlan } from './privacy/record-dp-plan.js';
 import { applyUpdateFilters, type UpdateFilter } from './privacy/update-filter.js';
+import { receiveCommittedKey } from './receive-committed-key.js';
 import { retryUntilAcknowledged } from './retry-until-acknowledged.js';
 import { decodeExactSection, exactSection, findSection } from './round-sections.js';
 import type { SiteAudit } from './site-audit.js';
@@ -156,23 +156,12 @@ export class JobSession {
   /** `dealerBundle`: the dealer's own bundle, relayed when `envelope` is another holder's copy. */
   async acceptKeyBundle(envelope: SignedEnvelope, dealerBundle?: SignedEnvelope): Promise<void> {
     if (this.cipher) return;
-    const job = { jobId: this.jobId, profileId: this.spec.he.profile };
-    const { cipher, dealer, keyCommitment } = await receiveKeys(this.deps.keys, this.deps.federation, envelope, {
-      ...job,
-      quantizer: this.quantizer,
-    });
-    try {
-      if (dealerBundle)
-        checkDealerCommitment(this.deps.federation, job, { holder: dealer, keyCommitment }, dealerBundle);
-    } catch (error) {
-      cipher.delete();
-      this.deps.audit.record('site.key-commitment-mismatch', {
-        jobId: this.jobId,
-        holder: dealer,
-        reason: (error as Error).message,
-      });
-      throw error;
-    }
+    const { cipher, holder: dealer } = await receiveCommittedKey(
+      this.deps,
+      { jobId: this.jobId, profileId: this.spec.he.profile, quantizer: this.quantizer },
+      envelope,
+      dealerBundle,
+    );
     this.cipher = cipher;
     this.deps.log('key.received', { job: this.jobId, dealer });
   }
@@ -289,7 +278,8 @@ export class JobSession {
     );
     if (summary.jobId !== this.jobId) throw new HeflError('integrity', 'round summary names another job');
     if (summary.maskCorrection) {
-      if (!this.corrections) throw new HeflError('integrity', 'mask correction asked for a job without masks');
+      if (!this.corrections)
+        throw new HeflError('integrity', 'mask correction asked for a job without masks');
       await this.corrections.answer(summary, this.requireCipher(), (s) => this.ledger.checkInclusion(s));
       return;
     }

@@ -10,7 +10,7 @@ import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import { type RoundSummary, UpdateHeader } from '../../proto/gen/hefl/v1/messages.js';
 import type { SiteAudit } from '../site-audit.js';
 import type { SiteKeys } from '../site-keys.js';
-import { MIN_MASK_MEMBERS, type MaskFilter } from './mask-filter.js';
+import { type MaskFilter, MIN_MASK_MEMBERS } from './mask-filter.js';
 
 export interface MaskCorrectionDeps {
   readonly keys: SiteKeys;

@@ -22,7 +22,11 @@ export function keyBundleTask(jobId: string, bundle: SignedEnvelope, dealerBundl
   return {
     kind: {
       $case: 'keyBundle',
-      value: { jobId, bundle, dealerBundle: dealerBundle && dealerBundle !== bundle ? dealerBundle : undefined },
+      value: {
+        jobId,
+        bundle,
+        dealerBundle: dealerBundle && dealerBundle !== bundle ? dealerBundle : undefined,
+      },
     },
   };
 }

@@ -144,7 +144,13 @@ export class MaskCorrectionPhase {
     this.deps.audit.append({
       actor: siteId,
       action: 'round.mask-corrected',
-      details: { jobId: this.job.id, round: round.round, attempt: round.attempt, site: siteId, correctionDigest },
+      details: {
+        jobId: this.job.id,
+        round: round.round,
+        attempt: round.attempt,
+        site: siteId,
+        correctionDigest,
+      },
     });
     // Summed: the bytes are not needed again (a re-run discards the round's sums anyway).
     await this.deps.blobs.delete(blob.digest).catch(() => {});
@@ -178,7 +184,11 @@ export class MaskCorrectionPhase {
     this.timer?.cancel();
     const missing = this.round.contributors.filter((s) => !this.corrected.has(s));
     if (missing.length > 0)
-      this.deps.log?.('round.mask-correction-missing', { job: this.job.id, round: this.round.round, missing });
+      this.deps.log?.('round.mask-correction-missing', {
+        job: this.job.id,
+        round: this.round.round,
+        missing,
+      });
     this.onEnd();
   }
 }
