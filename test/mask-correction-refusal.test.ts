@@ -166,16 +166,20 @@ describe('mask corrections: a malicious coordinator gets no correction that unma
     await expect(
       victim.responder.answer(opened(correctionRequest(['site-a', 'site-b', 'site-d'])), cipher, () => {}),
     ).rejects.toThrow(/already sent for another set of sites/);
-    // The same U again (a replay) gets nothing new either.
+    expect(victim.uploads).toHaveLength(1);
+    // The same U again (a coordinator that lost it) gets the same correction, nothing else.
     await victim.responder.answer(
       opened(correctionRequest(['site-a', 'site-b', 'site-c'])),
       cipher,
       () => {},
     );
-    expect(victim.uploads).toHaveLength(1);
+    expect(victim.uploads).toHaveLength(2);
     const log = victimLog();
     expect(log.filter((e) => e.action === 'site.mask-correction-sent').map((e) => e.details.dropped)).toEqual(
-      [['site-d', 'site-e']],
+      [
+        ['site-d', 'site-e'],
+        ['site-d', 'site-e'],
+      ],
     );
     expect(
       log.filter((e) => e.action === 'site.mask-correction-refused').map((e) => e.details.included),

@@ -35,15 +35,15 @@ export interface MaskCorrectionDeps {
  *   dropped would otherwise cancel every mask but the colluder's, which the colluder knows;
  * - it has not answered another U for the same round attempt (a second correction with
  *   another U would reveal the masks with the sites the two sets differ in). The same U
- *   again (a replay after a reconnect) is answered by nothing new: its correction was sent.
+ *   again (a coordinator that restarted and lost the correction) gets the same correction,
+ *   freshly encrypted: it reveals nothing the first did not. The record is in memory; a
+ *   restarted site has also lost the masks of the run and answers nothing for it.
  * Masks of different attempts of a round are independent draws, so each attempt gets at
  * most one correction.
  */
 export class MaskCorrectionResponder {
   /** The U answered, by `round/attempt`, as a sorted comma-joined list. */
   private readonly answered = new Map<string, string>();
-  /** The `round/attempt` keys whose correction the coordinator acknowledged. */
-  private readonly delivered = new Set<string>();
 
   constructor(
     private readonly deps: MaskCorrectionDeps,
@@ -67,10 +67,7 @@ export class MaskCorrectionResponder {
     const key = `${round}/${attempt}`;
     const earlier = this.answered.get(key);
     const same = earlier === included.join(',');
-    if (same && this.delivered.has(key)) {
-      this.deps.log('mask.correction-repeated', { job: this.jobId, round, attempt });
-      return;
-    }
+    if (same) this.deps.log('mask.correction-repeated', { job: this.jobId, round, attempt });
     const run = this.masks.maskedRun(round, attempt);
     const t = cipher.plainModulus;
     const dropped = run ? run.members.filter((s) => !included.includes(s)) : [];
@@ -137,7 +134,6 @@ export class MaskCorrectionResponder {
       header,
       framed.flatMap((f) => f.bytes),
     );
-    this.delivered.add(key);
     this.deps.log('mask.correction-sent', { job: this.jobId, round, attempt, dropped: dropped.length });
   }
 
