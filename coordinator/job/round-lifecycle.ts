@@ -319,6 +319,9 @@ export class RoundLifecycle {
   private admitToCurrentRound(siteId: string): void {
     const current = this.current;
     if (current?.state !== 'collecting' || this.excluded.has(siteId)) return;
+    // Under masks the round's member set is fixed when it opens (the sites masked with it):
+    // a site that caught up takes part from the next round instead.
+    if (this.job.spec.he.masks === 'pairwise' && !current.participants.includes(siteId)) return;
     if (!current.participants.includes(siteId)) {
       this.deps.audit.append({
         actor: 'coordinator',
