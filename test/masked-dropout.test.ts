@@ -18,7 +18,7 @@ function job(profile: string, masks: 'pairwise' | undefined) {
     minSites: 3,
     local: { epochs: 1, batchSize: 32, learningRate: 0.1 },
     he: { profile, clipRange: 1, ...(masks ? { masks } : {}) },
-    roundDeadlineSeconds: 2.5,
+    roundDeadlineSeconds: 6,
     seed: 77,
   });
 }
@@ -58,7 +58,7 @@ describe('pairwise masks with a site killed after uploading nothing (real gRPC, 
         i === 3
           ? dropsAtTraining(shared, () => fed.sites[3]!.stop())
           : i === 4
-            ? slowTrainer(shared, 4_000)
+            ? slowTrainer(shared, 10_000)
             : shared,
     });
     await waitForSites(fed);
@@ -69,10 +69,11 @@ describe('pairwise masks with a site killed after uploading nothing (real gRPC, 
 
   it("the corrected round equals the survivors' plaintext FedAvg within 1e-5, without a re-run", async () => {
     const plain = await fed.researcher.submit(job(PLAINTEXT_PROFILE_ID, undefined));
-    expect((await waitForJob(fed.researcher, plain.jobId, 120_000)).state).toBe('completed');
+    const plainStatus = await waitForJob(fed.researcher, plain.jobId, 120_000);
+    expect(plainStatus.state, plainStatus.reason).toBe('completed');
     const masked = await fed.researcher.submit(job('bgv-n2048-q54-t38/v1', 'pairwise'));
     const maskedStatus = await waitForJob(fed.researcher, masked.jobId, 120_000);
-    expect(maskedStatus.state).toBe('completed');
+    expect(maskedStatus.state, maskedStatus.reason).toBe('completed');
 
     const entries = (jobId: string, action: string) =>
       fed.audit.entries.filter((e) => e.action === action && e.details.jobId === jobId);
@@ -80,19 +81,19 @@ describe('pairwise masks with a site killed after uploading nothing (real gRPC, 
     expect(entries(masked.jobId, 'round.aggregate-invalid')).toEqual([]);
     expect(entries(masked.jobId, 'round.opened').filter((e) => (e.details.attempt ?? 0) !== 0)).toEqual([]);
     // Round 1 lost site-d (killed) and site-e (late): one correction exchange, answered by
-    // the three survivors. Round 2 also has one if site-e was readmitted to it in time.
+    // the three survivors. (A later round has one too if site-e was back in it in time.)
     const requested = entries(masked.jobId, 'round.mask-correction-requested');
-    expect(requested[0]!.details).toMatchObject({
-      round: 1,
+    expect(requested.find((r) => r.details.round === 1)?.details).toMatchObject({
       participants: ['site-a', 'site-b', 'site-c'],
       dropped: ['site-d', 'site-e'],
     });
-    for (const r of requested) expect(r.details.participants).toEqual(['site-a', 'site-b', 'site-c']);
     const corrected = entries(masked.jobId, 'round.mask-corrected').map(
       (e) => `${e.details.round} ${e.actor}`,
     );
     expect(corrected.sort()).toEqual(
-      requested.flatMap((r) => ['site-a', 'site-b', 'site-c'].map((s) => `${r.details.round} ${s}`)).sort(),
+      requested
+        .flatMap((r) => (r.details.participants as string[]).map((s) => `${r.details.round} ${s}`))
+        .sort(),
     );
     // site-e's late update for round 1 (sent ~4 s after the open) is refused, not summed:
     // by then the round is correcting or closed (or the next round is open).
