@@ -19,11 +19,13 @@ import { DEFAULT_MIN_CELL_SIZE } from './data/data-report.js';
 import type { ColumnSpec, FeaturePipeline, TransformedTable } from './data/index.js';
 import { finalModelRelease } from './final-model-release.js';
 import { GlmJob } from './glm/glm-job.js';
-import { checkJoinRequest, receiveKeys, sealKeyBundle } from './key-ceremony.js';
+import { checkJoinRequest, sealKeyBundle } from './key-ceremony.js';
 import type { ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
+import { MaskCorrectionResponder } from './privacy/mask-correction-responder.js';
 import { MaskFilter, type SectionMasker } from './privacy/mask-filter.js';
 import type { RecordDpPlan } from './privacy/record-dp-plan.js';
+import { receiveCommittedKey } from './receive-committed-key.js';
 import { retryUntilAcknowledged } from './retry-until-acknowledged.js';
 import { applyAggregateUpdate } from './round/apply-aggregate-update.js';
 import { checkRoundInclusion } from './round/check-round-inclusion.js';
@@ -72,6 +74,8 @@ export class JobSession {
   private readonly dpSgd: RecordDpPlan | null;
   /** Pairwise masks under the encryption (job spec `he.masks: pairwise`), or null. */
   private readonly masks: MaskFilter | null;
+  /** Answers the coordinator's signed requests for dropout corrections of those masks. */
+  private readonly corrections: MaskCorrectionResponder | null;
   private cipher: SiteVectorCipher | undefined;
   private schema: ColumnSpec[];
   private train: TransformedTable | undefined;
@@ -129,6 +133,9 @@ export class JobSession {
       init.job.spec.he.masks === 'pairwise'
         ? new MaskFilter(deps, { jobId: init.jobId, minSites: init.job.spec.minSites })
         : null;
+    this.corrections = this.masks
+      ? new MaskCorrectionResponder(deps, { jobId: init.jobId, minSites: init.job.spec.minSites }, this.masks)
+      : null;
     this.release = init.release ?? { allowed: true, privacy: null };
     this.minCellSize = init.minCellSize ?? DEFAULT_MIN_CELL_SIZE;
     const model = init.job.spec.model;
@@ -153,13 +160,15 @@ export class JobSession {
     this.cipher = cipher;
   }
 
-  async acceptKeyBundle(envelope: SignedEnvelope): Promise<void> {
+  /** `dealerBundle`: the dealer's own bundle, relayed when `envelope` is another holder's copy. */
+  async acceptKeyBundle(envelope: SignedEnvelope, dealerBundle?: SignedEnvelope): Promise<void> {
     if (this.cipher) return;
-    const { cipher, dealer } = await receiveKeys(this.deps.keys, this.deps.federation, envelope, {
-      jobId: this.jobId,
-      profileId: this.spec.he.profile,
-      quantizer: this.quantizer,
-    });
+    const { cipher, holder: dealer } = await receiveCommittedKey(
+      this.deps,
+      { jobId: this.jobId, profileId: this.spec.he.profile, quantizer: this.quantizer },
+      envelope,
+      dealerBundle,
+    );
     this.cipher = cipher;
     this.deps.log('key.received', { job: this.jobId, dealer });
   }
@@ -265,6 +274,12 @@ export class JobSession {
   async onRoundClosed(summaryEnvelope: SignedEnvelope): Promise<void> {
     const { coordinatorSigningKey } = this.deps.federation;
     const summary = verifyRoundSummary(summaryEnvelope, coordinatorSigningKey, this.jobId);
+    if (summary.maskCorrection) {
+      if (!this.corrections)
+        throw new HeflError('integrity', 'mask correction asked for a job without masks');
+      await this.corrections.answer(summary, this.requireCipher(), (s) => this.ledger.checkInclusion(s));
+      return;
+    }
     if (summary.probe > 0) {
       await this.onBlameProbe(summary);
       return;

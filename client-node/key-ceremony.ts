@@ -3,6 +3,7 @@ import { bytesEqual, openSealed, sealTo } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
 import { generateSiteCipher, siteCipherFromKey } from '../common/he/create-cipher.js';
 import type { QuantizerConfig } from '../common/he/fixed-point-quantizer.js';
+import { jobKeyCommitment } from '../common/he/key-commitment.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { openMessage, signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
@@ -58,6 +59,7 @@ export function sealKeyBundle(
         dealerSealingPublicKey: Buffer.from(keys.sealingPublicKey),
         sealed,
         nonce: randomBytes(16),
+        keyCommitment: Buffer.from(jobKeyCommitment(job.jobId, secret)),
       },
       keys.signingSecretKey,
     );
@@ -111,7 +113,7 @@ export async function receiveKeys(
   federation: FederationView,
   envelope: SignedEnvelope,
   job: { jobId: string; profileId: string; quantizer: QuantizerConfig },
-): Promise<{ cipher: SiteVectorCipher; dealer: string }> {
+): Promise<{ cipher: SiteVectorCipher; dealer: string; keyCommitment: Uint8Array }> {
   const { message: bundle, signer } = openMessage(
     SigningContext.keyBundle,
     KeyBundle,
@@ -133,7 +135,17 @@ export async function receiveKeys(
     if (dealer.id === keys.siteId && !bytesEqual(bundle.dealerSealingPublicKey, keys.sealingPublicKey)) {
       throw new HeflError('integrity', 'key bundle claims this site as dealer with another key');
     }
-    return { cipher: await siteCipherFromKey(job.profileId, secret, job.quantizer), dealer: dealer.id };
+    const keyCommitment = jobKeyCommitment(job.jobId, secret);
+    if (bundle.keyCommitment.length > 0 && !bytesEqual(bundle.keyCommitment, keyCommitment))
+      throw new HeflError(
+        'integrity',
+        `key commitment mismatch: the key ${dealer.id} sealed to this site is not the one its bundle commits to`,
+      );
+    return {
+      cipher: await siteCipherFromKey(job.profileId, secret, job.quantizer),
+      dealer: dealer.id,
+      keyCommitment,
+    };
   } finally {
     secret.fill(0);
   }

@@ -148,7 +148,7 @@ export class SiteNode {
         case 'keyCeremony':
           return this.onKeyCeremony(kind.value);
         case 'keyBundle':
-          return this.session(jobId)?.acceptKeyBundle(required(kind.value.bundle));
+          return this.session(jobId)?.acceptKeyBundle(required(kind.value.bundle), kind.value.dealerBundle);
         case 'roundOpen':
           return this.session(kind.value.jobId)?.onRoundOpen(
             kind.value.round,

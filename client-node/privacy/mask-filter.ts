@@ -22,6 +22,8 @@ export const MIN_MASK_MEMBERS = 3;
  */
 export class MaskFilter {
   private readonly masks: PairwiseMasks;
+  /** What each masked run covered, by `round/attempt`: its members and each section's length. */
+  private readonly opened = new Map<string, { members: string[]; sections: Map<string, number> }>();
 
   constructor(
     private readonly deps: { keys: SiteKeys; federation: FederationView; audit: SiteAudit },
@@ -48,9 +50,32 @@ export class MaskFilter {
       this.deps.audit.record('site.mask-refused', { jobId: this.job.jobId, round, attempt, reason: problem });
       throw new HeflError('failed_precondition', `round ${round}: not masking: ${problem}`);
     }
+    const sections = new Map<string, number>();
+    this.opened.set(`${round}/${attempt}`, { members: set, sections });
     return (section, length) => {
       const context: MaskContext = { round, attempt, section };
+      sections.set(section, length);
       return this.masks.vector(set, context, length, t);
     };
+  }
+
+  /** The members and section lengths this site masked a run with, if it masked one. */
+  maskedRun(
+    round: number,
+    attempt: number,
+  ): { members: readonly string[]; sections: ReadonlyMap<string, number> } | undefined {
+    return this.opened.get(`${round}/${attempt}`);
+  }
+
+  /** Minus this site's masks with `dropped` for one section of a run (see PairwiseMasks.correction). */
+  correction(
+    round: number,
+    attempt: number,
+    section: string,
+    dropped: readonly string[],
+    length: number,
+    t: bigint,
+  ): Float64Array {
+    return this.masks.correction(dropped, { round, attempt, section }, length, t);
   }
 }

@@ -17,6 +17,8 @@ export const COORDINATOR_AUDIT_ACTIONS = [
   'update.accepted',
   'update.refused',
   'round.closed',
+  'round.mask-correction-requested',
+  'round.mask-corrected',
   'round.reported',
   'round.invalid-reported',
   'round.aggregate-invalid',
@@ -48,6 +50,9 @@ export const SITE_AUDIT_ACTIONS = [
   'site.mask-refused',
   /** One per outgoing filter that ran on an update (client-node/round/run-outgoing-filters.ts). */
   'site.update-filtered',
+  'site.mask-correction-sent',
+  'site.mask-correction-refused',
+  'site.key-commitment-mismatch',
 ] as const;
 
 export type CoordinatorAuditAction = (typeof COORDINATOR_AUDIT_ACTIONS)[number];

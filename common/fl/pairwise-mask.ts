@@ -54,6 +54,19 @@ export class PairwiseMasks {
     return acc;
   }
 
+  /**
+   * The dropout correction: minus the sum of this site's signed masks with each of
+   * `dropped`, mod t, entries in [0, t). Added to the sum of the survivors' uploads it
+   * cancels exactly the masks that paired a survivor with a dropped site; what it reveals
+   * is that sum of masks and nothing else (the masks among survivors stay in).
+   */
+  correction(dropped: readonly string[], context: MaskContext, length: number, t: bigint): Float64Array {
+    const modulus = checkModulus(t);
+    const out = this.vector([this.own.siteId, ...dropped], context, length, t);
+    for (let i = 0; i < length; i++) if (out[i]! !== 0) out[i] = modulus - out[i]!;
+    return out;
+  }
+
   private pairKey(peer: string): Uint8Array {
     const known = this.pairKeys.get(peer);
     if (known) return known;

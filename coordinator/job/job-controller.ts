@@ -89,6 +89,7 @@ export class JobController {
     this.lifecycle = new RoundLifecycle(deps, this, {
       finish: (state, reason) => this.finish(state, reason),
       keyBundleFor: (siteId) => this.membership.bundleFor(siteId),
+      dealerBundle: () => this.membership.keyBundle,
     });
     this.releases = new ModelReleases(deps, this);
   }

@@ -17,8 +17,18 @@ export function keyGrantTask(jobId: string, siteId: string, decision: SignedEnve
   return { kind: { $case: 'keyGrant', value: { jobId, siteId, decision } } };
 }
 
-export function keyBundleTask(jobId: string, bundle: SignedEnvelope): Task {
-  return { kind: { $case: 'keyBundle', value: { jobId, bundle } } };
+/** `dealerBundle`: the dealer's own bundle, sent along when `bundle` is another holder's copy. */
+export function keyBundleTask(jobId: string, bundle: SignedEnvelope, dealerBundle?: SignedEnvelope): Task {
+  return {
+    kind: {
+      $case: 'keyBundle',
+      value: {
+        jobId,
+        bundle,
+        dealerBundle: dealerBundle && dealerBundle !== bundle ? dealerBundle : undefined,
+      },
+    },
+  };
 }
 
 export function roundOpenTask(jobId: string, round: RoundRecord): Task {

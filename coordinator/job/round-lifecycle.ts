@@ -12,6 +12,7 @@ import {
   uploadBlobsOf,
 } from './blob-retention.js';
 import { keyBundleTask, roundClosedTask, roundOpenTask } from './job-tasks.js';
+import { MaskCorrectionPhase, needsMaskCorrection } from './mask-correction-phase.js';
 import {
   type AggregatingJob,
   type AggregationDeps,
@@ -41,6 +42,8 @@ export interface RoundHooks {
   finish(state: 'completed' | 'failed', reason: string): void;
   /** The bundle holding a copy of the job's key sealed to `siteId`, if there is one yet. */
   keyBundleFor(siteId: string): SignedEnvelope | undefined;
+  /** The dealer's own bundle: relayed with another holder's copy, for its key commitment. */
+  dealerBundle?(): SignedEnvelope | undefined;
 }
 
 /**
@@ -60,6 +63,8 @@ export class RoundLifecycle {
   private blame: RoundBlame | undefined;
   /** Sites a blame verdict named: they take no further part in this job's rounds. */
   private readonly excluded = new Set<string>();
+  /** The current round's mask corrections, while a masked round that lost a site collects them. */
+  private correction: MaskCorrectionPhase | undefined;
 
   constructor(
     private readonly deps: RoundLifecycleDeps,
@@ -74,6 +79,7 @@ export class RoundLifecycle {
   }
 
   checkUploadHeader(siteId: string, header: UpdateHeader): RoundRecord {
+    if (header.maskCorrection) return this.requireCorrection(header).checkHeader(siteId, header);
     return this.aggregation.checkUploadHeader(siteId, header);
   }
 
@@ -82,7 +88,11 @@ export class RoundLifecycle {
    * signed receipt. Uploads of one job are added one at a time (bounded memory).
    */
   acceptUpload(upload: ReceivedUpload): Promise<SignedEnvelope> {
-    const run = this.queue.then(() => this.aggregation.addUpload(upload));
+    const run = this.queue.then(() =>
+      upload.header.maskCorrection
+        ? this.requireCorrection(upload.header).add(upload)
+        : this.aggregation.addUpload(upload),
+    );
     this.queue = run.then(
       () => {},
       () => {},
@@ -187,7 +197,7 @@ export class RoundLifecycle {
   sendMissed(siteId: string, bundle: SignedEnvelope): void {
     const { hub } = this.deps;
     const { id } = this.job;
-    hub.send(siteId, keyBundleTask(id, bundle));
+    hub.send(siteId, keyBundleTask(id, bundle, this.hooks.dealerBundle?.()));
     // Every closed round this site has not reported, in order: a site that was away catches
     // up by applying the aggregates it missed (it holds the key and the previous model).
     for (const closed of this.rounds) {
@@ -210,7 +220,7 @@ export class RoundLifecycle {
     const bundle = this.hooks.keyBundleFor(siteId);
     if (!bundle) return;
     const { hub } = this.deps;
-    hub.send(siteId, keyBundleTask(this.job.id, bundle));
+    hub.send(siteId, keyBundleTask(this.job.id, bundle, this.hooks.dealerBundle?.()));
     const closed = this.rounds.filter((r) => r.state === 'closed' && r.summary);
     for (const round of closed) hub.send(siteId, roundClosedTask(this.job.id, round, round.summary!));
     if (closed.length === 0) this.admitToCurrentRound(siteId);
@@ -256,6 +266,7 @@ export class RoundLifecycle {
     }
     this.blame?.dispose();
     this.blame = undefined;
+    this.correction?.dispose();
     // A closed round keeps its updates until its aggregate is settled (blame needs them).
     discardBlobs(
       this.deps.blobs,
@@ -308,6 +319,9 @@ export class RoundLifecycle {
   private admitToCurrentRound(siteId: string): void {
     const current = this.current;
     if (current?.state !== 'collecting' || this.excluded.has(siteId)) return;
+    // Under masks the round's member set is fixed when it opens (the sites masked with it):
+    // a site that caught up takes part from the next round instead.
+    if (this.job.spec.he.masks === 'pairwise' && !current.participants.includes(siteId)) return;
     if (!current.participants.includes(siteId)) {
       this.deps.audit.append({
         actor: 'coordinator',
@@ -373,7 +387,16 @@ export class RoundLifecycle {
   }
 
   private async closeRound(round: RoundRecord): Promise<void> {
-    if (round.state !== 'collecting' || this.job.isFinished()) return;
+    const corrected = this.correction?.round === round && this.correction.done;
+    if ((round.state !== 'collecting' && !corrected) || this.job.isFinished()) return;
+    if (!corrected && needsMaskCorrection(this.job.spec, round)) {
+      // Masks with the dropped sites do not cancel: the survivors correct them first.
+      round.state = 'aggregating';
+      round.timer?.cancel();
+      this.correction = new MaskCorrectionPhase(this.deps, this.job, round, () => this.enqueueClose(round));
+      this.correction.start();
+      return;
+    }
     const summary = await this.aggregation.close(round);
     if (!summary) return; // the job ended while the round was being aggregated
     // The closed round (summary, aggregate) is durable now. Its updates stay until the sites
@@ -549,6 +572,15 @@ export class RoundLifecycle {
     round.timer = this.deps.clock.schedule(round.deadline - now, () => this.onDeadline(round));
     for (const site of round.participants) this.deps.hub.send(site, roundOpenTask(id, round));
     return round;
+  }
+
+  private requireCorrection(header: UpdateHeader): MaskCorrectionPhase {
+    const phase = this.correction;
+    if (!phase || phase.round !== this.current)
+      throw new HeflError('failed_precondition', `no mask correction is open for round ${header.round}`, {
+        publicDetail: 'no mask correction is open for this round',
+      });
+    return phase;
   }
 
   private persistRound(round: RoundRecord): void {

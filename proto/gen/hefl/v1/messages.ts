@@ -75,6 +75,12 @@ export interface KeyBundle {
   dealerSealingPublicKey: Buffer;
   sealed: SealedSecret[];
   nonce: Buffer;
+  /**
+   * SHA-256 commitment to the job's HE secret key (see common/he/key-commitment.ts), set
+   * by the dealer; a site receiving the key from another holder checks it against the
+   * dealer's bundle.
+   */
+  keyCommitment: Buffer;
 }
 
 /** One encrypted vector inside an upload; ciphertext lengths follow from profile and form. */
@@ -102,6 +108,11 @@ export interface UpdateHeader {
    * after its aggregate was found invalid.
    */
   attempt: number;
+  /**
+   * True: not an update but this site's encrypted mask correction for the sites that
+   * dropped out of this round attempt (same sections as the update, masks only).
+   */
+  maskCorrection: boolean;
 }
 
 /** Signed by the coordinator when it has durably accepted an update. */
@@ -141,6 +152,11 @@ export interface RoundSummary {
    * updates of `participants` only, decrypted solely to report whether it is valid.
    */
   probe: number;
+  /**
+   * True: not a close but a request for mask corrections. `participants` is U (the sites
+   * whose updates are in the sum), `absent` the sites that dropped; no aggregate yet.
+   */
+  maskCorrection: boolean;
 }
 
 export interface Absence {
@@ -893,6 +909,7 @@ function createBaseKeyBundle(): KeyBundle {
     dealerSealingPublicKey: Buffer.alloc(0),
     sealed: [],
     nonce: Buffer.alloc(0),
+    keyCommitment: Buffer.alloc(0),
   };
 }
 
@@ -915,6 +932,9 @@ export const KeyBundle: MessageFns<KeyBundle> = {
     }
     if (message.nonce.length !== 0) {
       writer.uint32(50).bytes(message.nonce);
+    }
+    if (message.keyCommitment.length !== 0) {
+      writer.uint32(1202).bytes(message.keyCommitment);
     }
     return writer;
   },
@@ -980,6 +1000,14 @@ export const KeyBundle: MessageFns<KeyBundle> = {
             message.nonce = Buffer.from(reader.bytes());
             continue;
           }
+          case 150: {
+            if (tag !== 1202) {
+              break;
+            }
+
+            message.keyCommitment = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1018,6 +1046,11 @@ export const KeyBundle: MessageFns<KeyBundle> = {
         ? object.sealed.map((e: any) => SealedSecret.fromJSON(e))
         : [],
       nonce: isSet(object.nonce) ? Buffer.from(bytesFromBase64(object.nonce)) : Buffer.alloc(0),
+      keyCommitment: isSet(object.keyCommitment)
+        ? Buffer.from(bytesFromBase64(object.keyCommitment))
+        : isSet(object.key_commitment)
+        ? Buffer.from(bytesFromBase64(object.key_commitment))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1041,6 +1074,9 @@ export const KeyBundle: MessageFns<KeyBundle> = {
     if (message.nonce.length !== 0) {
       obj.nonce = base64FromBytes(message.nonce);
     }
+    if (message.keyCommitment.length !== 0) {
+      obj.keyCommitment = base64FromBytes(message.keyCommitment);
+    }
     return obj;
   },
 
@@ -1055,6 +1091,7 @@ export const KeyBundle: MessageFns<KeyBundle> = {
     message.dealerSealingPublicKey = object.dealerSealingPublicKey ?? Buffer.alloc(0);
     message.sealed = object.sealed?.map((e) => SealedSecret.fromPartial(e)) || [];
     message.nonce = object.nonce ?? Buffer.alloc(0);
+    message.keyCommitment = object.keyCommitment ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1234,6 +1271,7 @@ function createBaseUpdateHeader(): UpdateHeader {
     payloadDigest: Buffer.alloc(0),
     sentAtMs: 0,
     attempt: 0,
+    maskCorrection: false,
   };
 }
 
@@ -1262,6 +1300,9 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
     }
     if (message.attempt !== 0) {
       writer.uint32(240).uint32(message.attempt);
+    }
+    if (message.maskCorrection !== false) {
+      writer.uint32(1200).bool(message.maskCorrection);
     }
     return writer;
   },
@@ -1343,6 +1384,14 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
             message.attempt = reader.uint32();
             continue;
           }
+          case 150: {
+            if (tag !== 1200) {
+              break;
+            }
+
+            message.maskCorrection = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1383,6 +1432,11 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
         ? globalThis.Number(object.sent_at_ms)
         : 0,
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      maskCorrection: isSet(object.maskCorrection)
+        ? globalThis.Boolean(object.maskCorrection)
+        : isSet(object.mask_correction)
+        ? globalThis.Boolean(object.mask_correction)
+        : false,
     };
   },
 
@@ -1412,6 +1466,9 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
     if (message.attempt !== 0) {
       obj.attempt = Math.round(message.attempt);
     }
+    if (message.maskCorrection !== false) {
+      obj.maskCorrection = message.maskCorrection;
+    }
     return obj;
   },
 
@@ -1428,6 +1485,7 @@ export const UpdateHeader: MessageFns<UpdateHeader> = {
     message.payloadDigest = object.payloadDigest ?? Buffer.alloc(0);
     message.sentAtMs = object.sentAtMs ?? 0;
     message.attempt = object.attempt ?? 0;
+    message.maskCorrection = object.maskCorrection ?? false;
     return message;
   },
 };
@@ -1643,6 +1701,7 @@ function createBaseRoundSummary(): RoundSummary {
     auditHeadJson: Buffer.alloc(0),
     attempt: 0,
     probe: 0,
+    maskCorrection: false,
   };
 }
 
@@ -1683,6 +1742,9 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     }
     if (message.probe !== 0) {
       writer.uint32(248).uint32(message.probe);
+    }
+    if (message.maskCorrection !== false) {
+      writer.uint32(1200).bool(message.maskCorrection);
     }
     return writer;
   },
@@ -1796,6 +1858,14 @@ export const RoundSummary: MessageFns<RoundSummary> = {
             message.probe = reader.uint32();
             continue;
           }
+          case 150: {
+            if (tag !== 1200) {
+              break;
+            }
+
+            message.maskCorrection = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1852,6 +1922,11 @@ export const RoundSummary: MessageFns<RoundSummary> = {
         : Buffer.alloc(0),
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
       probe: isSet(object.probe) ? globalThis.Number(object.probe) : 0,
+      maskCorrection: isSet(object.maskCorrection)
+        ? globalThis.Boolean(object.maskCorrection)
+        : isSet(object.mask_correction)
+        ? globalThis.Boolean(object.mask_correction)
+        : false,
     };
   },
 
@@ -1893,6 +1968,9 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     if (message.probe !== 0) {
       obj.probe = Math.round(message.probe);
     }
+    if (message.maskCorrection !== false) {
+      obj.maskCorrection = message.maskCorrection;
+    }
     return obj;
   },
 
@@ -1913,6 +1991,7 @@ export const RoundSummary: MessageFns<RoundSummary> = {
     message.auditHeadJson = object.auditHeadJson ?? Buffer.alloc(0);
     message.attempt = object.attempt ?? 0;
     message.probe = object.probe ?? 0;
+    message.maskCorrection = object.maskCorrection ?? false;
     return message;
   },
 };

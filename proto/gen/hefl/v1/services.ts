@@ -110,7 +110,14 @@ export interface SiteKey {
 /** The dealer's signed KeyBundle, relayed; the site checks the job id inside the signed bytes too. */
 export interface KeyBundleDelivery {
   jobId: string;
-  bundle: SignedEnvelope | undefined;
+  bundle:
+    | SignedEnvelope
+    | undefined;
+  /**
+   * The dealer's own signed bundle, when `bundle` is a copy sealed later by another key
+   * holder: its key commitment is what the receiving site checks the key against.
+   */
+  dealerBundle: SignedEnvelope | undefined;
 }
 
 /** The coordinator's signed RoundSummary; the aggregate itself is fetched with DownloadAggregate. */
@@ -1293,7 +1300,7 @@ export const SiteKey: MessageFns<SiteKey> = {
 };
 
 function createBaseKeyBundleDelivery(): KeyBundleDelivery {
-  return { jobId: "", bundle: undefined };
+  return { jobId: "", bundle: undefined, dealerBundle: undefined };
 }
 
 export const KeyBundleDelivery: MessageFns<KeyBundleDelivery> = {
@@ -1303,6 +1310,9 @@ export const KeyBundleDelivery: MessageFns<KeyBundleDelivery> = {
     }
     if (message.bundle !== undefined) {
       SignedEnvelope.encode(message.bundle, writer.uint32(18).fork()).join();
+    }
+    if (message.dealerBundle !== undefined) {
+      SignedEnvelope.encode(message.dealerBundle, writer.uint32(1202).fork()).join();
     }
     return writer;
   },
@@ -1336,6 +1346,14 @@ export const KeyBundleDelivery: MessageFns<KeyBundleDelivery> = {
             message.bundle = SignedEnvelope.decode(reader, reader.uint32());
             continue;
           }
+          case 150: {
+            if (tag !== 1202) {
+              break;
+            }
+
+            message.dealerBundle = SignedEnvelope.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1356,6 +1374,11 @@ export const KeyBundleDelivery: MessageFns<KeyBundleDelivery> = {
         ? globalThis.String(object.job_id)
         : "",
       bundle: isSet(object.bundle) ? SignedEnvelope.fromJSON(object.bundle) : undefined,
+      dealerBundle: isSet(object.dealerBundle)
+        ? SignedEnvelope.fromJSON(object.dealerBundle)
+        : isSet(object.dealer_bundle)
+        ? SignedEnvelope.fromJSON(object.dealer_bundle)
+        : undefined,
     };
   },
 
@@ -1366,6 +1389,9 @@ export const KeyBundleDelivery: MessageFns<KeyBundleDelivery> = {
     }
     if (message.bundle !== undefined) {
       obj.bundle = SignedEnvelope.toJSON(message.bundle);
+    }
+    if (message.dealerBundle !== undefined) {
+      obj.dealerBundle = SignedEnvelope.toJSON(message.dealerBundle);
     }
     return obj;
   },
@@ -1378,6 +1404,9 @@ export const KeyBundleDelivery: MessageFns<KeyBundleDelivery> = {
     message.jobId = object.jobId ?? "";
     message.bundle = (object.bundle !== undefined && object.bundle !== null)
       ? SignedEnvelope.fromPartial(object.bundle)
+      : undefined;
+    message.dealerBundle = (object.dealerBundle !== undefined && object.dealerBundle !== null)
+      ? SignedEnvelope.fromPartial(object.dealerBundle)
       : undefined;
     return message;
   },
