@@ -1,7 +1,6 @@
 import { fromHex, merkleRoot, sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import type { CiphertextBatch, PreparedContribution, VectorAdder, VectorSum } from '../../common/he/index.js';
-import type { JobSpec } from '../../common/job/job-spec.js';
 import {
   frameSection,
   layoutFromProto,
@@ -19,7 +18,7 @@ import type { AuditSink } from '../storage/audit-sink.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { JobStore } from '../storage/job-store.js';
 import { checkExpectedLayout } from './expected-round-layout.js';
-import type { JobState } from './job-controller.js';
+import type { JobView } from './job-view.js';
 import { type AcceptedUpload, type RoundRecord, storedRound } from './round-record.js';
 
 export interface AggregationDeps {
@@ -42,16 +41,11 @@ export interface ReceivedUpload {
   readonly blob: { digest: string; size: number };
 }
 
-/** What aggregation reads of its job (the job controller). */
-export interface AggregatingJob {
-  readonly id: string;
-  readonly spec: JobSpec;
-  readonly state: JobState;
-  readonly currentRound: RoundRecord | undefined;
-  /** The rounds so far, in order (earlier closed rounds fix the update's length). */
-  readonly rounds: readonly RoundRecord[];
-  isFinished(): boolean;
-}
+/** What aggregation reads of its job (earlier closed rounds fix an update's length). */
+export type AggregatingJob = Pick<
+  JobView,
+  'id' | 'spec' | 'state' | 'currentRound' | 'rounds' | 'isFinished'
+>;
 
 /**
  * The ciphertext side of a job's rounds: checks updates, adds them to the round's sums as

@@ -1,14 +1,14 @@
 import { sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
-import type { ParsedJob } from '../../common/job/job-spec.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import type { JobDecision, KeyBundle } from '../../proto/gen/hefl/v1/messages.js';
 import type { MemberDirectory } from '../members/member-directory.js';
 import type { AuditSink } from '../storage/audit-sink.js';
 import type { JobStore, StoredJob, StoredJobGraph } from '../storage/job-store.js';
 import { KeyGrants } from '../storage/key-grants.js';
-import type { JobState } from './job-controller.js';
+import type { JobState } from './job-state.js';
 import { jobOfferTask, keyCeremonyTask, keyGrantTask } from './job-tasks.js';
+import type { JobView } from './job-view.js';
 import type { TaskHub } from './task-hub.js';
 
 export interface MembershipDeps {
@@ -19,6 +19,9 @@ export interface MembershipDeps {
   /** The operator's log (JSON lines): joins and key grants, so a stuck newcomer is visible. */
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
 }
+
+/** What membership reads of its job. */
+export type MemberJob = Pick<JobView, 'id' | 'job' | 'submission'>;
 
 /** What membership needs of the rest of the job; the job controller answers these. */
 export interface MembershipHooks {
@@ -53,11 +56,7 @@ export class SiteMembership {
 
   constructor(
     private readonly deps: MembershipDeps,
-    private readonly job: {
-      readonly id: string;
-      readonly job: ParsedJob;
-      readonly submission: SignedEnvelope;
-    },
+    private readonly job: MemberJob,
     private readonly hooks: MembershipHooks,
   ) {}
 

@@ -96,7 +96,8 @@ export async function startTestFederation(options: {
       revoked: false,
     },
   ];
-  const directory = new StaticMemberDirectory(members);
+  // Plaintext in-process transport: no TLS client certificates to check, only signatures.
+  const directory = new StaticMemberDirectory(members, { withoutPeerCertificates: true });
   const federation: FederationView = {
     coordinatorSigningKey: coordinatorSigning.publicKey,
     memberBySigningKey: (pk) => {
