@@ -16,8 +16,9 @@ import type {
 import type { CoordinatorKeys } from '../members/coordinator-keys.js';
 import type { MemberDirectory } from '../members/member-directory.js';
 import type { AuditSink } from '../storage/audit-sink.js';
-import { type BlobStore, isDamagedBlob } from '../storage/blob-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import type { JobStore, StoredJobGraph } from '../storage/job-store.js';
+import { type AggregateDownload, AggregateDownloads } from './aggregate-downloads.js';
 import { discardBlobs, unclosedUploadBlobs, uploadBlobsOf } from './blob-retention.js';
 import { type FinalJobState, isFinalJobState, type JobState, parseJobState } from './job-state.js';
 import { jobEndedTask, keyBundleTask } from './job-tasks.js';
@@ -64,9 +65,8 @@ export class JobController {
   /** The sites' sealed final models. */
   private readonly releases: ModelReleases;
   private readonly lifecycle: RoundLifecycle;
+  private readonly downloads: AggregateDownloads;
   private timer: { cancel(): void } | undefined;
-  /** Blobs found damaged (audited once each). */
-  private readonly damagedBlobs = new Set<string>();
 
   constructor(
     private readonly deps: JobControllerDeps,
@@ -101,6 +101,7 @@ export class JobController {
       keyBundleFor: (siteId) => this.membership.bundleFor(siteId),
     });
     this.releases = new ModelReleases(deps, view);
+    this.downloads = new AggregateDownloads(deps, view, (reason) => this.finish('failed', reason));
   }
 
   /**
@@ -280,43 +281,24 @@ export class JobController {
     return this.lifecycle.acceptUpload({ siteId, header, headerBytes, layout, blob });
   }
 
+  /** The signed receipt of a site's accepted update in round `round`, if there is one. */
+  receiptFor(round: number, siteId: string): SignedEnvelope | undefined {
+    return this.rounds[round]?.uploads.get(siteId)?.receipt;
+  }
+
   /**
-   * A closed round's aggregate for a site to download, checked against its digest before
-   * the first byte leaves. A missing or corrupt aggregate is audited (`blob.damaged`) and,
-   * as no site can apply the round then, fails a running job with the reason naming the blob.
+   * What a site downloads of round `roundIndex`: its signed summary and aggregate (counted as
+   * a download), or with `probe` > 0 that blame probe's summary and sum. A round not closed
+   * yet is `failed_precondition`; a damaged aggregate fails the job (see AggregateDownloads).
    */
-  async *aggregateChunks(round: RoundRecord, chunkSize: number): AsyncIterable<Uint8Array> {
-    const digest = round.aggregateDigest!;
-    try {
-      yield* this.deps.blobs.readChunks(digest, chunkSize);
-    } catch (error) {
-      if (isDamagedBlob(error) && !this.damagedBlobs.has(digest)) {
-        this.damagedBlobs.add(digest);
-        this.deps.audit.append({
-          actor: 'coordinator',
-          action: 'blob.damaged',
-          details: {
-            jobId: this.id,
-            round: round.round,
-            kind: 'aggregate',
-            blobDigest: digest,
-            reason: error.message,
-          },
-        });
-        this.deps.log?.('blob.damaged', {
-          job: this.id,
-          round: round.round,
-          kind: 'aggregate',
-          error: error.message,
-        });
-        if (!this.isFinished())
-          this.finish(
-            'failed',
-            `round ${round.round}'s aggregate ${error.message}; no site can apply the round`,
-          );
-      }
-      throw error;
-    }
+  aggregateDownload(roundIndex: number, probe = 0): AggregateDownload {
+    if (probe > 0) return this.downloads.probe(this.probeAggregate(roundIndex, probe));
+    return this.downloads.closedRound(roundIndex);
+  }
+
+  /** A closed round's aggregate, checked against its digest before the first byte leaves. */
+  aggregateChunks(round: RoundRecord, chunkSize: number): AsyncIterable<Uint8Array> {
+    return this.downloads.chunks(round, chunkSize);
   }
 
   /** Stores a site's signed answer on releasing the final model (see ModelReleases). */
