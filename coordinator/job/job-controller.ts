@@ -25,6 +25,7 @@ import { jobEndedTask, keyBundleTask } from './job-tasks.js';
 import { type JobView, jobView } from './job-view.js';
 import { ModelReleases } from './model-releases.js';
 import { restoredRounds, resumeSums } from './restored-rounds.js';
+import type { HoldAggregation } from './round-aggregation.js';
 import { RoundLifecycle } from './round-lifecycle.js';
 import type { RoundRecord } from './round-record.js';
 import { SiteMembership } from './site-membership.js';
@@ -42,6 +43,8 @@ export interface JobControllerDeps {
   readonly adder: VectorAdder;
   readonly store: JobStore;
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Tests only: holds each round in 'aggregating' (see HoldAggregation); absent in a deployment. */
+  readonly holdAggregation?: HoldAggregation;
 }
 
 /**

@@ -21,6 +21,13 @@ import { checkExpectedLayout } from './expected-round-layout.js';
 import type { JobView } from './job-view.js';
 import { type AcceptedUpload, type RoundRecord, storedRound } from './round-record.js';
 
+/**
+ * Test-only fault injection: awaited when a round starts aggregating, before anything is
+ * written, so a test can cancel the job or kill the coordinator while the round is in
+ * 'aggregating'. Only tests and the composition root (from its options) set it.
+ */
+export type HoldAggregation = (round: { readonly jobId: string; readonly round: number }) => Promise<void>;
+
 export interface AggregationDeps {
   readonly clock: Clock;
   readonly blobs: BlobStore;
@@ -29,6 +36,8 @@ export interface AggregationDeps {
   readonly adder: VectorAdder;
   readonly store: JobStore;
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Tests only (see HoldAggregation); absent in a deployment. */
+  readonly holdAggregation?: HoldAggregation;
 }
 
 /** A fully received, digest-checked update: its signed header, sections and blob. */
@@ -233,8 +242,7 @@ export class RoundAggregation {
     round.state = 'aggregating';
     round.timer?.cancel();
     this.deps.log?.('round.aggregating', { job: id, round: round.round, updates: round.uploads.size });
-    const faultDelay = Number(process.env.HEFL_FAULT_AGGREGATION_DELAY_MS ?? 0);
-    if (faultDelay > 0) await new Promise((resolve) => setTimeout(resolve, faultDelay)); // fault-injection tests only
+    if (this.deps.holdAggregation) await this.deps.holdAggregation({ jobId: id, round: round.round });
     if (this.job.isFinished()) return undefined;
     const writer = await this.deps.blobs.createWriter();
     const sections: SectionLayout[] = [];

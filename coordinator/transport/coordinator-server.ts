@@ -4,6 +4,7 @@ import { createAdder } from '../../common/he/create-adder.js';
 import type { Clock } from '../../common/time/clock.js';
 import { ResearcherServiceService, SiteServiceService } from '../../proto/gen/hefl/v1/services.js';
 import { JobRegistry, type RestoreCheck } from '../job/job-registry.js';
+import type { HoldAggregation } from '../job/round-aggregation.js';
 import { TaskHub } from '../job/task-hub.js';
 import type { CoordinatorKeys } from '../members/coordinator-keys.js';
 import type { MemberDirectory } from '../members/member-directory.js';
@@ -35,6 +36,8 @@ export interface CoordinatorServerDeps {
   readonly log: (event: string, fields: Record<string, unknown>) => void;
   /** Per-member upload limits and the idle timeout (default DEFAULT_UPLOAD_LIMITS). */
   readonly uploadLimits?: UploadLimitSettings;
+  /** Tests only: holds each round in 'aggregating' (see HoldAggregation); absent in a deployment. */
+  readonly holdAggregation?: HoldAggregation;
 }
 
 /** Concurrent calls one connection may have open (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
@@ -65,6 +68,7 @@ export async function startCoordinatorServer(
       keys: deps.keys,
       store: deps.store ?? new MemoryJobStore(),
       log: deps.log,
+      ...(deps.holdAggregation ? { holdAggregation: deps.holdAggregation } : {}),
     },
     createAdder,
   );

@@ -12,6 +12,7 @@ import { SiteNode } from '../../client-node/site-node.js';
 import { InProcessTrainer, type Trainer } from '../../client-node/training/index.js';
 import { bytesEqual, generateBoxKeyPair, generateSigningKeyPair } from '../../common/crypto/index.js';
 import { systemClock } from '../../common/time/clock.js';
+import type { HoldAggregation } from '../../coordinator/job/round-aggregation.js';
 import { type Member, StaticMemberDirectory } from '../../coordinator/members/member-directory.js';
 import { MemoryAuditSink } from '../../coordinator/storage/audit-sink.js';
 import { FileBlobStore } from '../../coordinator/storage/blob-store.js';
@@ -59,6 +60,8 @@ export async function startTestFederation(options: {
   startSites?: number;
   /** The coordinator's upload limits (e.g. a short idle timeout for a test). */
   uploadLimits?: UploadLimitSettings;
+  /** Fault injection: holds each round in 'aggregating' (see HoldAggregation). */
+  holdAggregation?: HoldAggregation;
 }): Promise<TestFederation> {
   const dir = mkdtempSync(join(tmpdir(), 'hefl-fed-'));
   const coordinatorSigning = generateSigningKeyPair();
@@ -120,6 +123,7 @@ export async function startTestFederation(options: {
       credentials: ServerCredentials.createInsecure(),
       log: () => {},
       ...(options.uploadLimits ? { uploadLimits: options.uploadLimits } : {}),
+      ...(options.holdAggregation ? { holdAggregation: options.holdAggregation } : {}),
     },
     '127.0.0.1',
     0,

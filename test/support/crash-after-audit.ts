@@ -1,12 +1,12 @@
-import type { AuditSink } from './audit-sink.js';
+import type { AuditSink } from '../../coordinator/storage/audit-sink.js';
 
 /**
  * Test-only fault injection: wraps the audit sink so the process SIGKILLs itself right
  * after the `n`-th durable entry with the given action (and actor, if named). `spec` is
  * `action[@actor][#n]`, n from 1, e.g. `job.accepted@site-a` or `update.accepted#2`. This
  * is the most adversarial moment: the log has the event, nothing after it (state, reply,
- * tasks) happened. Only the composition root wires it, from an environment variable a
- * deployment never sets.
+ * tasks) happened. Wired into a real coordinator process only by the test-only entry script
+ * (faulty-daemon.ts, through CoordinatorFaults.wrapAudit); production code never sees it.
  */
 export function crashAfterAudit(sink: AuditSink, spec: string, kill: () => void): AuditSink {
   const [what = '', nth] = spec.split('#');
