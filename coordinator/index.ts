@@ -12,6 +12,7 @@ export {
   type MemberRole,
   StaticMemberDirectory,
 } from './members/member-directory.js';
+export type { HoldAggregation } from './job/round-aggregation.js';
 export { type CoordinatorOptions, startCoordinator } from './start-coordinator.js';
 export { type AuditSink, MemoryAuditSink } from './storage/audit-sink.js';
 export { FileBlobStore } from './storage/blob-store.js';

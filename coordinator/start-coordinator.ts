@@ -3,11 +3,12 @@ import { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { COORDINATOR_FILES, loadCoordinatorIdentity, serverCredentials } from '../common/identity/index.js';
 import type { EventLog } from '../common/log/event-log.js';
 import { systemClock } from '../common/time/clock.js';
+import type { HoldAggregation } from './job/round-aggregation.js';
 import { ManifestMemberDirectory } from './members/manifest-member-directory.js';
+import type { AuditSink } from './storage/audit-sink.js';
 import { readAuditedJobs } from './storage/audited-jobs.js';
 import { FileBlobStore } from './storage/blob-store.js';
 import { checkStoredJob } from './storage/check-stored-job.js';
-import { crashAfterAudit } from './storage/crash-after-audit.js';
 import { FederationChangeRecorder } from './storage/federation-change-recorder.js';
 import { FileAuditSink } from './storage/file-audit-sink.js';
 import { SqliteJobStore } from './storage/sqlite-job-store.js';
@@ -19,6 +20,19 @@ export interface CoordinatorOptions {
   readonly host: string;
   readonly port: number;
   readonly log: EventLog;
+  /** Faults a test injects (test/support/faulty-daemon.mjs); `hefl coordinator start` sets none. */
+  readonly faults?: CoordinatorFaults;
+}
+
+/**
+ * Test-only fault injection, set by tests that need a real coordinator process to fail at a
+ * chosen moment. Nothing in a deployment sets it, and no fault is read from the environment.
+ */
+export interface CoordinatorFaults {
+  /** Holds each round in 'aggregating' before anything is written (see HoldAggregation). */
+  readonly holdAggregation?: HoldAggregation;
+  /** Wraps the durable audit log, e.g. to SIGKILL the process right after a chosen entry. */
+  readonly wrapAudit?: (audit: AuditSink) => AuditSink;
 }
 
 /**
@@ -39,11 +53,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   // is checked against it job by job at restore (see checkStoredJob).
   const audited = await readAuditedJobs(auditPath);
   const fileAudit = new FileAuditSink(writer, members);
-  // Crash tests only: die right after a chosen durable audit entry (never set in a deployment).
-  const crashSpec = process.env.HEFL_TEST_CRASH_AFTER_AUDIT;
-  const audit = crashSpec
-    ? crashAfterAudit(fileAudit, crashSpec, () => process.kill(process.pid, 'SIGKILL'))
-    : fileAudit;
+  const audit = options.faults?.wrapAudit?.(fileAudit) ?? fileAudit;
   const federationChanges = new FederationChangeRecorder(options.dir, audit);
   federationChanges.record(members.members());
   members.onChange(() => federationChanges.record(members.members()));
@@ -66,6 +76,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
       },
       credentials: serverCredentials(identity.tls),
       log: options.log,
+      ...(options.faults?.holdAggregation ? { holdAggregation: options.faults.holdAggregation } : {}),
     },
     options.host,
     options.port,

@@ -6,16 +6,15 @@ const AGGREGATION_DELAY_MS = 1500;
 
 describe('a job cancelled while a round is being aggregated', () => {
   let fed: TestFederation;
-  const before = process.env.HEFL_FAULT_AGGREGATION_DELAY_MS;
   beforeAll(async () => {
-    // fault injection: the in-process coordinator holds each round in 'aggregating' this long
-    process.env.HEFL_FAULT_AGGREGATION_DELAY_MS = String(AGGREGATION_DELAY_MS);
-    fed = await startTestFederation({ sites: 2 });
+    fed = await startTestFederation({
+      sites: 2,
+      // fault injection: the in-process coordinator holds each round in 'aggregating' this long
+      holdAggregation: () => new Promise((resolve) => setTimeout(resolve, AGGREGATION_DELAY_MS)),
+    });
     await waitForSites(fed);
   });
   afterAll(async () => {
-    if (before === undefined) delete process.env.HEFL_FAULT_AGGREGATION_DELAY_MS;
-    else process.env.HEFL_FAULT_AGGREGATION_DELAY_MS = before;
     await fed?.stop();
   });
 

@@ -10,6 +10,7 @@ import { provisionFederation } from '../cli/simulate/provision-federation.js';
 import { generateSyntheticHospitals } from '../client-node/data/index.js';
 import { bytesEqual, fromHex } from '../common/crypto/index.js';
 import { channelCredentials, loadMemberIdentity } from '../common/identity/index.js';
+import { type DaemonFaults, FAULTY_DAEMON, faultyDaemonArgs } from './support/daemon-faults.js';
 import { syntheticJob } from './support/synthetic-job.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
@@ -34,13 +35,11 @@ async function runJob(
     const fed = await provisionFederation(root, SITES);
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
-    const startCoordinator = (env?: Record<string, string>) => {
-      const p = new HeflProcess(
-        'coordinator',
-        ['coordinator', 'start', '--dir', fed.coordinatorDir, '--port', String(port)],
-        CLI,
-        env,
-      );
+    const startCoordinator = (faults?: DaemonFaults) => {
+      const args = ['coordinator', 'start', '--dir', fed.coordinatorDir, '--port', String(port)];
+      const p = faults
+        ? new HeflProcess('coordinator', faultyDaemonArgs(faults, args), FAULTY_DAEMON)
+        : new HeflProcess('coordinator', args, CLI);
       processes.push(p);
       return p;
     };
@@ -88,7 +87,7 @@ async function runJob(
       );
       await coordinator.kill();
       restarts.push('killed mid-upload (round 2)');
-      coordinator = startCoordinator({ HEFL_FAULT_AGGREGATION_DELAY_MS: '4000' });
+      coordinator = startCoordinator({ coordinator: { aggregationDelayMs: 4000 } });
       track(coordinator);
       // 2. mid-aggregation: while round 3's sum is being written
       await coordinator.waitFor(

@@ -7,8 +7,15 @@ import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
 import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
 
-/** `hefl coordinator start`: the coordinator daemon (mutual TLS, JSON logs on stdout). */
-export function registerCoordinatorCommand(program: Command): void {
+/**
+ * `hefl coordinator start`: the coordinator daemon (mutual TLS, JSON logs on stdout).
+ * `start` is the coordinator's composition root; only the test-only entry script
+ * test/support/faulty-daemon.ts passes another (the same one, with faults injected).
+ */
+export function registerCoordinatorCommand(
+  program: Command,
+  start: typeof startCoordinator = startCoordinator,
+): void {
   const coordinator = program
     .command('coordinator')
     .description('run the coordinator (adds ciphertexts; never decrypts)');
@@ -30,7 +37,7 @@ export function registerCoordinatorCommand(program: Command): void {
       const lock = holdFolderLock(resolve(opts.dir));
       let running: Awaited<ReturnType<typeof startCoordinator>>;
       try {
-        running = await startCoordinator({ dir: resolve(opts.dir), host: opts.host, port: opts.port, log });
+        running = await start({ dir: resolve(opts.dir), host: opts.host, port: opts.port, log });
       } catch (error) {
         lock.release();
         throw portInUse(error, opts.host, opts.port) ?? error;

@@ -2,7 +2,7 @@ import type { AuditHead } from '../../common/audit/audit-head.js';
 import { sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import type { VectorAdder } from '../../common/he/index.js';
-import type { JobSpec, ParsedJob } from '../../common/job/job-spec.js';
+import { type JobSpec, type ParsedJob, parseJobBytes } from '../../common/job/job-spec.js';
 import type { EventLog } from '../../common/log/event-log.js';
 import type { SectionLayout } from '../../common/protocol/section-framing.js';
 import type { Clock } from '../../common/time/clock.js';
@@ -17,16 +17,22 @@ import type {
 import type { CoordinatorKeys } from '../members/coordinator-keys.js';
 import type { MemberDirectory } from '../members/member-directory.js';
 import type { AuditSink } from '../storage/audit-sink.js';
-import { type BlobStore, isDamagedBlob } from '../storage/blob-store.js';
-import type { JobStore } from '../storage/job-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { JobStore, StoredJobGraph } from '../storage/job-store.js';
+import { type AggregateDownload, AggregateDownloads } from './aggregate-downloads.js';
+import { discardBlobs, unclosedUploadBlobs, uploadBlobsOf } from './blob-retention.js';
+import { type FinalJobState, isFinalJobState, type JobState, parseJobState } from './job-state.js';
 import { jobEndedTask, keyBundleTask } from './job-tasks.js';
+import { type JobView, jobView } from './job-view.js';
 import { ModelReleases } from './model-releases.js';
+import { restoredRounds, resumeSums } from './restored-rounds.js';
+import type { HoldAggregation } from './round-aggregation.js';
 import { RoundLifecycle } from './round-lifecycle.js';
 import type { RoundRecord } from './round-record.js';
 import { SiteMembership } from './site-membership.js';
 import type { TaskHub } from './task-hub.js';
 
-export type JobState = 'recruiting' | 'keying' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type { JobState } from './job-state.js';
 
 export interface JobControllerDeps {
   readonly clock: Clock;
@@ -38,6 +44,8 @@ export interface JobControllerDeps {
   readonly adder: VectorAdder;
   readonly store: JobStore;
   readonly log?: EventLog;
+  /** Tests only: holds each round in 'aggregating' (see HoldAggregation); absent in a deployment. */
+  readonly holdAggregation?: HoldAggregation;
 }
 
 /**
@@ -54,16 +62,15 @@ export class JobController {
   readonly submittedBy: string;
   readonly researcherSealingKey: Uint8Array;
   readonly submission: SignedEnvelope;
-  state: JobState = 'recruiting';
-  reason = '';
-  /** Who is in the job and who can open its key (restore-job fills it from the store). */
-  readonly membership: SiteMembership;
-  /** The sites' sealed final models (restore-job fills it from the store). */
-  readonly releases: ModelReleases;
+  private currentState: JobState = 'recruiting';
+  private endReason = '';
+  /** Who is in the job and who can open its key. */
+  private readonly membership: SiteMembership;
+  /** The sites' sealed final models. */
+  private readonly releases: ModelReleases;
   private readonly lifecycle: RoundLifecycle;
+  private readonly downloads: AggregateDownloads;
   private timer: { cancel(): void } | undefined;
-  /** Blobs found damaged (audited once each). */
-  private readonly damagedBlobs = new Set<string>();
 
   constructor(
     private readonly deps: JobControllerDeps,
@@ -80,18 +87,80 @@ export class JobController {
     this.submittedBy = init.submittedBy;
     this.researcherSealingKey = init.researcherSealingKey;
     this.submission = init.submission;
-    this.membership = new SiteMembership(deps, this, {
+    // The parts read the job through this view, which reads on demand: none of them is
+    // handed the controller, and none reads anything while the controller is being built.
+    const view: JobView = jobView(init, {
+      state: () => this.currentState,
+      accepted: () => this.membership.accepted,
+      rounds: () => this.lifecycle.rounds,
+    });
+    this.membership = new SiteMembership(deps, view, {
       persistJob: () => this.persistJob(),
-      currentRound: () => this.currentRound?.round ?? 0,
+      currentRound: () => view.currentRound?.round ?? 0,
       keyUsers: () => this.lifecycle.keyUsers(),
       catchUp: (siteId) => this.lifecycle.catchUp(siteId),
     });
-    this.lifecycle = new RoundLifecycle(deps, this, {
+    this.lifecycle = new RoundLifecycle(deps, view, {
       finish: (state, reason) => this.finish(state, reason),
       keyBundleFor: (siteId) => this.membership.bundleFor(siteId),
       dealerBundle: () => this.membership.keyBundle,
     });
-    this.releases = new ModelReleases(deps, this);
+    this.releases = new ModelReleases(deps, view);
+    this.downloads = new AggregateDownloads(deps, view, (reason) => this.finish('failed', reason));
+  }
+
+  /**
+   * Rebuilds a job after a restart from what the store kept: its state (checked: an unknown
+   * state is an `integrity` error, and the registry refuses the job), membership, rounds and
+   * releases. Accepted updates of the round in progress are added again from their blobs;
+   * closed rounds keep their signed summaries and aggregates. Timers are not armed: `resume`.
+   */
+  static async restore(
+    deps: JobControllerDeps,
+    graph: StoredJobGraph,
+    job: ParsedJob = parseJobBytes(graph.job.specJson),
+  ): Promise<JobController> {
+    const stored = graph.job;
+    const controller = new JobController(deps, {
+      id: stored.id,
+      job,
+      submittedBy: stored.submittedBy,
+      researcherSealingKey: stored.researcherSealingKey,
+      submission: stored.submission,
+    });
+    await controller.load(graph);
+    return controller;
+  }
+
+  /** The stored job's state, membership, rounds and releases, into this fresh controller. */
+  private async load(graph: StoredJobGraph): Promise<void> {
+    const stored = graph.job;
+    this.currentState = parseJobState(stored.state);
+    this.endReason = stored.reason;
+    this.membership.restore(stored, graph);
+    this.lifecycle.rounds.push(...restoredRounds(graph));
+    this.releases.load(graph.releases);
+    const current = this.currentRound;
+    if (!this.isFinished() && current?.state === 'collecting') await resumeSums(this.deps, this.id, current);
+    // Blobs a crash kept from being deleted: updates of closed rounds, and of an ended job its
+    // unclosed round's updates and (when no site needs them any more) its aggregates.
+    discardBlobs(
+      this.deps.blobs,
+      this.isFinished()
+        ? unclosedUploadBlobs(this.rounds)
+        : this.rounds.filter((r) => r.state === 'closed').flatMap(uploadBlobsOf),
+      this.deps.log,
+    );
+    if (this.isFinished()) this.releaseAggregates();
+  }
+
+  get state(): JobState {
+    return this.currentState;
+  }
+
+  /** Why the job ended (empty while it runs, and for a completed job). */
+  get reason(): string {
+    return this.endReason;
   }
 
   get spec(): JobSpec {
@@ -191,7 +260,7 @@ export class JobController {
         sites: sealedFor,
       },
     });
-    this.state = 'running';
+    this.currentState = 'running';
     this.persistJob();
     for (const site of this.accepted) this.deps.hub.send(site, keyBundleTask(this.id, envelope));
     this.lifecycle.open(0, this.accepted);
@@ -217,43 +286,24 @@ export class JobController {
     return this.lifecycle.acceptUpload({ siteId, header, headerBytes, layout, blob });
   }
 
+  /** The signed receipt of a site's accepted update in round `round`, if there is one. */
+  receiptFor(round: number, siteId: string): SignedEnvelope | undefined {
+    return this.rounds[round]?.uploads.get(siteId)?.receipt;
+  }
+
   /**
-   * A closed round's aggregate for a site to download, checked against its digest before
-   * the first byte leaves. A missing or corrupt aggregate is audited (`blob.damaged`) and,
-   * as no site can apply the round then, fails a running job with the reason naming the blob.
+   * What a site downloads of round `roundIndex`: its signed summary and aggregate (counted as
+   * a download), or with `probe` > 0 that blame probe's summary and sum. A round not closed
+   * yet is `failed_precondition`; a damaged aggregate fails the job (see AggregateDownloads).
    */
-  async *aggregateChunks(round: RoundRecord, chunkSize: number): AsyncIterable<Uint8Array> {
-    const digest = round.aggregateDigest!;
-    try {
-      yield* this.deps.blobs.readChunks(digest, chunkSize);
-    } catch (error) {
-      if (isDamagedBlob(error) && !this.damagedBlobs.has(digest)) {
-        this.damagedBlobs.add(digest);
-        this.deps.audit.append({
-          actor: 'coordinator',
-          action: 'blob.damaged',
-          details: {
-            jobId: this.id,
-            round: round.round,
-            kind: 'aggregate',
-            blobDigest: digest,
-            reason: error.message,
-          },
-        });
-        this.deps.log?.('blob.damaged', {
-          job: this.id,
-          round: round.round,
-          kind: 'aggregate',
-          error: error.message,
-        });
-        if (!this.isFinished())
-          this.finish(
-            'failed',
-            `round ${round.round}'s aggregate ${error.message}; no site can apply the round`,
-          );
-      }
-      throw error;
-    }
+  aggregateDownload(roundIndex: number, probe = 0): AggregateDownload {
+    if (probe > 0) return this.downloads.probe(this.probeAggregate(roundIndex, probe));
+    return this.downloads.closedRound(roundIndex);
+  }
+
+  /** A closed round's aggregate, checked against its digest before the first byte leaves. */
+  aggregateChunks(round: RoundRecord, chunkSize: number): AsyncIterable<Uint8Array> {
+    return this.downloads.chunks(round, chunkSize);
   }
 
   /** Stores a site's signed answer on releasing the final model (see ModelReleases). */
@@ -320,7 +370,7 @@ export class JobController {
   }
 
   isFinished(): boolean {
-    return this.state === 'completed' || this.state === 'failed' || this.state === 'cancelled';
+    return isFinalJobState(this.currentState);
   }
 
   /** The manifest changed: recruiting stops waiting for sites no longer admitted (revoked). */
@@ -389,20 +439,20 @@ export class JobController {
       this.finish('failed', tooFew);
       return;
     }
-    this.state = 'keying';
+    this.currentState = 'keying';
     this.persistJob();
     this.membership.sendKeyCeremony();
     this.scheduleKeyingDeadline();
   }
 
-  private finish(state: 'completed' | 'failed' | 'cancelled', reason: string): void {
+  private finish(state: FinalJobState, reason: string): void {
     this.deps.audit.append({
       actor: 'coordinator',
       action: `job.${state}`,
       details: { jobId: this.id, reason },
     });
-    this.state = state;
-    this.reason = reason;
+    this.currentState = state;
+    this.endReason = reason;
     this.persistJob();
     this.timer?.cancel();
     this.lifecycle.stop();

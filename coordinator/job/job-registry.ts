@@ -6,7 +6,6 @@ import type { StoredJobCheck } from '../storage/check-stored-job.js';
 import type { StoredJobGraph } from '../storage/job-store.js';
 import { JobController, type JobControllerDeps } from './job-controller.js';
 import { jobEndedTask } from './job-tasks.js';
-import { restoreJob } from './restore-job.js';
 
 /** All jobs this coordinator knows; each job owns its adder for its HE profile. */
 /**
@@ -88,7 +87,7 @@ export class JobRegistry {
         }
         const job = parseJobBytes(graph.job.specJson);
         const adder = await this.createAdder(job.spec.he.profile);
-        controller = await restoreJob({ ...this.deps, adder }, graph, job);
+        controller = await JobController.restore({ ...this.deps, adder }, graph, job);
       } catch (error) {
         // One damaged job never keeps the coordinator (and every other job) from starting.
         this.refuse(

@@ -2,7 +2,8 @@ import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import type { SiteKey, Task } from '../../proto/gen/hefl/v1/services.js';
 import type { RoundRecord } from './round-record.js';
 
-// The tasks a job sends to sites over their task streams (see TaskHub): pure builders.
+// The tasks a job sends to sites over their task streams (see TaskHub): pure builders of the
+// generated Task message around the signed envelopes it relays (README "Layout").
 
 export function jobOfferTask(jobId: string, submission: SignedEnvelope, jobHash: string): Task {
   return { kind: { $case: 'jobOffer', value: { jobId, submission, jobHash } } };

@@ -1,20 +1,13 @@
 import { HeflError } from '../../common/errors/index.js';
-import { type JobSpec, totalRounds } from '../../common/job/job-spec.js';
+import { totalRounds } from '../../common/job/job-spec.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import type { ModelRelease } from '../../proto/gen/hefl/v1/messages.js';
 import type { AuditSink } from '../storage/audit-sink.js';
 import type { JobStore } from '../storage/job-store.js';
-import type { JobState } from './job-controller.js';
-import type { RoundRecord } from './round-record.js';
+import type { JobView } from './job-view.js';
 
-/** What the releases read of their job (the job controller). */
-export interface ReleasingJob {
-  readonly id: string;
-  readonly submittedBy: string;
-  readonly spec: JobSpec;
-  readonly state: JobState;
-  readonly rounds: readonly RoundRecord[];
-}
+/** What the releases read of their job. */
+export type ReleasingJob = Pick<JobView, 'id' | 'submittedBy' | 'spec' | 'state' | 'rounds'>;
 
 /**
  * The sites' signed answers on releasing a job's final model: each sealed to the

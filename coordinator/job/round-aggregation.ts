@@ -20,8 +20,15 @@ import type { AuditSink } from '../storage/audit-sink.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { JobStore } from '../storage/job-store.js';
 import { checkExpectedLayout } from './expected-round-layout.js';
-import type { JobState } from './job-controller.js';
+import type { JobView } from './job-view.js';
 import { type AcceptedUpload, type RoundRecord, storedRound } from './round-record.js';
+
+/**
+ * Test-only fault injection: awaited when a round starts aggregating, before anything is
+ * written, so a test can cancel the job or kill the coordinator while the round is in
+ * 'aggregating'. Only tests and the composition root (from its options) set it.
+ */
+export type HoldAggregation = (round: { readonly jobId: string; readonly round: number }) => Promise<void>;
 
 export interface AggregationDeps {
   readonly clock: Clock;
@@ -31,6 +38,8 @@ export interface AggregationDeps {
   readonly adder: VectorAdder;
   readonly store: JobStore;
   readonly log?: EventLog;
+  /** Tests only (see HoldAggregation); absent in a deployment. */
+  readonly holdAggregation?: HoldAggregation;
 }
 
 /** A fully received, digest-checked update: its signed header, sections and blob. */
@@ -43,16 +52,11 @@ export interface ReceivedUpload {
   readonly blob: { digest: string; size: number };
 }
 
-/** What aggregation reads of its job (the job controller). */
-export interface AggregatingJob {
-  readonly id: string;
-  readonly spec: JobSpec;
-  readonly state: JobState;
-  readonly currentRound: RoundRecord | undefined;
-  /** The rounds so far, in order (earlier closed rounds fix the update's length). */
-  readonly rounds: readonly RoundRecord[];
-  isFinished(): boolean;
-}
+/** What aggregation reads of its job (earlier closed rounds fix an update's length). */
+export type AggregatingJob = Pick<
+  JobView,
+  'id' | 'spec' | 'state' | 'currentRound' | 'rounds' | 'isFinished'
+>;
 
 /**
  * The ciphertext side of a job's rounds: checks updates, adds them to the round's sums as
@@ -240,8 +244,7 @@ export class RoundAggregation {
     round.state = 'aggregating';
     round.timer?.cancel();
     this.deps.log?.('round.aggregating', { job: id, round: round.round, updates: round.uploads.size });
-    const faultDelay = Number(process.env.HEFL_FAULT_AGGREGATION_DELAY_MS ?? 0);
-    if (faultDelay > 0) await new Promise((resolve) => setTimeout(resolve, faultDelay)); // fault-injection tests only
+    if (this.deps.holdAggregation) await this.deps.holdAggregation({ jobId: id, round: round.round });
     if (this.job.isFinished()) return undefined;
     const writer = await this.deps.blobs.createWriter();
     const sections: SectionLayout[] = [];

@@ -13,6 +13,7 @@ import {
 } from './blob-retention.js';
 import { keyBundleTask, roundClosedTask, roundOpenTask } from './job-tasks.js';
 import { MaskCorrectionPhase, needsMaskCorrection } from './mask-correction-phase.js';
+import type { JobView } from './job-view.js';
 import {
   type AggregatingJob,
   type AggregationDeps,
@@ -30,11 +31,8 @@ export interface RoundLifecycleDeps extends AggregationDeps {
   readonly hub: TaskHub;
 }
 
-/** What the rounds read of their job (the job controller). */
-export interface RunningJob extends AggregatingJob {
-  readonly accepted: readonly string[];
-  isFinished(): boolean;
-}
+/** What the rounds read of their job. */
+export type RunningJob = AggregatingJob & Pick<JobView, 'accepted'>;
 
 /** What the rounds call back into their job for. */
 export interface RoundHooks {

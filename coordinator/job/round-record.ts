@@ -1,3 +1,4 @@
+import { HeflError } from '../../common/errors/index.js';
 import type { VectorSum } from '../../common/he/index.js';
 import type { SectionLayout } from '../../common/protocol/section-framing.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
@@ -108,7 +109,7 @@ export function storedRound(round: RoundRecord): StoredRound {
 /** The round `storedRound` wrote, without its uploads and reports (and with empty sums). */
 export function restoredRound(r: StoredRound): RoundRecord {
   const round = new RoundRecord(r.round, r.participants, r.openedAt, r.deadline);
-  round.state = r.state as RoundRecord['state'];
+  round.state = storedRoundState(r.state);
   round.closedAt = r.closedAt;
   round.layout = r.layoutJson ? (JSON.parse(r.layoutJson) as SectionLayout[]) : undefined;
   round.absent.push(...(JSON.parse(r.absentJson) as { siteId: string; reason: string }[]));
@@ -117,4 +118,14 @@ export function restoredRound(r: StoredRound): RoundRecord {
   round.aggregateBytes = r.aggregateBytes;
   round.attempt = r.attempt ?? 0;
   return round;
+}
+
+/** A round's state as stored: 'collecting' or 'closed' (an aggregating round is stored as collecting). */
+function storedRoundState(text: string): RoundState {
+  if (text === 'collecting' || text === 'closed') return text;
+  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  throw new HeflError(
+    'integrity',
+    `unknown stored round state ${JSON.stringify(shown)} (expected collecting or closed)`,
+  );
 }

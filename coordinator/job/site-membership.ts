@@ -8,8 +8,9 @@ import type { MemberDirectory } from '../members/member-directory.js';
 import type { AuditSink } from '../storage/audit-sink.js';
 import type { JobStore, StoredJob, StoredJobGraph } from '../storage/job-store.js';
 import { KeyGrants } from '../storage/key-grants.js';
-import type { JobState } from './job-controller.js';
+import type { JobState } from './job-state.js';
 import { jobOfferTask, keyCeremonyTask, keyGrantTask } from './job-tasks.js';
+import type { JobView } from './job-view.js';
 import type { TaskHub } from './task-hub.js';
 
 export interface MembershipDeps {
@@ -20,6 +21,9 @@ export interface MembershipDeps {
   /** The operator's log (JSON lines): joins and key grants, so a stuck newcomer is visible. */
   readonly log?: EventLog;
 }
+
+/** What membership reads of its job. */
+export type MemberJob = Pick<JobView, 'id' | 'job' | 'submission'>;
 
 /** What membership needs of the rest of the job; the job controller answers these. */
 export interface MembershipHooks {
@@ -54,11 +58,7 @@ export class SiteMembership {
 
   constructor(
     private readonly deps: MembershipDeps,
-    private readonly job: {
-      readonly id: string;
-      readonly job: ParsedJob;
-      readonly submission: SignedEnvelope;
-    },
+    private readonly job: MemberJob,
     private readonly hooks: MembershipHooks,
   ) {}
 

@@ -73,7 +73,7 @@ export class ManifestMemberDirectory implements MemberDirectory {
     const manifest = verifySignedManifest(JSON.parse(text), this.coordinatorKey);
     this.currentJson = new TextEncoder().encode(text);
     this.currentMembers = membersOf(manifest);
-    return new StaticMemberDirectory(this.currentMembers, { requiresPeerCertificate: true });
+    return new StaticMemberDirectory(this.currentMembers);
   }
 }
 

@@ -32,14 +32,19 @@ export interface MemberDirectory {
   onChange?(listener: () => void): void;
 }
 
+/**
+ * A fixed list of members. Every call must present an admitted TLS client certificate,
+ * unless the caller says explicitly that it serves a plaintext in-process test transport
+ * (`withoutPeerCertificates: true`), where there are none and only signatures are checked.
+ */
 export class StaticMemberDirectory implements MemberDirectory {
   private readonly byKey = new Map<string, Member>();
   private readonly byMemberId = new Map<string, Member>();
   private readonly byFingerprint = new Map<string, Member>();
   readonly requiresPeerCertificate: boolean;
 
-  constructor(members: readonly Member[], options: { requiresPeerCertificate?: boolean } = {}) {
-    this.requiresPeerCertificate = options.requiresPeerCertificate ?? false;
+  constructor(members: readonly Member[], options: { readonly withoutPeerCertificates?: boolean } = {}) {
+    this.requiresPeerCertificate = options.withoutPeerCertificates !== true;
     for (const member of members) {
       this.byKey.set(keyId(member.signingPublicKey), member);
       this.byMemberId.set(member.id, member);

@@ -35,15 +35,18 @@ function manualClock(): Clock & { advance(ms: number): void } {
 
 function federation(revoked: boolean) {
   const signing = generateSigningKeyPair();
-  const members = new StaticMemberDirectory([
-    {
-      id: 'site-a',
-      role: 'site',
-      signingPublicKey: signing.publicKey,
-      sealingPublicKey: generateBoxKeyPair().publicKey,
-      revoked,
-    },
-  ]);
+  const members = new StaticMemberDirectory(
+    [
+      {
+        id: 'site-a',
+        role: 'site',
+        signingPublicKey: signing.publicKey,
+        sealingPublicKey: generateBoxKeyPair().publicKey,
+        revoked,
+      },
+    ],
+    { withoutPeerCertificates: true },
+  );
   const decision = (jobId: string) =>
     signMessage(
       SigningContext.jobDecision,

@@ -5,6 +5,7 @@ import type { EventLog } from '../../common/log/event-log.js';
 import type { Clock } from '../../common/time/clock.js';
 import { ResearcherServiceService, SiteServiceService } from '../../proto/gen/hefl/v1/services.js';
 import { JobRegistry, type RestoreCheck } from '../job/job-registry.js';
+import type { HoldAggregation } from '../job/round-aggregation.js';
 import { TaskHub } from '../job/task-hub.js';
 import type { CoordinatorKeys } from '../members/coordinator-keys.js';
 import type { MemberDirectory } from '../members/member-directory.js';
@@ -36,6 +37,8 @@ export interface CoordinatorServerDeps {
   readonly log: EventLog;
   /** Per-member upload limits and the idle timeout (default DEFAULT_UPLOAD_LIMITS). */
   readonly uploadLimits?: UploadLimitSettings;
+  /** Tests only: holds each round in 'aggregating' (see HoldAggregation); absent in a deployment. */
+  readonly holdAggregation?: HoldAggregation;
 }
 
 /** Concurrent calls one connection may have open (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
@@ -66,6 +69,7 @@ export async function startCoordinatorServer(
       keys: deps.keys,
       store: deps.store ?? new MemoryJobStore(),
       log: deps.log,
+      ...(deps.holdAggregation ? { holdAggregation: deps.holdAggregation } : {}),
     },
     createAdder,
   );

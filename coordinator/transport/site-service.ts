@@ -39,6 +39,7 @@ import type { BlobStore, BlobWriter } from '../storage/blob-store.js';
 import type { SiteHeadRecorder } from '../storage/site-head-recorder.js';
 import { boundedText } from './bounded-text.js';
 import { toServiceError } from './grpc-errors.js';
+import { openSiteMessage } from './open-site-message.js';
 import type { RequestGuard } from './request-guard.js';
 import { UploadLimits, type UploadSlot } from './upload-limits.js';
 
@@ -62,9 +63,14 @@ export interface SiteServiceDeps {
   readonly audit?: Pick<AuditSink, 'headJson'>;
 }
 
-/** gRPC adapter for what sites call. Protobuf types end here; the job controller sees domain calls. */
+/**
+ * gRPC adapter for what sites call. gRPC ends here (calls, streams, chunk framing, status
+ * codes): the job gets only messages whose signature the guard verified before decoding —
+ * as generated message types, because those signed bytes are what the job keeps and relays
+ * (README "Layout") — and asks the job, never its rounds, for receipts and aggregates.
+ */
 export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
-  const { guard, jobs, hub, blobs, clock } = deps;
+  const { guard, jobs, hub, clock } = deps;
   const limits = deps.limits ?? new UploadLimits(clock);
   const unary =
     <Req>(handler: (req: Req, call: ServerUnaryCall<Req, Ack>) => string) =>
@@ -80,17 +86,15 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
   return {
     subscribe(call: ServerWritableStream<SignedEnvelope, Task>) {
       try {
-        const { message: hello, member } = guard.open(
+        const { message: hello, member } = openSiteMessage(
+          guard,
           SigningContext.siteHello,
           SiteHello,
           call.request,
-          'site',
           call,
+          (m) => m.siteId,
+          'hello',
         );
-        if (hello.siteId !== member.id)
-          throw new HeflError('permission_denied', 'hello names another site', {
-            publicDetail: 'site id does not match the signing key',
-          });
         deps.replays.admit('hello', member.id, hello);
         // Closed when the manifest no longer admits the site (revocation): the site is told why.
         const detach = hub.attach(
@@ -116,21 +120,30 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
     },
 
     decide: unary<SignedEnvelope>((envelope, call) => {
-      const { message, member } = guard.open(SigningContext.jobDecision, JobDecision, envelope, 'site', call);
-      if (message.siteId !== member.id)
-        throw new HeflError('permission_denied', 'decision names another site', {
-          publicDetail: 'site id does not match the signing key',
-        });
+      const { message, member } = openSiteMessage(
+        guard,
+        SigningContext.jobDecision,
+        JobDecision,
+        envelope,
+        call,
+        (m) => m.siteId,
+        'decision',
+      );
       jobs.get(message.jobId).decide(member.id, message, envelope);
       return 'decision recorded';
     }),
 
     postKeyBundle: unary<SignedEnvelope>((envelope, call) => {
-      const { message, member } = guard.open(SigningContext.keyBundle, KeyBundle, envelope, 'site', call);
-      if (message.dealerSiteId !== member.id)
-        throw new HeflError('permission_denied', 'bundle names another dealer', {
-          publicDetail: 'dealer id does not match the signing key',
-        });
+      const { message, member } = openSiteMessage(
+        guard,
+        SigningContext.keyBundle,
+        KeyBundle,
+        envelope,
+        call,
+        (m) => m.dealerSiteId,
+        'bundle',
+        'dealer',
+      );
       jobs.get(message.jobId).postKeyBundle(member.id, message, envelope);
       return 'key bundle relayed';
     }),
@@ -145,7 +158,7 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
     downloadAggregate(call: ServerWritableStream<AggregateRequest, AggregateChunk>) {
       Promise.resolve()
         .then(() => guard.requirePeer(call, ['site'], 'download-aggregate'))
-        .then(() => sendAggregate(deps, call.request, (chunk) => call.write(chunk)))
+        .then(() => sendAggregate(jobs, call.request, (chunk) => call.write(chunk)))
         .then(
           () => call.end(),
           (error) => call.emit('error', toServiceError(error)),
@@ -164,7 +177,7 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
             publicDetail: 'a site can only fetch its own receipts',
           });
         }
-        const receipt = jobs.get(jobId).rounds[round]?.uploads.get(siteId)?.receipt;
+        const receipt = jobs.get(jobId).receiptFor(round, siteId);
         if (!receipt)
           throw new HeflError('not_found', 'no accepted update', {
             publicDetail: `no accepted update from ${siteId} in round ${round}`,
@@ -176,58 +189,46 @@ export function createSiteService(deps: SiteServiceDeps): SiteServiceServer {
     },
 
     postModelRelease: unary<SignedEnvelope>((envelope, call) => {
-      const { message, member } = guard.open(
+      const { message, member } = openSiteMessage(
+        guard,
         SigningContext.modelRelease,
         ModelRelease,
         envelope,
-        'site',
         call,
+        (m) => m.siteId,
+        'release',
       );
-      if (message.siteId !== member.id) {
-        throw new HeflError('permission_denied', 'release names another site', {
-          publicDetail: 'site id does not match the signing key',
-        });
-      }
       jobs.get(message.jobId).acceptRelease(member.id, message, envelope);
       return 'release recorded';
     }),
 
     report: unary<SignedEnvelope>((envelope, call) => {
-      const { message, member } = guard.open(SigningContext.roundReport, RoundReport, envelope, 'site', call);
-      if (message.siteId !== member.id)
-        throw new HeflError('permission_denied', 'report names another site', {
-          publicDetail: 'site id does not match the signing key',
-        });
+      const { message, member } = openSiteMessage(
+        guard,
+        SigningContext.roundReport,
+        RoundReport,
+        envelope,
+        call,
+        (m) => m.siteId,
+        'report',
+      );
       const siteHead = deps.siteHeads?.verified(member, message.siteAuditHeadJson);
       jobs.get(message.jobId).report(member.id, message, envelope, siteHead);
       return 'report recorded';
     }),
   };
+}
 
-  async function sendAggregate(
-    d: SiteServiceDeps,
-    request: AggregateRequest,
-    write: (c: AggregateChunk) => void,
-  ): Promise<void> {
-    const job = d.jobs.get(request.jobId);
-    if (request.probe > 0) {
-      const { summary, digest } = job.probeAggregate(request.round, request.probe);
-      write({ kind: { $case: 'summary', value: summary } });
-      for await (const chunk of blobs.readChunks(digest, DOWNLOAD_CHUNK))
-        write({ kind: { $case: 'data', value: Buffer.from(chunk) } });
-      return;
-    }
-    const round = job.rounds[request.round];
-    if (round?.state !== 'closed' || !round.summary || !round.aggregateDigest) {
-      throw new HeflError('failed_precondition', `round ${request.round} has no aggregate yet`, {
-        publicDetail: 'the round has not closed',
-      });
-    }
-    round.downloads++;
-    write({ kind: { $case: 'summary', value: round.summary } });
-    for await (const chunk of job.aggregateChunks(round, DOWNLOAD_CHUNK)) {
-      write({ kind: { $case: 'data', value: Buffer.from(chunk) } });
-    }
+/** Streams a round's signed summary, then its aggregate (or a blame probe's), as the job hands them out. */
+async function sendAggregate(
+  jobs: JobRegistry,
+  request: AggregateRequest,
+  write: (c: AggregateChunk) => void,
+): Promise<void> {
+  const download = jobs.get(request.jobId).aggregateDownload(request.round, request.probe);
+  write({ kind: { $case: 'summary', value: download.summary } });
+  for await (const chunk of download.chunks(DOWNLOAD_CHUNK)) {
+    write({ kind: { $case: 'data', value: Buffer.from(chunk) } });
   }
 }
 
@@ -261,17 +262,15 @@ async function receiveUpload(
           throw new HeflError('invalid_argument', 'upload must start with the signed header', {
             publicDetail: 'first chunk must be the signed header',
           });
-        const { message: header, member } = guard.open(
+        const { message: header, member } = openSiteMessage(
+          guard,
           SigningContext.updateHeader,
           UpdateHeader,
           kind.value,
-          'site',
           call,
+          (m) => m.siteId,
+          'header',
         );
-        if (header.siteId !== member.id)
-          throw new HeflError('permission_denied', 'header names another site', {
-            publicDetail: 'site id does not match the signing key',
-          });
         const layout = header.sections.map(layoutFromProto);
         opened = { header, envelope: kind.value, siteId: member.id, declared: 0 };
         // Malformed before anything else (the round checks nonce reuse and the window too).

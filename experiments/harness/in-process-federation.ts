@@ -19,6 +19,7 @@ import {
 } from '../../client-node/index.js';
 import { bytesEqual, generateBoxKeyPair, generateSigningKeyPair } from '../../common/crypto/index.js';
 import { systemClock } from '../../common/time/clock.js';
+import type { HoldAggregation } from '../../coordinator/index.js';
 import {
   FileBlobStore,
   type Member,
@@ -79,6 +80,8 @@ export async function startInProcessFederation(options: {
   uploadLimits?: UploadLimitSettings;
   /** Lets a test give one site its own policy (default: the default policy). */
   policyFor?: (siteIndex: number) => SitePolicyContext | undefined;
+  /** Fault injection: holds each round in 'aggregating' (see HoldAggregation). */
+  holdAggregation?: HoldAggregation;
 }): Promise<InProcessFederation> {
   const dir = mkdtempSync(join(tmpdir(), 'hefl-fed-'));
   const coordinatorSigning = generateSigningKeyPair();
@@ -116,7 +119,8 @@ export async function startInProcessFederation(options: {
       revoked: false,
     },
   ];
-  const directory = new StaticMemberDirectory(members);
+  // Plaintext in-process transport: no TLS client certificates to check, only signatures.
+  const directory = new StaticMemberDirectory(members, { withoutPeerCertificates: true });
   const federation: FederationView = {
     coordinatorSigningKey: coordinatorSigning.publicKey,
     memberBySigningKey: (pk) => {
@@ -139,6 +143,7 @@ export async function startInProcessFederation(options: {
       credentials: ServerCredentials.createInsecure(),
       log: () => {},
       ...(options.uploadLimits ? { uploadLimits: options.uploadLimits } : {}),
+      ...(options.holdAggregation ? { holdAggregation: options.holdAggregation } : {}),
     },
     '127.0.0.1',
     0,

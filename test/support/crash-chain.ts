@@ -13,6 +13,7 @@ import { channelCredentials, loadMemberIdentity } from '../../common/identity/in
 import { readAuditedJobs } from '../../coordinator/storage/audited-jobs.js';
 import { checkStoredJob } from '../../coordinator/storage/check-stored-job.js';
 import { SqliteJobStore } from '../../coordinator/storage/sqlite-job-store.js';
+import { FAULTY_DAEMON, faultyDaemonArgs } from './daemon-faults.js';
 import { syntheticJob } from './synthetic-job.js';
 
 export const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
@@ -45,8 +46,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Runs one 2-round HE job (4 coordinator rounds) with three site daemons and a coordinator
  * daemon that SIGKILLs itself right after the audit entry named by `crashPoints[i]` in its
- * i-th life (HEFL_TEST_CRASH_AFTER_AUDIT, see coordinator/storage/crash-after-audit.ts); each time
- * it is restarted at once with the next point. Ends when every final-round site's model
+ * i-th life (the test-only faulty daemon, see daemon-faults.ts and crash-after-audit.mjs);
+ * each time it is restarted at once with the next point, and with none left, as `hefl`. Ends when every final-round site's model
  * release is in and the researcher can open the model.
  */
 export async function runCrashChain(
@@ -69,12 +70,14 @@ export async function runCrashChain(
       const point = crashPoints[life];
       life++;
       connected.clear();
-      const p = new HeflProcess(
-        'coordinator',
-        ['coordinator', 'start', '--dir', fed.coordinatorDir, '--port', String(port)],
-        CLI,
-        point ? { HEFL_TEST_CRASH_AFTER_AUDIT: point } : undefined,
-      );
+      const args = ['coordinator', 'start', '--dir', fed.coordinatorDir, '--port', String(port)];
+      const p = point
+        ? new HeflProcess(
+            'coordinator',
+            faultyDaemonArgs({ coordinator: { crashAfterAudit: point } }, args),
+            FAULTY_DAEMON,
+          )
+        : new HeflProcess('coordinator', args, CLI);
       processes.push(p);
       p.onLine((l: LogLine) => {
         if (l.event === 'job.refused') refusals.push(String(l.reason));
