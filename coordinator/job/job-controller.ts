@@ -1,6 +1,7 @@
 import type { AuditHead } from '../../common/audit/audit-head.js';
 import { sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
+import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import type { VectorAdder } from '../../common/he/index.js';
 import type { JobSpec, ParsedJob } from '../../common/job/job-spec.js';
 import type { SectionLayout } from '../../common/protocol/section-framing.js';
@@ -115,6 +116,11 @@ export class JobController {
 
   get accepted(): readonly string[] {
     return this.membership.accepted;
+  }
+
+  /** The layout every upload must have, fixed when recruiting ended. */
+  get roundLengths(): RoundLengths | undefined {
+    return this.membership.roundLengths;
   }
 
   get dealer(): string | undefined {
@@ -365,6 +371,9 @@ export class JobController {
       offeredTo: [...this.offeredTo],
       dealer: this.dealer,
       keyBundle: this.keyBundle,
+      ...(this.membership.roundLengths
+        ? { roundLayoutJson: JSON.stringify(this.membership.roundLengths) }
+        : {}),
     });
   }
 

@@ -1,5 +1,6 @@
 import { fromHex, merkleRoot, sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
+import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import type { CiphertextBatch, PreparedContribution, VectorAdder, VectorSum } from '../../common/he/index.js';
 import type { JobSpec } from '../../common/job/job-spec.js';
 import {
@@ -48,8 +49,10 @@ export interface AggregatingJob {
   readonly spec: JobSpec;
   readonly state: JobState;
   readonly currentRound: RoundRecord | undefined;
-  /** The rounds so far, in order (earlier closed rounds fix the update's length). */
+  /** The rounds so far, in order. */
   readonly rounds: readonly RoundRecord[];
+  /** The layout fixed before round 0 (fix-round-layout); every upload must have exactly its sizes. */
+  readonly roundLengths: RoundLengths | undefined;
   isFinished(): boolean;
 }
 
@@ -109,16 +112,19 @@ export class RoundAggregation {
     }
     checkSentAt('update', header.sentAtMs, this.deps.clock.now());
     // The job, not the first uploader, fixes what a round's update looks like.
-    const earlier = this.job.rounds
-      .filter((r) => r.round < round.round && r.state === 'closed')
-      .flatMap((r) => r.layout ?? [])
-      .reverse();
+    const lengths = this.job.roundLengths;
+    if (!lengths) {
+      throw new HeflError('failed_precondition', `job ${id} has no fixed round layout`, {
+        publicDetail: 'the job has no fixed round layout',
+      });
+    }
     checkExpectedLayout(
       this.job.spec,
       round.round,
       header.sections.map(layoutFromProto),
       this.deps.adder,
-      earlier,
+      lengths,
+      siteId,
     );
     return round;
   }
