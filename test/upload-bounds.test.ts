@@ -20,7 +20,7 @@ import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
 import { SiteServiceClient } from '../proto/gen/hefl/v1/services.js';
 import { MisbehavingSite } from './support/misbehaving-site.js';
-import { syntheticJob } from './support/synthetic-job.js';
+import { syntheticJob, syntheticRoundLengths } from './support/synthetic-job.js';
 
 /*
  * Issue 12, item 6 and the resource acceptance test: a participant that declares huge
@@ -131,8 +131,9 @@ describe('a misbehaving participant cannot exhaust the coordinator', () => {
       clipRange: JOB.spec.he.clipRange,
       maxSites: JOB.spec.maxSites,
     });
-    // A statistics section the job allows (5 numeric columns and its 2 categorical ones).
-    const allowed = frameSection(exactSection(cipher, 'stats', new Float64Array(5 * 3 + 2 * 64))).layout;
+    // The statistics section the job's layout fixes (8 numeric columns and its 2 categorical ones).
+    const stated = syntheticRoundLengths(JOB);
+    const allowed = frameSection(exactSection(cipher, 'stats', new Float64Array(stated.statsLength))).layout;
     cipher.delete();
     const address = `127.0.0.1:${fed.coordinator.port}`;
     const rpc: SiteRpc = new SiteServiceClient(address, credentials.createInsecure());
@@ -164,7 +165,7 @@ describe('a misbehaving participant cannot exhaust the coordinator', () => {
         }
         return { gib, huge, twoHundred, idle: Object.fromEntries(codes) };
       })();
-    });
+    }, stated);
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
     const sampler = setInterval(() => {
