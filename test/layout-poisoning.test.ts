@@ -103,6 +103,20 @@ describe('layout poisoning: the job fixes every upload’s sizes before round 0,
     }, 150_000);
   }
 
+  it('(a) round 1 alone: a wrong-but-in-bounds update length sent first is refused (the update length is fixed before round 0 too)', async () => {
+    const { fed, poisoner } = await federationWith(HASHED, { rounds: [1] });
+
+    const { jobId } = await fed.researcher.submit(HASHED);
+    const final = await waitForJob(fed.researcher, jobId, 120_000);
+
+    expect(poisoner.outcomes.has(0)).toBe(false);
+    expect(await poisoner.outcomes.get(1), 'site-c never saw round 1 open').toMatch(
+      /^INVALID_ARGUMENT: invalid argument: site-c's section update declares \d+ values; the job's layout fixes \d+$/,
+    );
+    expect(final.state, final.reason).toBe('completed');
+    expect(final.roundStatus[1]?.participants).toEqual(['site-a', 'site-b', 'site-c']);
+  }, 150_000);
+
   it('a site that states another length in its signed acceptance is excluded, audited with the reason; the job completes without it', async () => {
     const { fed } = await federationWith(HASHED, { rounds: [], lieInDecisionBy: 3 });
 

@@ -26,7 +26,7 @@ export interface PoisonPlan {
 
 /**
  * The client of an otherwise honest site node that, the moment a planned round opens and
- * before its node sees the round, uploads a well-formed, signed update whose sizes are wrong
+ * before its node sees the round (held back until the coordinator answered), uploads a well-formed, signed update whose sizes are wrong
  * but inside what a bounds check would allow (3 more statistics = one more numeric column;
  * one more model input), encrypted under a key of its own. Then its node uploads the honest
  * update. `outcomes` holds, per round, `accepted` or the refusal as `CODE: details`.
@@ -68,7 +68,11 @@ export class LayoutPoisoner extends CoordinatorClient {
         const kind = task.kind;
         if (kind?.$case === 'roundOpen') {
           const { jobId, round } = kind.value;
-          if (this.plan.rounds.includes(round) && !this.outcomes.has(round)) this.poison(jobId, round);
+          if (this.plan.rounds.includes(round) && !this.outcomes.has(round)) {
+            // Its node sees the round only once the poisoned upload is answered: it is first.
+            void this.poison(jobId, round).then(() => onTask(task));
+            return;
+          }
         }
         onTask(task);
       },
@@ -76,7 +80,7 @@ export class LayoutPoisoner extends CoordinatorClient {
     );
   }
 
-  private poison(jobId: string, round: number): void {
+  private poison(jobId: string, round: number): Promise<string> {
     const { honest, dataReportValues } = this.plan;
     const zeros = (n: number) => new Float64Array(n);
     const sections =
@@ -90,13 +94,12 @@ export class LayoutPoisoner extends CoordinatorClient {
             exactSection(this.foreign, 'metrics', zeros(METRICS_SECTION_VALUES)),
           ];
     const update = encryptedUpdate(this.keys, this.foreign, { jobId, round, sections });
-    this.outcomes.set(
-      round,
-      this.upload(update.header, update.parts).then(
-        () => 'accepted',
-        (e: { code?: number; details?: string; message?: string }) =>
-          e.code !== undefined ? `${status[e.code]}: ${e.details}` : String(e.message),
-      ),
+    const outcome = this.upload(update.header, update.parts).then(
+      () => 'accepted',
+      (e: { code?: number; details?: string; message?: string }) =>
+        e.code !== undefined ? `${status[e.code]}: ${e.details}` : String(e.message),
     );
+    this.outcomes.set(round, outcome);
+    return outcome;
   }
 }
