@@ -138,34 +138,39 @@ describe('a misbehaving participant cannot exhaust the coordinator', () => {
     const address = `127.0.0.1:${fed.coordinator.port}`;
     const rpc: SiteRpc = new SiteServiceClient(address, credentials.createInsecure());
     let attacks: Promise<Record<string, unknown>> | undefined;
-    attacker = new MisbehavingSite(fed.siteKeys[3]!, address, (open, site) => {
-      if (open.round !== 0 || attacks) return;
-      const of = (sections: SectionLayout[]) => header(site.keys, open.jobId, sections);
-      attacks = (async () => {
-        const [gib, huge, twoHundred] = await Promise.all([
-          stream(rpc, of([{ ...allowed, byteLength: 1024 * MiB }]), 1024 * MiB),
-          stream(
-            rpc,
-            of(
-              Array.from({ length: 4 }, (_, i) => ({
-                ...allowed,
-                byteLength: 0xffff_ffff,
-                name: ['stats', 'a', 'b', 'c'][i]!,
-              })),
+    attacker = new MisbehavingSite(
+      fed.siteKeys[3]!,
+      address,
+      (open, site) => {
+        if (open.round !== 0 || attacks) return;
+        const of = (sections: SectionLayout[]) => header(site.keys, open.jobId, sections);
+        attacks = (async () => {
+          const [gib, huge, twoHundred] = await Promise.all([
+            stream(rpc, of([{ ...allowed, byteLength: 1024 * MiB }]), 1024 * MiB),
+            stream(
+              rpc,
+              of(
+                Array.from({ length: 4 }, (_, i) => ({
+                  ...allowed,
+                  byteLength: 0xffff_ffff,
+                  name: ['stats', 'a', 'b', 'c'][i]!,
+                })),
+              ),
+              0,
             ),
-            0,
-          ),
-          stream(rpc, of([{ ...allowed, byteLength: 200 * MiB }]), 200 * MiB),
-        ]);
-        const idle = await Promise.all(Array.from({ length: 100 }, () => stream(rpc, of([allowed]), 0)));
-        const codes = new Map<string, number>();
-        for (const r of idle) {
-          const code = r.error ? status[r.error.code] : 'answered';
-          codes.set(code!, (codes.get(code!) ?? 0) + 1);
-        }
-        return { gib, huge, twoHundred, idle: Object.fromEntries(codes) };
-      })();
-    }, stated);
+            stream(rpc, of([{ ...allowed, byteLength: 200 * MiB }]), 200 * MiB),
+          ]);
+          const idle = await Promise.all(Array.from({ length: 100 }, () => stream(rpc, of([allowed]), 0)));
+          const codes = new Map<string, number>();
+          for (const r of idle) {
+            const code = r.error ? status[r.error.code] : 'answered';
+            codes.set(code!, (codes.get(code!) ?? 0) + 1);
+          }
+          return { gib, huge, twoHundred, idle: Object.fromEntries(codes) };
+        })();
+      },
+      stated,
+    );
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
     const sampler = setInterval(() => {
