@@ -72,6 +72,17 @@ describe('fixRoundLayout: the round layout is fixed before round 0, never by the
       ['site-c', 'stated no round-0 statistics length and no model parameter count'],
     ]);
     expect('failure' in allSilent && allSilent.failure).toContain('(site-a, site-b (none stated))');
+    // A majority stating a length beyond any section's bound fixes nothing either.
+    const huge = { statsLength: 2 ** 31, parameterCount: 67 };
+    const oversized = fixRoundLayout(
+      unlisted,
+      statements([
+        ['site-a', huge],
+        ['site-b', huge],
+        ['site-c', honest],
+      ]),
+    );
+    expect('failure' in oversized && oversized.failure).toContain('statistics length');
   });
 
   it('takes the spec’s lengths where it lists its features: a site stating others is excluded, one stating none is not', () => {

@@ -1,6 +1,7 @@
 import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import { specRoundLengths } from '../../common/fl/round-lengths.js';
 import type { JobSpec } from '../../common/job/job-spec.js';
+import { MAX_SECTION_VALUES } from '../../common/protocol/section-framing.js';
 
 /** The lengths a site stated in its signed acceptance (0 = not stated). */
 export interface StatedLengths {
@@ -44,7 +45,10 @@ export function fixRoundLayout(spec: JobSpec, statements: ReadonlyMap<string, St
       const value = statements.get(site)![field];
       bySize.set(value, [...(bySize.get(value) ?? []), site]);
     }
-    const winner = [...bySize].find(([value, who]) => value > 0 && who.length * 2 > sites.length);
+    // A length no section may carry (section-framing's bound) is no statement at all.
+    const winner = [...bySize].find(
+      ([value, who]) => value > 0 && value <= MAX_SECTION_VALUES && who.length * 2 > sites.length,
+    );
     if (!winner) {
       const sides = [...bySize.entries()]
         .sort(([, a], [, b]) => b.length - a.length || (a[0]! < b[0]! ? -1 : 1))
