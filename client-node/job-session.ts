@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sha256, toHex } from '../common/crypto/index.js';
 import { HeflError } from '../common/errors/index.js';
 import { isPlannedProbe } from '../common/fl/blame-plan.js';
+import { type RoundLengths, roundLengthsFor } from '../common/fl/round-lengths.js';
 import { EVALUATION_BINS } from '../common/fl/round-section-shapes.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { type ParsedJob, totalRounds } from '../common/job/job-spec.js';
@@ -148,6 +149,11 @@ export class JobSession {
 
   get spec() {
     return this.job.spec;
+  }
+
+  /** The lengths this site's uploads will have, from its schema alone (stated in its signed acceptance). */
+  get roundLengths(): RoundLengths {
+    return roundLengthsFor(this.spec.model, this.schema);
   }
 
   get quantizer() {

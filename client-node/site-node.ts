@@ -274,6 +274,8 @@ export class SiteNode {
         accept,
         reason,
         nonce: randomBytes(16),
+        // The sizes this site will upload, stated before round 0 (the coordinator fixes the layout).
+        ...(accept && session ? session.roundLengths : {}),
       },
       keys.signingSecretKey,
     );

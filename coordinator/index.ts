@@ -6,13 +6,14 @@
  * `startCoordinator` is the daemon's composition root; the parts after it are what an
  * in-process federation (experiments' harness) builds a coordinator from.
  */
+
+export type { HoldAggregation } from './job/round-aggregation.js';
 export {
   type Member,
   type MemberDirectory,
   type MemberRole,
   StaticMemberDirectory,
 } from './members/member-directory.js';
-export type { HoldAggregation } from './job/round-aggregation.js';
 export { type CoordinatorOptions, startCoordinator } from './start-coordinator.js';
 export { type AuditSink, MemoryAuditSink } from './storage/audit-sink.js';
 export { FileBlobStore } from './storage/blob-store.js';

@@ -74,9 +74,11 @@ describe('the four UCI heart-disease files as distributed', () => {
     const rawResult = await replayFederation(job, raw);
     const cleanResult = await replayFederation(job, cleaned);
 
-    // cp has codes 1..4 and restecg 0..2 at every hospital: one input per code, shared by all.
-    expect(rawPipeline.featureNames.filter((n) => n.startsWith('cp#'))).toHaveLength(4);
-    expect(rawPipeline.featureNames.filter((n) => n.startsWith('restecg#'))).toHaveLength(3);
+    // cp has codes 1..4 and restecg 0..2 at every hospital: one filled bucket per code, shared by all.
+    const filled = (name: string) => rawPipeline.categorical.find((c) => c.name === name)?.buckets;
+    expect(filled('cp')).toHaveLength(4);
+    expect(filled('restecg')).toHaveLength(3);
+    expect(rawPipeline.categorical).toEqual(cleanPipeline.categorical);
     expect(rawPipeline.featureNames).toEqual(cleanPipeline.featureNames);
     raw.forEach((c, i) => {
       expect(c.dataset.train.rows).toBe(cleaned[i]!.dataset.train.rows);

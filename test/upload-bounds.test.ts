@@ -21,7 +21,7 @@ import {
   waitForSites,
 } from './support/local-federation.js';
 import { MisbehavingSite } from './support/misbehaving-site.js';
-import { syntheticJob } from './support/synthetic-job.js';
+import { syntheticJob, syntheticRoundLengths } from './support/synthetic-job.js';
 
 /*
  * Issue 12, item 6 and the resource acceptance test: a participant that declares huge
@@ -132,8 +132,9 @@ describe('a misbehaving participant cannot exhaust the coordinator', () => {
       clipRange: JOB.spec.he.clipRange,
       maxSites: JOB.spec.maxSites,
     });
-    // A statistics section the job allows (5 numeric columns and its 2 categorical ones).
-    const allowed = frameSection(exactSection(cipher, 'stats', new Float64Array(5 * 3 + 2 * 64))).layout;
+    // The statistics section the job's layout fixes (8 numeric columns and its 2 categorical ones).
+    const stated = syntheticRoundLengths(JOB);
+    const allowed = frameSection(exactSection(cipher, 'stats', new Float64Array(stated.statsLength))).layout;
     // Round 0 also carries the data report (minimum cell sizes, codes found in the categorical columns).
     const report = frameSection(
       exactSection(cipher, 'datareport', new Float64Array(dataReportValues(JOB.spec.data))),
@@ -142,36 +143,41 @@ describe('a misbehaving participant cannot exhaust the coordinator', () => {
     const address = `127.0.0.1:${fed.coordinator.port}`;
     const rpc: SiteRpc = new SiteServiceClient(address, credentials.createInsecure());
     let attacks: Promise<Record<string, unknown>> | undefined;
-    attacker = new MisbehavingSite(fed.siteKeys[3]!, address, (open, site) => {
-      if (open.round !== 0 || attacks) return;
-      const of = (sections: SectionLayout[]) => header(site.keys, open.jobId, sections);
-      attacks = (async () => {
-        const [gib, huge, twoHundred] = await Promise.all([
-          stream(rpc, of([{ ...allowed, byteLength: 1024 * MiB }, report]), 1024 * MiB),
-          stream(
-            rpc,
-            of(
-              Array.from({ length: 4 }, (_, i) => ({
-                ...allowed,
-                byteLength: 0xffff_ffff,
-                name: ['stats', 'a', 'b', 'c'][i]!,
-              })),
+    attacker = new MisbehavingSite(
+      fed.siteKeys[3]!,
+      address,
+      (open, site) => {
+        if (open.round !== 0 || attacks) return;
+        const of = (sections: SectionLayout[]) => header(site.keys, open.jobId, sections);
+        attacks = (async () => {
+          const [gib, huge, twoHundred] = await Promise.all([
+            stream(rpc, of([{ ...allowed, byteLength: 1024 * MiB }, report]), 1024 * MiB),
+            stream(
+              rpc,
+              of(
+                Array.from({ length: 4 }, (_, i) => ({
+                  ...allowed,
+                  byteLength: 0xffff_ffff,
+                  name: ['stats', 'a', 'b', 'c'][i]!,
+                })),
+              ),
+              0,
             ),
-            0,
-          ),
-          stream(rpc, of([{ ...allowed, byteLength: 200 * MiB }, report]), 200 * MiB),
-        ]);
-        const idle = await Promise.all(
-          Array.from({ length: 100 }, () => stream(rpc, of([allowed, report]), 0)),
-        );
-        const codes = new Map<string, number>();
-        for (const r of idle) {
-          const code = r.error ? status[r.error.code] : 'answered';
-          codes.set(code!, (codes.get(code!) ?? 0) + 1);
-        }
-        return { gib, huge, twoHundred, idle: Object.fromEntries(codes) };
-      })();
-    });
+            stream(rpc, of([{ ...allowed, byteLength: 200 * MiB }, report]), 200 * MiB),
+          ]);
+          const idle = await Promise.all(
+            Array.from({ length: 100 }, () => stream(rpc, of([allowed, report]), 0)),
+          );
+          const codes = new Map<string, number>();
+          for (const r of idle) {
+            const code = r.error ? status[r.error.code] : 'answered';
+            codes.set(code!, (codes.get(code!) ?? 0) + 1);
+          }
+          return { gib, huge, twoHundred, idle: Object.fromEntries(codes) };
+        })();
+      },
+      stated,
+    );
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
     const sampler = setInterval(() => {

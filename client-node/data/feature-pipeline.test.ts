@@ -51,20 +51,21 @@ describe('FeaturePipeline', () => {
     expect(out.x[out.cols]).toBeCloseTo(10 / std, 6);
   });
 
-  it('one-hot encodes over globally seen buckets in bucket order, the same at every site', () => {
+  it('one-hot encodes over every bucket in bucket order (a fixed width), the same at every site', () => {
     const pipeline = pipelineOver([siteA, siteB]);
-    const expected = ['typical', 'asymptomatic', 'atypical']
+    const seen = ['typical', 'asymptomatic', 'atypical']
       .map((v) => categoryBucket('cp', v, OPTIONS.salt, OPTIONS.buckets))
       .sort((a, b) => a - b);
 
     const out = pipeline.transform(siteB);
 
-    expect(pipeline.featureNames).toEqual(['age', ...expected.map((b) => `cp#${b}`)]);
-    expect(out.cols).toBe(4);
-    const asymptomaticSlot = expected.indexOf(
-      categoryBucket('cp', 'asymptomatic', OPTIONS.salt, OPTIONS.buckets),
-    );
-    expect([...out.x.subarray(1, 4)]).toEqual([0, 1, 2].map((s) => (s === asymptomaticSlot ? 1 : 0)));
+    // The width follows from the schema alone (1 + 32 buckets): only seen buckets are ever set.
+    expect(pipeline.featureNames).toEqual(['age', ...Array.from({ length: 32 }, (_, b) => `cp#${b}`)]);
+    expect(pipeline.categorical[0]!.buckets).toEqual(seen);
+    expect(out.cols).toBe(33);
+    const asymptomatic = categoryBucket('cp', 'asymptomatic', OPTIONS.salt, OPTIONS.buckets);
+    const rowOf = (r: number) => [...out.x.subarray(r * 33 + 1, r * 33 + 33)];
+    expect(rowOf(0)).toEqual(Array.from({ length: 32 }, (_, b) => (b === asymptomatic ? 1 : 0)));
     expect([...out.y]).toEqual([1, 1, 0]);
   });
 
@@ -74,9 +75,12 @@ describe('FeaturePipeline', () => {
 
     const out = pipeline.transform(unseen);
 
-    expect(pipeline.cols).toBe(2);
-    expect(out.x[1]).toBe(0);
-    expect(out.x[3]).toBe(0);
+    expect(pipeline.cols).toBe(33);
+    expect(pipeline.categorical[0]!.buckets).toEqual([
+      categoryBucket('cp', 'asymptomatic', OPTIONS.salt, OPTIONS.buckets),
+    ]);
+    expect(out.x.subarray(1, 33).every((v) => v === 0)).toBe(true);
+    expect(out.x.subarray(34, 66).every((v) => v === 0)).toBe(true);
   });
 
   it('floors the std so a constant column does not divide by zero', () => {

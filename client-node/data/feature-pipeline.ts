@@ -57,8 +57,10 @@ interface CategoricalStep {
  * The job-wide feature transform, built from the SUM of all sites' statistics vectors (decoded
  * after secure aggregation), so every site normalises identically without any site's own
  * statistics leaving it in the clear. Numeric columns become z-scores with the global mean and
- * std (population std, floored at 1e-6); categorical columns become one-hot over the globally
- * non-empty hash buckets in bucket order, unseen or rare categories map to all zeros.
+ * std (population std, floored at 1e-6); hashed categorical columns become one-hot over all
+ * `bucketCount` buckets in bucket order (a fixed width, so every upload's size follows from the
+ * schema alone), where only globally non-empty buckets are ever set: unseen or rare categories,
+ * and buckets no site filled, stay all zeros.
  * Immutable once built.
  */
 export class FeaturePipeline {
@@ -87,7 +89,7 @@ export class FeaturePipeline {
     let c = 0;
     for (const spec of this.schema) {
       if (spec.kind === 'numeric') names.push(numeric[n++]!.name);
-      else names.push(...slotNames(categorical[c++]!));
+      else names.push(...slotNames(categorical[c++]!, bucketCount));
     }
     this.featureNames = Object.freeze(names);
     this.salt = salt;
@@ -199,32 +201,30 @@ export class FeaturePipeline {
           const slot = codeSlot.get(values[r]!) ?? otherSlot;
           if (slot >= 0) x[r * cols + col + slot] = 1;
         }
-        col += slotCount(step);
+        col += step.vocabulary.length + (step.other ? 1 : 0);
         continue;
       }
+      const active = new Set(step.buckets);
       const slotOf = new Map<string, number>();
       for (let r = 0; r < rows; r++) {
         const value = values[r]!;
         let slot = slotOf.get(value);
         if (slot === undefined) {
-          slot = step.buckets.indexOf(categoryBucket(step.name, value, this.salt, this.bucketCount));
+          const bucket = categoryBucket(step.name, value, this.salt, this.bucketCount);
+          slot = active.has(bucket) ? bucket : -1;
           slotOf.set(value, slot);
         }
         if (slot >= 0) x[r * cols + col + slot] = 1;
       }
-      col += step.buckets.length;
+      col += this.bucketCount;
     }
     return { x, rows, cols, y: Float32Array.from(table.labels) };
   }
 }
 
-function slotCount(step: CategoricalStep): number {
-  return step.vocabulary ? step.vocabulary.length + (step.other ? 1 : 0) : step.buckets.length;
-}
-
-/** `column=code` (and `column=other`) for declared vocabularies, `column#bucket` for hashed ones. */
-function slotNames(step: CategoricalStep): string[] {
-  if (!step.vocabulary) return step.buckets.map((b) => `${step.name}#${b}`);
+/** `column=code` (and `column=other`) for declared vocabularies, `column#bucket` for every hashed bucket. */
+function slotNames(step: CategoricalStep, bucketCount: number): string[] {
+  if (!step.vocabulary) return Array.from({ length: bucketCount }, (_, b) => `${step.name}#${b}`);
   return [
     ...step.vocabulary.map((code) => `${step.name}=${code}`),
     ...(step.other ? [`${step.name}=other`] : []),

@@ -1,4 +1,5 @@
 import { HeflError } from '../../common/errors/index.js';
+import { statsSlotsOf } from '../../common/fl/round-lengths.js';
 import { CATEGORY_BUCKETS } from '../../common/fl/round-section-shapes.js';
 import { categoryBucket } from './category-bucket.js';
 import type { ColumnSpec, SiteTable } from './csv-table.js';
@@ -50,12 +51,13 @@ export function statsLayout(
   const categorical: { name: string; offset: number; vocabulary?: readonly string[] }[] = [];
   let offset = 0;
   for (const spec of schema) {
+    // Slot counts from common/fl/round-lengths (the coordinator checks the same lengths).
     if (spec.kind === 'numeric') {
       numeric.push({ name: spec.name, offset });
-      offset += 3;
+      offset += statsSlotsOf(spec);
     } else if (spec.vocabulary) {
       categorical.push({ name: spec.name, offset, vocabulary: spec.vocabulary });
-      offset += spec.vocabulary.length + 1;
+      offset += statsSlotsOf(spec);
     } else {
       categorical.push({ name: spec.name, offset });
       offset += buckets;

@@ -27,12 +27,16 @@ export function glmDesignFor(pipeline: FeaturePipeline, tables: readonly SiteTab
       continue;
     }
     const step = pipeline.categorical[categorical++]!;
-    const slots = step.vocabulary ? step.vocabulary.length + (step.other ? 1 : 0) : step.buckets.length;
-    for (let s = 1; s < slots; s++) {
+    // Hashed columns: only buckets some site filled (the pipeline's fixed width keeps empty
+    // buckets as all-zero inputs, which would make the information matrix singular).
+    const slots = step.vocabulary
+      ? Array.from({ length: step.vocabulary.length + (step.other ? 1 : 0) }, (_, s) => s)
+      : [...step.buckets];
+    for (const s of slots.slice(1)) {
       names.push(pipeline.featureNames[col + s]!);
       sources.push({ slot: col + s });
     }
-    col += slots;
+    col += step.vocabulary ? slots.length : pipeline.bucketCount;
   }
   const p = names.length;
   const rows = tables.reduce((a, t) => a + t.rows, 0);

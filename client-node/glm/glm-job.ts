@@ -1,4 +1,6 @@
 import { HeflError } from '../../common/errors/index.js';
+import { glmVectorLength } from '../../common/fl/glm-layout.js';
+import { glmCoefficientCount } from '../../common/fl/round-lengths.js';
 import type { SiteVectorCipher } from '../../common/he/vector-cipher.js';
 import type { GlmSpec } from '../../common/job/model-spec.js';
 import type { GlmReport } from '../../common/protocol/sealed-glm-report.js';
@@ -21,6 +23,8 @@ import { type GlmDesign, glmStatisticsFromVector } from './glm-statistics.js';
 export class GlmJob {
   private design: GlmDesign | undefined;
   private irls: GlmIrls | undefined;
+  /** The section's fixed length: the statistics of the job's fixed coefficient count, zero-padded. */
+  private sectionLength = 0;
   private failure: string | undefined;
 
   constructor(
@@ -32,6 +36,7 @@ export class GlmJob {
   /** After round 0: the design from the job-wide pipeline. */
   prepare(pipeline: FeaturePipeline, tables: readonly SiteTable[]): void {
     this.design = glmDesignFor(pipeline, tables);
+    this.sectionLength = glmVectorLength(glmCoefficientCount(pipeline.schema));
     this.irls = new GlmIrls(this.design.names, {
       family: this.spec.family,
       maxIterations: this.maxIterations,
@@ -42,7 +47,12 @@ export class GlmJob {
   /** This iteration's statistics, encrypted. */
   section(cipher: SiteVectorCipher, masker?: SectionMasker): Section {
     const { design, irls } = this.require();
-    return glmSection(cipher, irls.localVector(design), masker);
+    const vector = irls.localVector(design);
+    if (vector.length > this.sectionLength)
+      throw new HeflError('integrity', 'GLM: the design has more coefficients than the job fixes');
+    const padded = new Float64Array(this.sectionLength);
+    padded.set(vector);
+    return glmSection(cipher, padded, masker);
   }
 
   /** The coefficients every site holds (hashed into the round report: all sites must agree). */
@@ -60,7 +70,11 @@ export class GlmJob {
     const { irls } = this.require();
     const section = sections.find((s) => s.name === GLM_SECTION);
     if (!section) throw new HeflError('integrity', `the aggregate lacks the ${GLM_SECTION} section`);
-    const sum = decodeGlmSection(cipher, section.batch, contributors);
+    // The sum of zero-padded vectors: the design's statistics come first.
+    const sum = decodeGlmSection(cipher, section.batch, contributors).subarray(
+      0,
+      glmVectorLength(irls.names.length),
+    );
     const deviance = glmStatisticsFromVector(sum, irls.names.length).deviance;
     if (this.failure === undefined) {
       try {

@@ -10,6 +10,7 @@ export const COORDINATOR_AUDIT_ACTIONS = [
   'job.declined',
   'job.joined',
   'job.rejoined',
+  'job.excluded',
   'job.cancelled',
   'key.ceremony',
   'key.granted',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeflError } from '../../common/errors/index.js';
+import { specRoundLengths } from '../../common/fl/round-lengths.js';
 import { PLAINTEXT_PROFILE_ID, PlaintextAdder } from '../../common/he/plaintext-insecure.js';
 import { parseJobSpec } from '../../common/job/job-spec.js';
 import type { SectionLayout } from '../../common/protocol/section-framing.js';
@@ -38,11 +39,13 @@ function refusal(run: () => void): string {
   throw new Error('expected the layout to be refused');
 }
 
-describe('expected round layout (from the job spec)', () => {
+const lengthsOf = (spec: ReturnType<typeof job>) => specRoundLengths(spec)!;
+
+describe('expected round layout (exact, from the job’s fixed lengths)', () => {
   it('names the sections of every round in order', () => {
     const spec = job({ features: ['a', 'b'] });
 
-    const names = [0, 1, 3, 4].map((r) => expectedSections(spec, r).map((s) => s.name));
+    const names = [0, 1, 3, 4].map((r) => expectedSections(spec, r, lengthsOf(spec)).map((s) => s.name));
 
     expect(names).toEqual([['stats'], ['update', 'metrics'], ['update', 'metrics'], ['metrics']]);
   });
@@ -50,50 +53,80 @@ describe('expected round layout (from the job spec)', () => {
   it('fixes statistics and update exactly when the job lists numeric features only', () => {
     const spec = job({ features: ['a', 'b', 'c'] });
 
-    const [stats] = expectedSections(spec, 0);
-    const [update, metrics] = expectedSections(spec, 1);
+    const [stats] = expectedSections(spec, 0, lengthsOf(spec));
+    const [update, metrics] = expectedSections(spec, 1, lengthsOf(spec));
 
     // 3 numeric columns x 3 slots x 4 limbs; logreg: 3 weights + bias + the FedAvg weight slot.
-    expect([stats!.min, stats!.max]).toEqual([36, 36]);
-    expect([update!.min, update!.max]).toEqual([5, 5]);
-    expect([metrics!.min, metrics!.max]).toEqual([816, 816]);
+    expect([stats!.valueCount, update!.valueCount, metrics!.valueCount]).toEqual([36, 5, 816]);
   });
 
-  it('bounds what the spec cannot fix: numeric columns unlisted, category buckets unknown', () => {
-    const spec = job({ categorical: ['cp'] }, { kind: 'mlp', hidden: [4], activation: 'relu' });
-    const [stats] = expectedSections(spec, 0);
-    const [update] = expectedSections(spec, 1);
+  it('fixes them exactly with a hashed categorical column too: 64 buckets, 64 inputs', () => {
+    const spec = job(
+      { features: ['a', 'cp'], categorical: ['cp'] },
+      { kind: 'mlp', hidden: [4], activation: 'relu' },
+    );
 
-    expect([256, 268].map((n) => stats!.accepts(n))).toEqual([true, true]);
-    expect([16, 260, 4 * 1000 + 1].map((n) => stats!.accepts(n))).toEqual([false, false, false]);
-    // mlp [4]: 4 x inputs + 4 + 4 + 1 weights, plus the weight slot: 4 values per input, 10 fixed.
-    expect([14, 14 + 4 * 7].map((n) => update!.accepts(n))).toEqual([true, true]);
-    expect([10, 16].map((n) => update!.accepts(n))).toEqual([false, false]);
+    const [stats] = expectedSections(spec, 0, lengthsOf(spec));
+    const [update] = expectedSections(spec, 1, lengthsOf(spec));
+
+    // (3 + 64) x 4 limbs; mlp [4] on 65 inputs: 65 x 4 + 4 + 4 + 1 weights, plus the weight slot.
+    expect([stats!.valueCount, update!.valueCount]).toEqual([268, 65 * 4 + 9 + 1]);
   });
 
   it('expects the round-0 data report of a short job with categorical columns: minimum cell sizes and code slots', () => {
     const spec = job({ features: ['a', 'cp', 'ecg'], categorical: ['cp', 'ecg', 'unused'] });
     const numericOnly = job({ features: ['a', 'b'] });
 
-    const [stats, report] = expectedSections(spec, 0);
+    const [stats, report] = expectedSections(spec, 0, lengthsOf(spec));
     const refused = refusal(() =>
-      checkExpectedLayout(spec, 0, [section('stats', stats!.min)], adder, undefined),
+      checkExpectedLayout(spec, 0, [section('stats', stats!.valueCount)], adder, lengthsOf(spec), 'site-a'),
     );
 
     // 4 limbs x (100 minimum-cell slots + 2 columns x 64 slots x 14 values); 'unused' is no feature.
     expect(report!.name).toBe('datareport');
-    expect([report!.min, report!.max]).toEqual([4 * (100 + 2 * 64 * 14), 4 * (100 + 2 * 64 * 14)]);
-    expect(refused).toBe('round 0 sections are [stats], the job needs [stats,datareport]');
-    expect(expectedSections(numericOnly, 0).map((s) => s.name)).toEqual(['stats']);
+    expect(report!.valueCount).toBe(4 * (100 + 2 * 64 * 14));
+    expect(refused).toBe("site-a's round 0 sections are [stats], the job needs [stats,datareport]");
+    expect(expectedSections(numericOnly, 0, lengthsOf(numericOnly)).map((s) => s.name)).toEqual(['stats']);
   });
 
-  it('refuses other sections, sizes and byte lengths, and an update length other than an earlier round’s', () => {
+  it('fixes them exactly for declared features: statistics, data report and update from the schema alone', () => {
+    const spec = job({
+      features: [
+        { name: 'x', type: 'categorical', vocabulary: { codes: ['a', 'b', 'c'] }, outOfVocabulary: 'other' },
+        { name: 'n', type: 'numeric' },
+        { name: 'f', type: 'binary' },
+      ],
+    });
+
+    const sections = expectedSections(spec, 0, lengthsOf(spec)).map((s) => [s.name, s.valueCount]);
+    const [update] = expectedSections(spec, 1, lengthsOf(spec));
+
+    // stats: x 3 codes + outside, n 3, f (0/1 numeric) 3 = 10; report: x 2+3, n 2, f 2+2 = 11.
+    expect(sections).toEqual([
+      ['stats', 40],
+      ['datareport', 44],
+    ]);
+    // inputs: x 3 codes + other, n, f = 6; logreg 6 weights + bias + the weight slot.
+    expect(update!.valueCount).toBe(8);
+  });
+
+  it('refuses other sections, sizes and byte lengths, naming the site and the section', () => {
     const spec = job({ features: ['a', 'b', 'c'] });
+    const lengths = lengthsOf(spec);
     const metrics = section('metrics', 816);
 
-    const poisoned = refusal(() => checkExpectedLayout(spec, 0, [section('stats', 4)], adder, undefined));
+    const poisoned = refusal(() =>
+      checkExpectedLayout(spec, 0, [section('stats', 4)], adder, lengths, 'site-c'),
+    );
     const extra = refusal(() =>
-      checkExpectedLayout(spec, 1, [section('update', 5), metrics, section('x', 1)], adder, undefined),
+      checkExpectedLayout(
+        spec,
+        1,
+        [section('update', 5), metrics, section('x', 1)],
+        adder,
+        lengths,
+        'site-c',
+      ),
     );
     const longer = refusal(() =>
       checkExpectedLayout(
@@ -101,43 +134,50 @@ describe('expected round layout (from the job spec)', () => {
         1,
         [{ ...section('update', 5), byteLength: 200 * 1024 * 1024 }, metrics],
         adder,
-        undefined,
+        lengths,
+        'site-c',
       ),
     );
-    const later = refusal(() =>
-      checkExpectedLayout(job({ categorical: ['cp'] }), 2, [section('update', 7), metrics], adder, [
-        section('update', 9),
-      ]),
+    const stated = refusal(() =>
+      checkExpectedLayout(
+        spec,
+        1,
+        [section('update', 7), metrics],
+        adder,
+        { statsLength: 9, parameterCount: 8 },
+        'site-d',
+      ),
     );
 
-    expect(poisoned).toBe('section stats declares 4 values; the job allows 36');
-    expect(extra).toBe('round 1 sections are [update,metrics,x], the job needs [update,metrics]');
-    expect(longer).toMatch(/^section update declares 209715200 bytes, 5 values take 44$/);
-    expect(later).toBe('section update declares 7 values; the job allows 9');
+    expect(poisoned).toBe("site-c's section stats declares 4 values; the job's layout fixes 36");
+    expect(extra).toBe("site-c's round 1 sections are [update,metrics,x], the job needs [update,metrics]");
+    expect(longer).toMatch(/^site-c's section update declares 209715200 bytes, 5 values take 44$/);
+    expect(stated).toBe("site-d's section update declares 7 values; the job's layout fixes 9");
     expect(() =>
-      checkExpectedLayout(spec, 1, [section('update', 5), metrics], adder, undefined),
+      checkExpectedLayout(spec, 1, [section('update', 5), metrics], adder, lengths, 'site-c'),
     ).not.toThrow();
   });
 });
 
-describe('GLM jobs: every round after 0 carries one glm section of the spec-given size', () => {
+describe('GLM jobs: every round after 0 carries one glm section of the fixed size', () => {
   const glm = () => job({ features: ['a', 'b', 'c'], categorical: [] }, { kind: 'glm', family: 'binomial' });
   // intercept + 3 numeric columns = 4 coefficients: 4 + 4 + 10 + 8 = 26 values in 4 limbs each
   const exactCount = 26 * 4;
 
   it('accepts the exact GLM statistics length in rounds 1..R+1', () => {
     for (const round of [1, 3, 4]) {
-      expect(expectedSections(glm(), round).map((s) => s.name)).toEqual(['glm']);
-      checkExpectedLayout(glm(), round, [section('glm', exactCount)], adder, undefined);
+      expect(expectedSections(glm(), round, lengthsOf(glm())).map((s) => s.name)).toEqual(['glm']);
+      checkExpectedLayout(glm(), round, [section('glm', exactCount)], adder, lengthsOf(glm()), 'site-a');
     }
   });
 
   it('refuses a training update or another length in a GLM round', () => {
-    expect(refusal(() => checkExpectedLayout(glm(), 1, [section('update', 5)], adder, undefined))).toContain(
-      'the job needs [glm]',
-    );
-    expect(() => checkExpectedLayout(glm(), 1, [section('glm', exactCount + 4)], adder, undefined)).toThrow(
-      HeflError,
-    );
+    const lengths = lengthsOf(glm());
+    expect(
+      refusal(() => checkExpectedLayout(glm(), 1, [section('update', 5)], adder, lengths, 'site-a')),
+    ).toContain('the job needs [glm]');
+    expect(() =>
+      checkExpectedLayout(glm(), 1, [section('glm', exactCount + 4)], adder, lengths, 'site-a'),
+    ).toThrow(HeflError);
   });
 });

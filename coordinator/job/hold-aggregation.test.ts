@@ -47,6 +47,7 @@ describe('holdAggregation (injected fault)', () => {
         state: 'running',
         currentRound: round,
         rounds: [round],
+        roundLengths: undefined,
         isFinished: () => false,
       },
       () => {},

@@ -1,6 +1,7 @@
 import type { AuditHead } from '../../common/audit/audit-head.js';
 import { sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
+import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import type { VectorAdder } from '../../common/he/index.js';
 import { type JobSpec, type ParsedJob, parseJobBytes } from '../../common/job/job-spec.js';
 import type { EventLog } from '../../common/log/event-log.js';
@@ -93,6 +94,7 @@ export class JobController {
       state: () => this.currentState,
       accepted: () => this.membership.accepted,
       rounds: () => this.lifecycle.rounds,
+      roundLengths: () => this.membership.roundLengths,
     });
     this.membership = new SiteMembership(deps, view, {
       persistJob: () => this.persistJob(),
@@ -186,6 +188,11 @@ export class JobController {
 
   get accepted(): readonly string[] {
     return this.membership.accepted;
+  }
+
+  /** The layout every upload must have, fixed when recruiting ended. */
+  get roundLengths(): RoundLengths | undefined {
+    return this.membership.roundLengths;
   }
 
   get dealer(): string | undefined {
@@ -417,6 +424,9 @@ export class JobController {
       offeredTo: [...this.offeredTo],
       dealer: this.dealer,
       keyBundle: this.keyBundle,
+      ...(this.membership.roundLengths
+        ? { roundLayoutJson: JSON.stringify(this.membership.roundLengths) }
+        : {}),
     });
   }
 

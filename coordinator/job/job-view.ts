@@ -1,3 +1,4 @@
+import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import type { JobSpec, ParsedJob } from '../../common/job/job-spec.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import { isFinalJobState, type JobState } from './job-state.js';
@@ -24,6 +25,8 @@ export interface JobView {
   /** The rounds so far, in order (a round's number is its index). */
   readonly rounds: readonly RoundRecord[];
   readonly currentRound: RoundRecord | undefined;
+  /** The layout fixed before round 0 (fix-round-layout); every upload must have exactly its sizes. */
+  readonly roundLengths: RoundLengths | undefined;
   isFinished(): boolean;
 }
 
@@ -37,6 +40,7 @@ export function jobView(
     state(): JobState;
     accepted(): readonly string[];
     rounds(): readonly RoundRecord[];
+    roundLengths(): RoundLengths | undefined;
   },
 ): JobView {
   return {
@@ -56,6 +60,9 @@ export function jobView(
     },
     get currentRound() {
       return live.rounds().at(-1);
+    },
+    get roundLengths() {
+      return live.roundLengths();
     },
     isFinished: () => isFinalJobState(live.state()),
   };

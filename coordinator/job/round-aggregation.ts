@@ -1,5 +1,6 @@
 import { fromHex, merkleRoot, sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
+import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import type { CiphertextBatch, PreparedContribution, VectorAdder, VectorSum } from '../../common/he/index.js';
 import type { JobSpec } from '../../common/job/job-spec.js';
 import type { EventLog } from '../../common/log/event-log.js';
@@ -52,10 +53,10 @@ export interface ReceivedUpload {
   readonly blob: { digest: string; size: number };
 }
 
-/** What aggregation reads of its job (earlier closed rounds fix an update's length). */
+/** What aggregation reads of its job (the layout fixed before round 0 fixes every upload's sizes). */
 export type AggregatingJob = Pick<
   JobView,
-  'id' | 'spec' | 'state' | 'currentRound' | 'rounds' | 'isFinished'
+  'id' | 'spec' | 'state' | 'currentRound' | 'rounds' | 'roundLengths' | 'isFinished'
 >;
 
 /**
@@ -114,16 +115,19 @@ export class RoundAggregation {
     }
     checkSentAt('update', header.sentAtMs, this.deps.clock.now());
     // The job, not the first uploader, fixes what a round's update looks like.
-    const earlier = this.job.rounds
-      .filter((r) => r.round < round.round && r.state === 'closed')
-      .flatMap((r) => r.layout ?? [])
-      .reverse();
+    const lengths = this.job.roundLengths;
+    if (!lengths) {
+      throw new HeflError('failed_precondition', `job ${id} has no fixed round layout`, {
+        publicDetail: 'the job has no fixed round layout',
+      });
+    }
     checkExpectedLayout(
       this.job.spec,
       round.round,
       header.sections.map(layoutFromProto),
       this.deps.adder,
-      earlier,
+      lengths,
+      siteId,
     );
     return round;
   }

@@ -12,8 +12,8 @@ import {
   uploadBlobsOf,
 } from './blob-retention.js';
 import { keyBundleTask, roundClosedTask, roundOpenTask } from './job-tasks.js';
-import { MaskCorrectionPhase, needsMaskCorrection } from './mask-correction-phase.js';
 import type { JobView } from './job-view.js';
+import { MaskCorrectionPhase, needsMaskCorrection } from './mask-correction-phase.js';
 import {
   type AggregatingJob,
   type AggregationDeps,

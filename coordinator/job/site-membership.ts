@@ -1,5 +1,6 @@
 import { sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
+import { parseRoundLengths, type RoundLengths, specRoundLengths } from '../../common/fl/round-lengths.js';
 import type { ParsedJob } from '../../common/job/job-spec.js';
 import type { EventLog } from '../../common/log/event-log.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
@@ -8,6 +9,7 @@ import type { MemberDirectory } from '../members/member-directory.js';
 import type { AuditSink } from '../storage/audit-sink.js';
 import type { JobStore, StoredJob, StoredJobGraph } from '../storage/job-store.js';
 import { KeyGrants } from '../storage/key-grants.js';
+import { fixRoundLayout, type StatedLengths } from './fix-round-layout.js';
 import type { JobState } from './job-state.js';
 import { jobOfferTask, keyCeremonyTask, keyGrantTask } from './job-tasks.js';
 import type { JobView } from './job-view.js';
@@ -43,7 +45,9 @@ export interface MembershipHooks {
  * holder seals to sites that join the running job (or rejoin it after a restart).
  */
 export class SiteMembership {
-  readonly decisions = new Map<string, { accept: boolean; reason: string }>();
+  readonly decisions = new Map<string, { accept: boolean; reason: string; lengths?: StatedLengths }>();
+  /** The layout every upload must have, fixed when recruiting ends (see fixRoundLayout). */
+  roundLengths: RoundLengths | undefined;
   readonly offeredTo = new Set<string>();
   accepted: string[] = [];
   dealer: string | undefined;
@@ -74,7 +78,9 @@ export class SiteMembership {
     this.dealer = stored.dealer;
     if (stored.keyBundle) this.keyGrants.setDealerBundle(stored.keyBundle);
     this.keyGrants.load(graph.keyGrants);
-    for (const d of graph.decisions) this.decisions.set(d.siteId, { accept: d.accept, reason: d.reason });
+    for (const d of graph.decisions)
+      this.decisions.set(d.siteId, { accept: d.accept, reason: d.reason, lengths: d.lengths });
+    this.roundLengths = restoredLengths(stored, this.job.job.spec);
   }
 
   /** The bundle holding a copy of the key sealed to `siteId`, if there is one yet. */
@@ -162,8 +168,9 @@ export class SiteMembership {
       action,
       details: { jobId: this.job.id, jobHash: this.job.job.hash, ...extra },
     });
-    this.deps.store.saveDecision(this.job.id, siteId, decision.accept, decision.reason);
-    this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason });
+    const lengths = statedLengths(decision);
+    this.deps.store.saveDecision(this.job.id, siteId, decision.accept, decision.reason, lengths);
+    this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason, lengths });
   }
 
   /** Ends recruiting: picks the accepted sites (at most maxSites) and the dealer, or says why too few accepted. */
@@ -174,6 +181,16 @@ export class SiteMembership {
       .filter(([s, d]) => d.accept && this.deps.members.byId(s) !== undefined)
       .map(([s]) => s)
       .sort();
+    // The layout is fixed before round 0: sites that stated other lengths are left out.
+    const verdict = fixRoundLayout(
+      spec,
+      new Map(this.accepted.map((s) => [s, this.decisions.get(s)?.lengths ?? NOT_STATED])),
+    );
+    if ('failure' in verdict) return verdict.failure;
+    for (const { siteId, reason } of verdict.excluded) this.exclude(siteId, reason);
+    const excluded = new Set(verdict.excluded.map((e) => e.siteId));
+    this.accepted = this.accepted.filter((s) => !excluded.has(s));
+    this.roundLengths = verdict.lengths;
     if (this.accepted.length < spec.minSites) {
       const declined = [...this.decisions]
         .filter(([, d]) => !d.accept)
@@ -181,7 +198,8 @@ export class SiteMembership {
       const silent = [...this.offeredTo]
         .filter((site) => !this.decisions.has(site))
         .map((site) => `${site}: no answer`);
-      const why = [...declined, ...silent].join('; ');
+      const left = verdict.excluded.map((e) => `${e.siteId}: excluded, ${e.reason}`);
+      const why = [...declined, ...left, ...silent].join('; ');
       return `only ${this.accepted.length} site(s) accepted; the job needs minSites = ${spec.minSites}${why ? ` (${why})` : ''}`;
     }
     if (this.accepted.length > spec.maxSites) this.accepted = this.accepted.slice(0, spec.maxSites);
@@ -232,6 +250,7 @@ export class SiteMembership {
         this.recordDecision(siteId, decision, 'job.declined', { reason: decision.reason });
       return;
     }
+    this.checkJoinerLengths(siteId, decision);
     if (!rejoining && this.accepted.length >= job.spec.maxSites) {
       throw new HeflError('failed_precondition', `job ${id} already has maxSites sites`, {
         publicDetail: `the job already has its maximum of ${job.spec.maxSites} sites (maxSites)`,
@@ -259,6 +278,31 @@ export class SiteMembership {
     this.deps.store.saveKeyGrant(id, this.keyGrants.request(siteId, envelope));
     this.grantAskedOf.delete(siteId);
     this.askForPendingGrants();
+  }
+
+  /** Leaves an accepting site out of the job, audited with the reason (the job goes on without it). */
+  private exclude(siteId: string, reason: string): void {
+    this.deps.audit.append({
+      actor: 'coordinator',
+      action: 'job.excluded',
+      details: { jobId: this.job.id, site: siteId, reason },
+    });
+    this.deps.log?.('job.excluded', { job: this.job.id, site: siteId, reason });
+  }
+
+  /** A site joining the running job must state the layout fixed before round 0 (or none where the spec fixes it). */
+  private checkJoinerLengths(siteId: string, decision: JobDecision): void {
+    const fixed = this.roundLengths;
+    if (!fixed) return;
+    const stated = statedLengths(decision);
+    const fromSpec = specRoundLengths(this.job.job.spec) !== undefined;
+    const wrong = (f: keyof RoundLengths) => stated[f] !== fixed[f] && !(fromSpec && stated[f] === 0);
+    if (!wrong('statsLength') && !wrong('parameterCount')) return;
+    const reason = "stated round lengths other than the job's fixed layout";
+    this.exclude(siteId, reason);
+    throw new HeflError('failed_precondition', `${siteId} ${reason}`, {
+      publicDetail: `this site ${reason}`,
+    });
   }
 
   /** Sites known to hold the key now: they applied the latest closed round, or sent an update since. */
@@ -324,4 +368,24 @@ export class SiteMembership {
     this.deps.log?.('key.granted', { job: id, site: grant.siteId, by: siteId });
     this.hooks.catchUp(grant.siteId);
   }
+}
+
+const NOT_STATED: StatedLengths = { statsLength: 0, parameterCount: 0 };
+
+function statedLengths(decision: JobDecision): StatedLengths {
+  return { statsLength: decision.statsLength ?? 0, parameterCount: decision.parameterCount ?? 0 };
+}
+
+/**
+ * The fixed layout of a restored job, decoded with a check (a malformed one refuses the job).
+ * A job stored before layouts were persisted falls back to the spec's lengths where the spec
+ * fixes them; a running job without either cannot be served.
+ */
+function restoredLengths(stored: StoredJob, spec: ParsedJob['spec']): RoundLengths | undefined {
+  if (stored.roundLayoutJson !== undefined) return parseRoundLengths(stored.roundLayoutJson);
+  if (stored.state === 'recruiting') return undefined;
+  const fromSpec = specRoundLengths(spec);
+  if (!fromSpec && (stored.state === 'keying' || stored.state === 'running'))
+    throw new HeflError('integrity', `job ${stored.id} has no stored round layout`);
+  return fromSpec;
 }

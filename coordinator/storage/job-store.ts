@@ -14,6 +14,8 @@ export interface StoredJob {
   readonly offeredTo: readonly string[];
   readonly dealer: string | undefined;
   readonly keyBundle: SignedEnvelope | undefined;
+  /** The layout fixed when recruiting ended (`{"statsLength":n,"parameterCount":m}`), decoded with a check at restore. */
+  readonly roundLayoutJson?: string;
 }
 
 export interface StoredRound {
@@ -45,7 +47,13 @@ export interface StoredUpload {
 /** Everything stored about one job, for rebuilding it after a restart. */
 export interface StoredJobGraph {
   readonly job: StoredJob;
-  readonly decisions: readonly { siteId: string; accept: boolean; reason: string }[];
+  readonly decisions: readonly {
+    siteId: string;
+    accept: boolean;
+    reason: string;
+    /** The lengths stated in the signed acceptance (0 = none). */
+    lengths?: { statsLength: number; parameterCount: number };
+  }[];
   readonly rounds: readonly StoredRound[];
   readonly uploads: readonly StoredUpload[];
   readonly reports: readonly { round: number; siteId: string; modelHash: string; envelope: SignedEnvelope }[];
@@ -61,7 +69,13 @@ export interface StoredJobGraph {
  */
 export interface JobStore {
   saveJob(job: StoredJob): void;
-  saveDecision(jobId: string, siteId: string, accept: boolean, reason: string): void;
+  saveDecision(
+    jobId: string,
+    siteId: string,
+    accept: boolean,
+    reason: string,
+    lengths?: { statsLength: number; parameterCount: number },
+  ): void;
   saveRound(jobId: string, round: StoredRound): void;
   saveUpload(jobId: string, upload: StoredUpload): void;
   /** Forgets an accepted update whose blob was found missing or corrupt (audited as lost first). */

@@ -56,6 +56,14 @@ export class SqliteJobStore implements JobStore {
     const roundColumns = this.db.prepare('PRAGMA table_info(rounds)').all() as { name: string }[];
     if (!roundColumns.some((c) => c.name === 'attempt'))
       this.db.exec('ALTER TABLE rounds ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0');
+    const jobColumns = this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[];
+    if (!jobColumns.some((c) => c.name === 'round_layout'))
+      this.db.exec('ALTER TABLE jobs ADD COLUMN round_layout TEXT');
+    const decisionColumns = this.db.prepare('PRAGMA table_info(decisions)').all() as { name: string }[];
+    if (!decisionColumns.some((c) => c.name === 'stats_length')) {
+      this.db.exec('ALTER TABLE decisions ADD COLUMN stats_length INTEGER NOT NULL DEFAULT 0');
+      this.db.exec('ALTER TABLE decisions ADD COLUMN parameter_count INTEGER NOT NULL DEFAULT 0');
+    }
     const row = this.db.prepare('SELECT COALESCE(MAX(created_seq), 0) AS s FROM jobs').get() as { s: number };
     this.seq = row.s;
   }
@@ -63,10 +71,11 @@ export class SqliteJobStore implements JobStore {
   saveJob(job: StoredJob): void {
     this.db
       .prepare(
-        `INSERT INTO jobs (id, spec_json, submitted_by, researcher_key, submission, state, reason, accepted, offered_to, dealer, key_bundle, created_seq)
-         VALUES (@id, @spec, @by, @rkey, @submission, @state, @reason, @accepted, @offered, @dealer, @bundle, @seq)
+        `INSERT INTO jobs (id, spec_json, submitted_by, researcher_key, submission, state, reason, accepted, offered_to, dealer, key_bundle, round_layout, created_seq)
+         VALUES (@id, @spec, @by, @rkey, @submission, @state, @reason, @accepted, @offered, @dealer, @bundle, @layout, @seq)
          ON CONFLICT(id) DO UPDATE SET state = excluded.state, reason = excluded.reason, accepted = excluded.accepted,
-           offered_to = excluded.offered_to, dealer = excluded.dealer, key_bundle = excluded.key_bundle`,
+           offered_to = excluded.offered_to, dealer = excluded.dealer, key_bundle = excluded.key_bundle,
+           round_layout = excluded.round_layout`,
       )
       .run({
         id: job.id,
@@ -80,14 +89,23 @@ export class SqliteJobStore implements JobStore {
         offered: JSON.stringify(job.offeredTo),
         dealer: job.dealer ?? null,
         bundle: job.keyBundle ? enc(job.keyBundle) : null,
+        layout: job.roundLayoutJson ?? null,
         seq: ++this.seq,
       });
   }
 
-  saveDecision(jobId: string, siteId: string, accept: boolean, reason: string): void {
+  saveDecision(
+    jobId: string,
+    siteId: string,
+    accept: boolean,
+    reason: string,
+    lengths?: { statsLength: number; parameterCount: number },
+  ): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO decisions (job_id, site_id, accept, reason) VALUES (?, ?, ?, ?)')
-      .run(jobId, siteId, accept ? 1 : 0, reason);
+      .prepare(
+        'INSERT OR REPLACE INTO decisions (job_id, site_id, accept, reason, stats_length, parameter_count) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(jobId, siteId, accept ? 1 : 0, reason, lengths?.statsLength ?? 0, lengths?.parameterCount ?? 0);
   }
 
   saveRound(jobId: string, r: StoredRound): void {
@@ -181,6 +199,7 @@ export class SqliteJobStore implements JobStore {
       offered_to: string;
       dealer: string | null;
       key_bundle: Buffer | null;
+      round_layout: string | null;
     };
     const jobs = this.db.prepare('SELECT * FROM jobs ORDER BY created_seq').all() as JobRow[];
     return jobs.map((j) => ({
@@ -196,17 +215,21 @@ export class SqliteJobStore implements JobStore {
         offeredTo: JSON.parse(j.offered_to) as string[],
         dealer: j.dealer ?? undefined,
         keyBundle: j.key_bundle ? dec(j.key_bundle) : undefined,
+        ...(j.round_layout !== null ? { roundLayoutJson: j.round_layout } : {}),
       },
       decisions: (
         this.db.prepare('SELECT * FROM decisions WHERE job_id = ?').all(j.id) as {
           site_id: string;
           accept: number;
           reason: string;
+          stats_length: number;
+          parameter_count: number;
         }[]
       ).map((d) => ({
         siteId: d.site_id,
         accept: d.accept === 1,
         reason: d.reason,
+        lengths: { statsLength: d.stats_length, parameterCount: d.parameter_count },
       })),
       rounds: (
         this.db.prepare('SELECT * FROM rounds WHERE job_id = ? ORDER BY round').all(j.id) as {

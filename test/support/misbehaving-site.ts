@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
 import { CoordinatorClient } from '../../client-node/coordinator-client.js';
 import type { SiteKeys } from '../../client-node/site-keys.js';
+import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import { signMessage } from '../../common/protocol/signed-message.js';
 import { SigningContext } from '../../common/protocol/signing-context.js';
 import { JobDecision, SiteHello } from '../../proto/gen/hefl/v1/messages.js';
@@ -22,6 +23,8 @@ export class MisbehavingSite {
     readonly keys: SiteKeys,
     address: string,
     onRoundOpen: (open: RoundOpen, site: MisbehavingSite) => void,
+    /** The lengths it states in its acceptance (an honest site's, so it stays in the job). */
+    stated?: RoundLengths,
   ) {
     this.client = new CoordinatorClient(address, credentials.createInsecure());
     const hello = signMessage(
@@ -50,6 +53,7 @@ export class MisbehavingSite {
               accept: true,
               reason: '',
               nonce: randomBytes(16),
+              ...stated,
             },
             keys.signingSecretKey,
           );

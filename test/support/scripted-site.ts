@@ -80,7 +80,16 @@ export class ScriptedSite {
     return signMessage(
       SigningContext.jobDecision,
       JobDecision,
-      { jobId, jobHash, siteId: this.keys.siteId, accept: true, reason: '', nonce: randomBytes(16) },
+      {
+        jobId,
+        jobHash,
+        siteId: this.keys.siteId,
+        accept: true,
+        reason: '',
+        nonce: randomBytes(16),
+        // The lengths of what `encryptedUpdate` sends (one numeric feature, logistic regression).
+        ...ENCRYPTED_UPDATE_LENGTHS,
+      },
       signingSecretKey,
     );
   }
@@ -112,6 +121,9 @@ export class ScriptedSite {
     this.client.close();
   }
 }
+
+/** The round lengths of `encryptedUpdate`'s default shape: 3 statistics, 2 model parameters. */
+export const ENCRYPTED_UPDATE_LENGTHS = Object.freeze({ statsLength: 3, parameterCount: 2 });
 
 /** A signed update header plus its section bytes, encrypted under the job's real HE key. */
 export interface EncryptedUpdate {

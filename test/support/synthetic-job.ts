@@ -1,3 +1,9 @@
+import {
+  SYNTHETIC_CATEGORICAL,
+  SYNTHETIC_COLUMNS,
+  SYNTHETIC_LABEL,
+} from '../../client-node/data/synthetic-hospitals.js';
+import { type RoundLengths, roundLengthsFor } from '../../common/fl/round-lengths.js';
 import { type ParsedJob, parseJobSpec } from '../../common/job/job-spec.js';
 
 /**
@@ -12,4 +18,17 @@ export function syntheticJob(settings: Record<string, unknown>): ParsedJob {
     recruitSeconds: 10,
     ...settings,
   });
+}
+
+/**
+ * The round lengths an honest site states for a job on the synthetic hospitals that does not
+ * list its features (every column but the label: 8 numeric, 2 hashed categorical).
+ */
+export function syntheticRoundLengths(job: ParsedJob): RoundLengths {
+  const columns = SYNTHETIC_COLUMNS.filter((c) => c !== SYNTHETIC_LABEL).map((c) => ({
+    kind: (SYNTHETIC_CATEGORICAL as readonly string[]).includes(c)
+      ? ('categorical' as const)
+      : ('numeric' as const),
+  }));
+  return roundLengthsFor(job.spec.model, columns);
 }

@@ -59,6 +59,14 @@ export interface JobDecision {
   /** Why a site declined (policy reason); empty on accept. */
   reason: string;
   nonce: Buffer;
+  /**
+   * On accept: the lengths this site's uploads will have (common/fl/round-lengths.ts): round-0
+   * statistics before limb encoding, and model parameters (a GLM: coefficients). 0 = not stated.
+   * The coordinator fixes the job's layout from the spec or, where the spec leaves it open,
+   * from the accepting sites' majority; a site stating another length is excluded.
+   */
+  statsLength: number;
+  parameterCount: number;
 }
 
 export interface SealedSecret {
@@ -636,7 +644,16 @@ export const JobCancellation: MessageFns<JobCancellation> = {
 };
 
 function createBaseJobDecision(): JobDecision {
-  return { jobId: "", jobHash: "", siteId: "", accept: false, reason: "", nonce: Buffer.alloc(0) };
+  return {
+    jobId: "",
+    jobHash: "",
+    siteId: "",
+    accept: false,
+    reason: "",
+    nonce: Buffer.alloc(0),
+    statsLength: 0,
+    parameterCount: 0,
+  };
 }
 
 export const JobDecision: MessageFns<JobDecision> = {
@@ -658,6 +675,12 @@ export const JobDecision: MessageFns<JobDecision> = {
     }
     if (message.nonce.length !== 0) {
       writer.uint32(50).bytes(message.nonce);
+    }
+    if (message.statsLength !== 0) {
+      writer.uint32(1040).uint32(message.statsLength);
+    }
+    if (message.parameterCount !== 0) {
+      writer.uint32(1048).uint32(message.parameterCount);
     }
     return writer;
   },
@@ -723,6 +746,22 @@ export const JobDecision: MessageFns<JobDecision> = {
             message.nonce = Buffer.from(reader.bytes());
             continue;
           }
+          case 130: {
+            if (tag !== 1040) {
+              break;
+            }
+
+            message.statsLength = reader.uint32();
+            continue;
+          }
+          case 131: {
+            if (tag !== 1048) {
+              break;
+            }
+
+            message.parameterCount = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -755,6 +794,16 @@ export const JobDecision: MessageFns<JobDecision> = {
       accept: isSet(object.accept) ? globalThis.Boolean(object.accept) : false,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
       nonce: isSet(object.nonce) ? Buffer.from(bytesFromBase64(object.nonce)) : Buffer.alloc(0),
+      statsLength: isSet(object.statsLength)
+        ? globalThis.Number(object.statsLength)
+        : isSet(object.stats_length)
+        ? globalThis.Number(object.stats_length)
+        : 0,
+      parameterCount: isSet(object.parameterCount)
+        ? globalThis.Number(object.parameterCount)
+        : isSet(object.parameter_count)
+        ? globalThis.Number(object.parameter_count)
+        : 0,
     };
   },
 
@@ -778,6 +827,12 @@ export const JobDecision: MessageFns<JobDecision> = {
     if (message.nonce.length !== 0) {
       obj.nonce = base64FromBytes(message.nonce);
     }
+    if (message.statsLength !== 0) {
+      obj.statsLength = Math.round(message.statsLength);
+    }
+    if (message.parameterCount !== 0) {
+      obj.parameterCount = Math.round(message.parameterCount);
+    }
     return obj;
   },
 
@@ -792,6 +847,8 @@ export const JobDecision: MessageFns<JobDecision> = {
     message.accept = object.accept ?? false;
     message.reason = object.reason ?? "";
     message.nonce = object.nonce ?? Buffer.alloc(0);
+    message.statsLength = object.statsLength ?? 0;
+    message.parameterCount = object.parameterCount ?? 0;
     return message;
   },
 };
