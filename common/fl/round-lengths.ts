@@ -1,5 +1,5 @@
 import { HeflError } from '../errors/index.js';
-import { declaredFeatures, type FeatureDeclaration, featureNames } from '../job/feature-schema.js';
+import { declaredFeatures, featureNames } from '../job/feature-schema.js';
 import type { JobSpec } from '../job/job-spec.js';
 import { parameterCount } from '../job/model-spec.js';
 import { CATEGORY_BUCKETS } from './round-section-shapes.js';
@@ -88,15 +88,6 @@ export function specColumns(data: JobSpec['data']): ColumnShape[] | undefined {
 export function specRoundLengths(spec: JobSpec): RoundLengths | undefined {
   const columns = specColumns(spec.data);
   return columns ? roundLengthsFor(spec.model, columns) : undefined;
-}
-
-/** The data-report vector's length: per declared feature, rows, values outside, and one count per declared code. */
-export function dataReportLength(declared: readonly FeatureDeclaration[]): number {
-  return declared.reduce(
-    (n, f) =>
-      n + 2 + (f.type === 'numeric' ? 0 : f.type === 'binary' ? f.codes.length : f.vocabulary.codes.length),
-    0,
-  );
 }
 
 /**

@@ -101,10 +101,11 @@ describe('expected round layout (exact, from the job’s fixed lengths)', () => 
     const sections = expectedSections(spec, 0, lengthsOf(spec)).map((s) => [s.name, s.valueCount]);
     const [update] = expectedSections(spec, 1, lengthsOf(spec));
 
-    // stats: x 3 codes + outside, n 3, f (0/1 numeric) 3 = 10; report: x 2+3, n 2, f 2+2 = 11.
+    // stats: x 3 codes + outside, n 3, f (0/1 numeric) 3 = 10; report: 100 minimum-cell
+    // slots, then x 2+3, n 2, f 2+2 = 111 (common/fl/data-report-layout.ts).
     expect(sections).toEqual([
       ['stats', 40],
-      ['datareport', 44],
+      ['datareport', 444],
     ]);
     // inputs: x 3 codes + other, n, f = 6; logreg 6 weights + bias + the weight slot.
     expect(update!.valueCount).toBe(8);

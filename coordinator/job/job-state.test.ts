@@ -6,7 +6,7 @@ import { generateSigningKeyPair } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { createAdder } from '../../common/he/create-adder.js';
 import type { Clock } from '../../common/time/clock.js';
-import { syntheticJob } from '../../test/support/synthetic-job.js';
+import { syntheticJob, syntheticRoundLengths } from '../../test/support/synthetic-job.js';
 import { StaticMemberDirectory } from '../members/member-directory.js';
 import { MemoryAuditSink } from '../storage/audit-sink.js';
 import { FileBlobStore } from '../storage/blob-store.js';
@@ -42,6 +42,7 @@ function storedGraph(state: string, rounds: StoredRound[] = []): StoredJobGraph 
       offeredTo: ['site-a', 'site-b'],
       dealer: 'site-a',
       keyBundle: undefined,
+      roundLayoutJson: JSON.stringify(syntheticRoundLengths(JOB)),
     },
     decisions: [],
     rounds,

@@ -1,8 +1,6 @@
 import { fromHex, merkleRoot, sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
-import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import type { CiphertextBatch, PreparedContribution, VectorAdder, VectorSum } from '../../common/he/index.js';
-import type { JobSpec } from '../../common/job/job-spec.js';
 import type { EventLog } from '../../common/log/event-log.js';
 import {
   frameSection,
