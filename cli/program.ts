@@ -6,6 +6,7 @@ import { registerFederationCommands, registerSiteEnrolCommands } from './command
 import { registerJobCommands } from './commands/job-command.js';
 import { registerModelCommands } from './commands/model-command.js';
 import { registerSimulateCommand } from './commands/simulate-command.js';
+import { registerSiteApprovalCommands } from './commands/site-approval-command.js';
 import { registerSiteCheckCommand } from './commands/site-check-command.js';
 import { registerSiteStartCommand } from './commands/site-command.js';
 import { registerSitePolicyCommands } from './commands/site-policy-command.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerSiteStartCommand(site);
   registerSiteCheckCommand(site);
   registerSitePolicyCommands(site);
+  registerSiteApprovalCommands(site);
   registerCoordinatorCommand(program);
   registerJobCommands(program);
   registerModelCommands(program);

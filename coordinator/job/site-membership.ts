@@ -40,6 +40,8 @@ export interface MembershipHooks {
 export class SiteMembership {
   readonly decisions = new Map<string, { accept: boolean; reason: string }>();
   readonly offeredTo = new Set<string>();
+  /** Sites holding the offer until their operator approves it (`approval: explicit`); not a decision. */
+  readonly awaitingApproval = new Set<string>();
   accepted: string[] = [];
   dealer: string | undefined;
   /** Who can open the job's HE key: the dealer's bundle, plus copies sealed later to joining sites. */
@@ -128,6 +130,18 @@ export class SiteMembership {
     }
   }
 
+  /**
+   * A site holds the offer until its operator approves or declines it. Not a decision:
+   * recruiting keeps waiting for it until its deadline, and the researcher sees who it waits for.
+   */
+  awaitApproval(siteId: string): void {
+    if (this.decisions.has(siteId)) return;
+    if (!this.awaitingApproval.has(siteId)) {
+      this.awaitingApproval.add(siteId);
+      this.deps.log?.('job.awaiting-approval', { job: this.job.id, site: siteId });
+    }
+  }
+
   /** A site's answer to the offer while recruiting; true once every site offered the job has answered. */
   answer(siteId: string, decision: JobDecision): boolean {
     if (this.decisions.has(siteId)) return false;
@@ -163,6 +177,7 @@ export class SiteMembership {
     });
     this.deps.store.saveDecision(this.job.id, siteId, decision.accept, decision.reason);
     this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason });
+    this.awaitingApproval.delete(siteId);
   }
 
   /** Ends recruiting: picks the accepted sites (at most maxSites) and the dealer, or says why too few accepted. */
@@ -179,7 +194,11 @@ export class SiteMembership {
         .map(([site, d]) => `${site}: ${d.reason}`);
       const silent = [...this.offeredTo]
         .filter((site) => !this.decisions.has(site))
-        .map((site) => `${site}: no answer`);
+        .map((site) =>
+          this.awaitingApproval.has(site)
+            ? `${site}: no answer (its operator never approved the job: approval: explicit)`
+            : `${site}: no answer`,
+        );
       const why = [...declined, ...silent].join('; ');
       return `only ${this.accepted.length} site(s) accepted; the job needs minSites = ${spec.minSites}${why ? ` (${why})` : ''}`;
     }

@@ -5,6 +5,7 @@ import { credentials, ServerCredentials } from '@grpc/grpc-js';
 import { ResearcherClient, type ResearcherKeys } from '../../cli/researcher/researcher-client.js';
 import { CoordinatorClient } from '../../client-node/coordinator-client.js';
 import { generateSyntheticHospitals } from '../../client-node/data/index.js';
+import type { SitePolicyContext } from '../../client-node/policy/site-policy-context.js';
 import { noSiteAudit } from '../../client-node/site-audit.js';
 import type { SiteDataSource } from '../../client-node/site-dataset.js';
 import type { FederationView, SiteKeys } from '../../client-node/site-keys.js';
@@ -57,6 +58,8 @@ export async function startTestFederation(options: {
   clientFor?: (siteIndex: number, address: string, keys: SiteKeys) => CoordinatorClient | undefined;
   /** How many sites start at once (default all); the rest wait for `startSite`. */
   startSites?: number;
+  /** Lets a test give one site its own policy, ledger and approvals (default: built-in defaults). */
+  policyFor?: (siteIndex: number) => SitePolicyContext | undefined;
   /** The coordinator's upload limits (e.g. a short idle timeout for a test). */
   uploadLimits?: UploadLimitSettings;
 }): Promise<TestFederation> {
@@ -133,8 +136,9 @@ export async function startTestFederation(options: {
     });
   const logs: TestFederation['logs'] = [];
   const trainer = await InProcessTrainer.create();
-  const newSite = (keys: SiteKeys, i: number) =>
-    new SiteNode({
+  const newSite = (keys: SiteKeys, i: number) => {
+    const policy = options.policyFor?.(i);
+    return new SiteNode({
       keys,
       federation,
       client:
@@ -145,7 +149,9 @@ export async function startTestFederation(options: {
       data: options.dataSources?.[i] ?? { path: dataFiles[i]! },
       audit: noSiteAudit,
       log: (event, fields) => logs.push({ site: keys.siteId, event, fields }),
+      ...(policy ? { policy } : {}),
     });
+  };
   const sites = siteKeys.map(newSite);
   const started = new Set<number>();
   const startSite = (i: number) => {

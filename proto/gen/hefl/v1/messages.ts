@@ -59,6 +59,12 @@ export interface JobDecision {
   /** Why a site declined (policy reason); empty on accept. */
   reason: string;
   nonce: Buffer;
+  /**
+   * Neither accept nor decline: the site's policy says `approval: explicit` and its operator
+   * has not approved (or declined) this job hash yet (`hefl site pending`). accept is false;
+   * the site answers again once its operator decides. An older coordinator reads this as a decline.
+   */
+  pending: boolean;
 }
 
 export interface SealedSecret {
@@ -620,7 +626,7 @@ export const JobCancellation: MessageFns<JobCancellation> = {
 };
 
 function createBaseJobDecision(): JobDecision {
-  return { jobId: "", jobHash: "", siteId: "", accept: false, reason: "", nonce: Buffer.alloc(0) };
+  return { jobId: "", jobHash: "", siteId: "", accept: false, reason: "", nonce: Buffer.alloc(0), pending: false };
 }
 
 export const JobDecision: MessageFns<JobDecision> = {
@@ -642,6 +648,9 @@ export const JobDecision: MessageFns<JobDecision> = {
     }
     if (message.nonce.length !== 0) {
       writer.uint32(50).bytes(message.nonce);
+    }
+    if (message.pending !== false) {
+      writer.uint32(1280).bool(message.pending);
     }
     return writer;
   },
@@ -707,6 +716,14 @@ export const JobDecision: MessageFns<JobDecision> = {
             message.nonce = Buffer.from(reader.bytes());
             continue;
           }
+          case 160: {
+            if (tag !== 1280) {
+              break;
+            }
+
+            message.pending = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -739,6 +756,7 @@ export const JobDecision: MessageFns<JobDecision> = {
       accept: isSet(object.accept) ? globalThis.Boolean(object.accept) : false,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
       nonce: isSet(object.nonce) ? Buffer.from(bytesFromBase64(object.nonce)) : Buffer.alloc(0),
+      pending: isSet(object.pending) ? globalThis.Boolean(object.pending) : false,
     };
   },
 
@@ -762,6 +780,9 @@ export const JobDecision: MessageFns<JobDecision> = {
     if (message.nonce.length !== 0) {
       obj.nonce = base64FromBytes(message.nonce);
     }
+    if (message.pending !== false) {
+      obj.pending = message.pending;
+    }
     return obj;
   },
 
@@ -776,6 +797,7 @@ export const JobDecision: MessageFns<JobDecision> = {
     message.accept = object.accept ?? false;
     message.reason = object.reason ?? "";
     message.nonce = object.nonce ?? Buffer.alloc(0);
+    message.pending = object.pending ?? false;
     return message;
   },
 };
