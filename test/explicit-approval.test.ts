@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatJobStatus, jobStatusView } from '../cli/job/format-job-status.js';
 import { ApprovalStore } from '../client-node/policy/approval-store.js';
 import { PendingOffers } from '../client-node/policy/pending-offers.js';
 import { defaultPolicyContext, type SitePolicyContext } from '../client-node/policy/site-policy-context.js';
-import { formatJobStatus, jobStatusView } from '../cli/job/format-job-status.js';
 import {
   startTestFederation,
   type TestFederation,
