@@ -21,6 +21,7 @@ import {
 } from '../../common/identity/index.js';
 import { withManifestLock } from '../../common/identity/manifest-lock.js';
 import { oneOf } from '../cli-options.js';
+import { registerFederationMembersCommand } from './operator-views-command.js';
 
 const print = (...lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -112,6 +113,7 @@ export function registerFederationCommands(program: Command): void {
         );
       }),
     );
+  registerFederationMembersCommand(federation);
 }
 
 /**
