@@ -10,6 +10,7 @@ import { registerSiteApprovalCommands } from './commands/site-approval-command.j
 import { registerSiteCheckCommand } from './commands/site-check-command.js';
 import { registerSiteStartCommand } from './commands/site-command.js';
 import { registerSitePolicyCommands } from './commands/site-policy-command.js';
+import { applyFolderConfig } from './config/apply-folder-config.js';
 
 /** Builds the `hefl` command tree; every subcommand registers itself from its own file. */
 export function buildProgram(): Command {
@@ -36,5 +37,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerAuditCommand(program);
   registerBenchCommand(program);
+  // Last: it walks every command registered above.
+  applyFolderConfig(program);
   return program;
 }
