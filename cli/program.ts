@@ -6,9 +6,11 @@ import { registerFederationCommands, registerSiteEnrolCommands } from './command
 import { registerJobCommands } from './commands/job-command.js';
 import { registerModelCommands } from './commands/model-command.js';
 import { registerSimulateCommand } from './commands/simulate-command.js';
+import { registerSiteApprovalCommands } from './commands/site-approval-command.js';
 import { registerSiteCheckCommand } from './commands/site-check-command.js';
 import { registerSiteStartCommand } from './commands/site-command.js';
 import { registerSitePolicyCommands } from './commands/site-policy-command.js';
+import { applyFolderConfig } from './config/apply-folder-config.js';
 
 /** Builds the `hefl` command tree; every subcommand registers itself from its own file. */
 export function buildProgram(): Command {
@@ -29,10 +31,13 @@ export function buildProgram(): Command {
   registerSiteStartCommand(site);
   registerSiteCheckCommand(site);
   registerSitePolicyCommands(site);
+  registerSiteApprovalCommands(site);
   registerCoordinatorCommand(program);
   registerJobCommands(program);
   registerModelCommands(program);
   registerAuditCommand(program);
   registerBenchCommand(program);
+  // Last: it walks every command registered above.
+  applyFolderConfig(program);
   return program;
 }

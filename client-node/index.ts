@@ -11,6 +11,7 @@ export * from './data/mapping/index.js';
 export type { ModelCard, ReleasePackage } from './model-release.js';
 export { ApprovalStore, normaliseJobHash } from './policy/approval-store.js';
 export { BudgetStore } from './policy/budget-store.js';
+export { type PendingOffer, PendingOffers } from './policy/pending-offers.js';
 export { resolveSitePolicy, SITE_POLICY_FILES } from './policy/resolve-site-policy.js';
 export type { SitePolicyContext } from './policy/site-policy-context.js';
 export { sitePolicyTemplate } from './policy/site-policy-template.js';

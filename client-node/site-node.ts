@@ -11,7 +11,9 @@ import { classifyConnectionFailure } from './connection-failure.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { JobSession } from './job-session.js';
 import { dealKeys } from './key-ceremony.js';
+import { ApprovalWaiter } from './policy/approval-waiter.js';
 import { evaluateJob } from './policy/evaluate-job.js';
+import { pendingOfferOf } from './policy/pending-offers.js';
 import { defaultPolicyContext, type SitePolicyContext } from './policy/site-policy-context.js';
 import { retryUntilAcknowledged } from './retry-until-acknowledged.js';
 import type { SiteAudit } from './site-audit.js';
@@ -59,9 +61,19 @@ export class SiteNode {
   private attempt = 0;
 
   private readonly policy: SitePolicyContext;
+  /** Offers held until hospital IT approves or declines them (`approval: explicit`). */
+  private readonly approvalWaiter: ApprovalWaiter;
 
   constructor(private readonly deps: SiteNodeDeps) {
     this.policy = deps.policy ?? defaultPolicyContext();
+    const { pendingOffers } = this.policy;
+    this.approvalWaiter = new ApprovalWaiter({
+      clock: deps.clock,
+      decisions: this.policy.approvals,
+      ...(pendingOffers ? { publish: (offers) => pendingOffers.write(offers) } : {}),
+      redeliver: (offer) => this.dispatch({ kind: { $case: 'jobOffer', value: offer } }),
+      log: deps.log,
+    });
   }
 
   start(): void {
@@ -73,6 +85,7 @@ export class SiteNode {
 
   stop(): void {
     this.stopped = true;
+    this.approvalWaiter.stop();
     this.unsubscribe?.();
     for (const session of this.sessions.values()) session.close();
   }
@@ -180,8 +193,9 @@ export class SiteNode {
     let reason = '';
     let session: JobSession | undefined;
     let privacy: Record<string, number | string> | undefined;
+    let pending = false;
     try {
-      const { message: submission } = openMessage(
+      const { message: submission, signer } = openMessage(
         SigningContext.jobSubmission,
         JobSubmission,
         offer.submission,
@@ -206,6 +220,18 @@ export class SiteNode {
         sitesExpected: job.spec.minSites,
         trainRows: dataset.train.rows,
       });
+      if (!evaluation.accept && evaluation.awaitingApproval) {
+        if ((await policy.approvals.declined?.())?.has(job.hash)) {
+          const declined = "declined by this site's operator (hefl site decline)";
+          throw new HeflError('failed_precondition', declined, { publicDetail: declined });
+        }
+        // Held, not declined: the job waits for this site until its recruiting deadline.
+        const researcher = federation.memberBySigningKey(signer)?.id ?? 'unknown researcher';
+        pending = true;
+        await this.approvalWaiter.hold(offer, pendingOfferOf(offer, job, researcher, this.deps.clock.now()));
+        await this.sendPending(offer);
+        return;
+      }
       if (!evaluation.accept) {
         throw new HeflError('failed_precondition', evaluation.reason, { publicDetail: evaluation.reason });
       }
@@ -260,6 +286,7 @@ export class SiteNode {
       }
       accept = true;
     } catch (error) {
+      if (pending) throw error;
       reason =
         error instanceof HeflError ? (error.publicDetail ?? error.message) : 'the job could not be read';
     }
@@ -301,6 +328,31 @@ export class SiteNode {
       throw error;
     }
     this.deps.log(accept ? 'job.accepted' : 'job.declined', { job: offer.jobId, reason });
+  }
+
+  /** Tells the coordinator this site holds the offer for its operator's approval (neither yes nor no). */
+  private async sendPending(offer: JobOffer): Promise<void> {
+    const { keys } = this.deps;
+    const notice = signMessage(
+      SigningContext.jobDecision,
+      JobDecision,
+      {
+        jobId: offer.jobId,
+        jobHash: offer.jobHash,
+        siteId: keys.siteId,
+        accept: false,
+        pending: true,
+        reason: "waiting for this site's operator to approve the job (approval: explicit)",
+        nonce: randomBytes(16),
+      },
+      keys.signingSecretKey,
+    );
+    await retryUntilAcknowledged(() => this.deps.client.decide(notice), {
+      clock: this.deps.clock,
+      log: this.deps.log,
+      describe: { what: 'pending notice', job: offer.jobId },
+      stopped: () => this.stopped,
+    });
   }
 
   /** Seals a running job's key to a site that joined later, if this site holds the key. */
@@ -346,6 +398,7 @@ export class SiteNode {
 
   private onJobEnded(jobId: string, state: string, reason: string): void {
     this.deps.log('job.ended', { job: jobId, state, reason });
+    void this.approvalWaiter.release(jobId);
     const weights = this.sessions.get(jobId)?.globalWeights();
     if (weights && state === 'completed') this.finalModels.set(jobId, weights);
     this.sessions.get(jobId)?.close();

@@ -7,6 +7,7 @@ import { systemClock } from '../common/time/clock.js';
 import { CoordinatorClient } from './coordinator-client.js';
 import { ApprovalStore } from './policy/approval-store.js';
 import { BudgetStore } from './policy/budget-store.js';
+import { PendingOffers } from './policy/pending-offers.js';
 import { resolveSitePolicy } from './policy/resolve-site-policy.js';
 import { FileSiteAudit } from './site-audit.js';
 import type { SiteDataSource } from './site-dataset.js';
@@ -71,7 +72,10 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
     policy: resolved.policy,
     budget: await BudgetStore.open(options.dir, resolved.policy.budget),
     approvals: new ApprovalStore(options.dir),
+    pendingOffers: new PendingOffers(options.dir),
   };
+  // Offers held by an earlier run are offered again by the coordinator on connect.
+  await policy.pendingOffers.write([]);
   const trainer = await (options.createTrainer ?? (() => WorkerTrainer.create()))();
   options.log('site.backend', {
     site: keys.siteId,

@@ -14,6 +14,8 @@ export {
   type MemberRole,
   StaticMemberDirectory,
 } from './members/member-directory.js';
+export { LOCAL_STATUS_FILE } from './observe/local-status-file.js';
+export type { MemberView } from './observe/local-status-server.js';
 export { type CoordinatorOptions, startCoordinator } from './start-coordinator.js';
 export { type AuditSink, MemoryAuditSink } from './storage/audit-sink.js';
 export { FileBlobStore } from './storage/blob-store.js';

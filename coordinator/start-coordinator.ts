@@ -1,10 +1,13 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { COORDINATOR_FILES, loadCoordinatorIdentity, serverCredentials } from '../common/identity/index.js';
+import { writePublicFile } from '../common/identity/key-files.js';
 import type { EventLog } from '../common/log/event-log.js';
 import { systemClock } from '../common/time/clock.js';
 import type { HoldAggregation } from './job/round-aggregation.js';
 import { ManifestMemberDirectory } from './members/manifest-member-directory.js';
+import { LOCAL_STATUS_FILE } from './observe/local-status-file.js';
 import type { AuditSink } from './storage/audit-sink.js';
 import { readAuditedJobs } from './storage/audited-jobs.js';
 import { FileBlobStore } from './storage/blob-store.js';
@@ -22,6 +25,8 @@ export interface CoordinatorOptions {
   readonly log: EventLog;
   /** Faults a test injects (test/support/faulty-daemon.mjs); `hefl coordinator start` sets none. */
   readonly faults?: CoordinatorFaults;
+  /** The local operator port on 127.0.0.1 (metrics, health, members, status); 0 = any free; absent = none. */
+  readonly metricsPort?: number;
 }
 
 /**
@@ -40,7 +45,9 @@ export interface CoordinatorFaults {
  * others can read), the signed manifest, mutual-TLS credentials, the blob store and the
  * audit log, then serves. The coordinator holds no HE key of any kind.
  */
-export async function startCoordinator(options: CoordinatorOptions): Promise<RunningCoordinator> {
+export async function startCoordinator(
+  options: CoordinatorOptions,
+): Promise<RunningCoordinator & { readonly statusPort?: number }> {
   const identity = await loadCoordinatorIdentity(options.dir);
   const members = new ManifestMemberDirectory(
     join(options.dir, COORDINATOR_FILES.manifest),
@@ -81,9 +88,32 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     options.host,
     options.port,
   );
+  const status =
+    options.metricsPort === undefined
+      ? undefined
+      : // Loaded only when asked for: prom-client stays out of every other command's start.
+        await (await import('./observe/local-status-server.js'))
+          .startLocalStatusServer({ ...running, members: () => members.members() }, options.metricsPort)
+          .catch(async (error: unknown) => {
+            await running.stop();
+            throw error;
+          });
+  const statusFile = join(options.dir, LOCAL_STATUS_FILE);
+  if (status) {
+    await writePublicFile(
+      statusFile,
+      `${JSON.stringify({ url: `http://127.0.0.1:${status.port}`, pid: process.pid })}\n`,
+      { overwrite: true },
+    );
+  }
   return {
     ...running,
+    ...(status ? { statusPort: status.port } : {}),
     async stop() {
+      if (status) {
+        await status.stop();
+        rmSync(statusFile, { force: true });
+      }
       await running.stop();
       members.close();
       store.close();

@@ -6,6 +6,7 @@ import { oneOf, positiveInteger } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
 import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
+import { registerCoordinatorStatusCommand } from './operator-views-command.js';
 
 /**
  * `hefl coordinator start`: the coordinator daemon (mutual TLS, JSON logs on stdout).
@@ -31,27 +32,48 @@ export function registerCoordinatorCommand(
       oneOf('--log-level', LOG_LEVELS),
       'info',
     )
-    .action(async (opts: { dir: string; host: string; port: number; logLevel: string }) => {
-      const { log } = createEventLogger('coordinator', opts.logLevel);
-      // One coordinator per folder: a second on the same SQLite state and audit log would fork both.
-      const lock = holdFolderLock(resolve(opts.dir));
-      let running: Awaited<ReturnType<typeof startCoordinator>>;
-      try {
-        running = await start({ dir: resolve(opts.dir), host: opts.host, port: opts.port, log });
-      } catch (error) {
+    .option(
+      '--metrics-port <port>',
+      'serve metrics, health, members and status on this port of 127.0.0.1 only (0 = any free port)',
+      portNumber,
+    )
+    .action(
+      async (opts: { dir: string; host: string; port: number; logLevel: string; metricsPort?: number }) => {
+        const { log } = createEventLogger('coordinator', opts.logLevel);
+        // One coordinator per folder: a second on the same SQLite state and audit log would fork both.
+        const lock = holdFolderLock(resolve(opts.dir));
+        let running: Awaited<ReturnType<typeof startCoordinator>>;
+        try {
+          running = await start({
+            dir: resolve(opts.dir),
+            host: opts.host,
+            port: opts.port,
+            log,
+            ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
+          });
+        } catch (error) {
+          lock.release();
+          throw portInUse(error, opts.host, opts.port) ?? error;
+        }
+        // Handlers first: whoever reads "listening" may send SIGINT at once, and one that
+        // arrives before them would kill the process with no clean stop (seen in CI).
+        const stopSignal = untilSignal();
+        log('coordinator.listening', {
+          host: opts.host,
+          port: running.port,
+          dir: resolve(opts.dir),
+          ...(running.statusPort !== undefined
+            ? { metrics: `http://127.0.0.1:${running.statusPort}/metrics` }
+            : {}),
+        });
+        const signal = await stopSignal;
+        log('coordinator.stopping', { signal });
+        await running.stop();
         lock.release();
-        throw portInUse(error, opts.host, opts.port) ?? error;
-      }
-      // Handlers first: whoever reads "listening" may send SIGINT at once, and one that
-      // arrives before them would kill the process with no clean stop (seen in CI).
-      const stopSignal = untilSignal();
-      log('coordinator.listening', { host: opts.host, port: running.port, dir: resolve(opts.dir) });
-      const signal = await stopSignal;
-      log('coordinator.stopping', { signal });
-      await running.stop();
-      lock.release();
-      if (signal === 'SIGINT') process.exitCode = 130;
-    });
+        if (signal === 'SIGINT') process.exitCode = 130;
+      },
+    );
+  registerCoordinatorStatusCommand(coordinator);
 }
 
 /** grpc-js reports a taken port only inside its bind message: say it as a person would. */

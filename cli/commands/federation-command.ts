@@ -21,6 +21,8 @@ import {
 } from '../../common/identity/index.js';
 import { withManifestLock } from '../../common/identity/manifest-lock.js';
 import { oneOf } from '../cli-options.js';
+import { writeFolderConfig } from '../config/folder-config.js';
+import { registerFederationMembersCommand } from './operator-views-command.js';
 
 const print = (...lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -49,6 +51,7 @@ export function registerFederationCommands(program: Command): void {
     )
     .action(async (opts: { dir: string; id: string; host: string[] }) => {
       const identity = await initFederation(opts.dir, { federationId: opts.id, hostnames: opts.host });
+      await writeFolderConfig(opts.dir, { logLevel: 'info' }, 'hefl federation init');
       print(
         `federation "${opts.id}" created in ${resolve(opts.dir)}`,
         `  coordinator key id:   ${keyId(identity.signingKey.publicKey)}  (members compare this when they install their admission)`,
@@ -112,12 +115,24 @@ export function registerFederationCommands(program: Command): void {
         );
       }),
     );
+  registerFederationMembersCommand(federation);
 }
 
 /**
  * `hefl site enroll | install-admission`, attached to the owner's `site` command. They run
  * on the member's own machine: every private key is generated and kept there.
  */
+interface EnrolOptions {
+  dir: string;
+  id: string;
+  role: MemberRole;
+  coordinator?: string;
+  data?: string;
+  input?: string;
+  label?: string;
+  logLevel?: string;
+}
+
 export function registerSiteEnrolCommands(site: Command): void {
   site
     .command('enroll')
@@ -127,12 +142,24 @@ export function registerSiteEnrolCommands(site: Command): void {
     .requiredOption('--dir <dir>', 'this member’s directory (created 0700)')
     .requiredOption('--id <id>', 'member id, e.g. hospital-a')
     .option('--role <role>', `one of ${MEMBER_ROLES.join(', ')}`, oneOf('--role', MEMBER_ROLES), 'site')
-    .action(async (opts: { dir: string; id: string; role: MemberRole }) => {
+    .option('--coordinator <host:port>', 'coordinator address, kept in the folder config (hefl.yaml)')
+    .option('--data <location>', 'a site: its records, kept in the folder config')
+    .option('--input <kind>', 'a site: csv, fhir or omop, kept in the folder config')
+    .option('--label <column>', 'a site: the label column, kept in the folder config')
+    .option('--log-level <level>', 'daemon log level, kept in the folder config', 'info')
+    .action(async (opts: EnrolOptions) => {
       const { signedRequest, requestPath } = await createEnrolmentRequest(opts);
+      const { coordinator, data, input, label, logLevel } = opts;
+      const configPath = await writeFolderConfig(
+        opts.dir,
+        { coordinator, data, input, label, logLevel },
+        'hefl site enroll',
+      );
       print(
         `enrolment request for ${opts.role} "${opts.id}" written to ${requestPath}`,
         `  signing key id ${keyId(Buffer.from(signedRequest.request.signingPublicKey, 'hex'))}; private keys stay in ${resolve(opts.dir)}`,
         '  send the request file to the coordinator operator (`hefl federation admit`)',
+        `  defaults for commands on this folder: ${configPath} (flags and HEFL_* variables override it)`,
       );
     });
 

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
@@ -20,7 +19,7 @@ interface DirOptions {
 }
 
 /**
- * `hefl site policy check | init`, `hefl site approve JOB_HASH`, `hefl site budget`: what
+ * `hefl site policy check | init`, `hefl site budget` (approvals: site-approval-command.ts): what
  * hospital IT runs to decide, and see, which jobs their site takes part in and what privacy
  * budget they have spent. Failures throw HeflError (cli/main.ts maps them to exit codes).
  */
@@ -57,28 +56,6 @@ export function registerSitePolicyCommands(site: Command): void {
       const path = join(resolve(opts.dir), SITE_POLICY_FILES[0]);
       await writePublicFile(path, sitePolicyTemplate(), { overwrite: opts.force === true });
       process.stdout.write(`wrote ${path}; edit it, then run: hefl site policy check --dir ${opts.dir}\n`);
-    });
-
-  site
-    .command('approve')
-    .description('approve a job by its hash, for a policy with approval: explicit')
-    .argument('<jobHash>', "the job's hash (64 hex characters)")
-    .requiredOption('--dir <dir>', 'the site folder')
-    .action(async (jobHash: string, opts: { dir: string }) => {
-      const hash = normaliseJobHash(jobHash);
-      const store = new ApprovalStore(resolve(opts.dir));
-      const added = await store.approve(hash, localUser());
-      process.stdout.write(
-        added ? `approved job ${hash} (${store.path})\n` : `job ${hash} was already approved\n`,
-      );
-      const note = await resolveSitePolicy({ dir: resolve(opts.dir) }).then(
-        ({ policy: current }) =>
-          current.approval === 'auto'
-            ? "note: this site's policy says approval: auto, so approvals are not needed (nor checked)"
-            : undefined,
-        () => `note: this site's policy cannot be read; run: hefl site policy check --dir ${opts.dir}`,
-      );
-      if (note !== undefined) process.stdout.write(`${note}\n`);
     });
 
   site
@@ -123,14 +100,6 @@ export function registerSitePolicyCommands(site: Command): void {
 function policyLocation(opts: DirOptions): { dir: string; policyPath?: string } {
   const dir = resolve(opts.dir);
   return opts.policy === undefined ? { dir } : { dir, policyPath: resolve(opts.policy) };
-}
-
-function localUser(): string {
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown'; // no passwd entry (some containers)
-  }
 }
 
 function fmt(value: number): string {

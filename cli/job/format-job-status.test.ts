@@ -43,6 +43,7 @@ function status(overrides: Partial<JobStatus> = {}): JobStatus {
       roundStatus(1, { absent: [{ siteId: 'hospital-c', reason: 'missed the round deadline' }] }),
       roundStatus(2, { state: 'collecting', participants: ['hospital-a'] }),
     ],
+    awaitingApproval: [],
     ...overrides,
   };
 }

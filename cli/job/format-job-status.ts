@@ -45,6 +45,8 @@ export interface JobStatusView {
   readonly currentRound: number;
   readonly trainingRounds: number;
   readonly decisions: { siteId: string; accept: boolean; reason: string }[];
+  /** Sites holding the offer until their operator approves it (`approval: explicit`). */
+  readonly awaitingApproval?: string[];
   readonly rounds: RoundView[];
   /** Metrics of the last training round's model, once reported. */
   readonly final: RoundMetricsView | null;
@@ -99,6 +101,7 @@ export function jobStatusView(
     currentRound: status.currentRound,
     trainingRounds: status.rounds,
     decisions: status.decisions.map((d) => ({ siteId: d.siteId, accept: d.accept, reason: d.reason })),
+    awaitingApproval: [...(status.awaitingApproval ?? [])],
     rounds,
     final: rounds.find((r) => r.round === status.rounds)?.metrics ?? null,
     data: readDataReport(status, sealingSecretKey, isSite),
@@ -171,6 +174,11 @@ export function formatAbsence(a: { siteId: string; reason: string }): string {
   return `not counted: ${a.siteId} (${a.reason || 'no reason given'})`;
 }
 
+/** "waiting for approval at hospital-b, hospital-c", or '' when no site waits for its operator. */
+export function formatAwaitingApproval(sites: readonly string[]): string {
+  return sites.length === 0 ? '' : `waiting for approval at ${sites.join(', ')}`;
+}
+
 /** The human-readable `hefl job status ID`. */
 export function formatJobStatus(view: JobStatusView): string {
   const lines = [
@@ -184,6 +192,8 @@ export function formatJobStatus(view: JobStatusView): string {
       ? `decisions: ${view.decisions.map(formatDecision).join('; ')}`
       : 'decisions: none yet',
   );
+  const approval = formatAwaitingApproval(view.awaitingApproval ?? []);
+  if (approval) lines.push(approval);
   for (const r of view.rounds) {
     lines.push(formatRound(r, view.trainingRounds));
     const waiting = siteProgress(r).filter((s) => s.state === 'waiting');

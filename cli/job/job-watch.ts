@@ -2,6 +2,7 @@ import { HeflError } from '../../common/errors/index.js';
 import {
   FINAL_STATES,
   formatAbsence,
+  formatAwaitingApproval,
   formatDataReport,
   formatDecision,
   formatMetrics,
@@ -131,6 +132,7 @@ class PanelDisplay implements WatchDisplay {
 class LineDisplay implements WatchDisplay {
   private state = '';
   private readonly decisions = new Set<string>();
+  private readonly awaiting = new Set<string>();
   private readonly roundStates = new Map<number, string>();
   private readonly uploads = new Set<string>();
   private readonly absences = new Set<string>();
@@ -151,6 +153,11 @@ class LineDisplay implements WatchDisplay {
     if (view.state !== this.state && !FINAL_STATES.has(view.state)) {
       this.state = view.state;
       this.write(`job ${view.jobId} ${view.state}`);
+    }
+    for (const site of view.awaitingApproval ?? []) {
+      if (this.awaiting.has(site) || this.decisions.has(site)) continue;
+      this.awaiting.add(site);
+      this.write(formatAwaitingApproval([site]));
     }
     for (const d of view.decisions) {
       if (this.decisions.has(d.siteId)) continue;

@@ -1,5 +1,6 @@
 import {
   formatAbsence,
+  formatAwaitingApproval,
   formatDataReport,
   formatDecision,
   formatMetrics,
@@ -35,6 +36,8 @@ export function renderWatchPanel(view: JobStatusView | null, options: WatchPanel
 function jobLines(view: JobStatusView): string[] {
   const reason = view.reason ? `: ${view.reason}` : '';
   const lines = [`job ${view.jobId}  ${view.state}${reason}`, decisionSummary(view.decisions)];
+  const approval = formatAwaitingApproval(view.awaitingApproval ?? []);
+  if (approval) lines.push(approval);
   const labels = view.rounds.map((r) => roundLabel(r.round, view.trainingRounds));
   const labelWidth = Math.max(0, ...labels.map((label) => label.length));
   view.rounds.forEach((r, i) => {

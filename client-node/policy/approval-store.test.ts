@@ -62,4 +62,20 @@ describe('ApprovalStore', () => {
     expect(normaliseJobHash(` ${HASH_A.toUpperCase()} `)).toBe(HASH_A);
     await expect(new ApprovalStore(dir).approve('g'.repeat(64), 'x')).rejects.toThrow(/not a job hash/);
   });
+
+  it('records declines beside approvals; a job cannot be both', async () => {
+    const store = new ApprovalStore(dir, fixedClock);
+
+    const declined = await store.decline(HASH_A, 'it');
+    const twice = await store.decline(HASH_A, 'it');
+    await store.approve(HASH_B, 'it');
+    const approveDeclined = await store.approve(HASH_A, 'it').catch((e: unknown) => e);
+    const declineApproved = await store.decline(HASH_B, 'it').catch((e: unknown) => e);
+
+    expect([declined, twice]).toEqual([true, false]);
+    expect(await store.declined()).toEqual(new Set([HASH_A]));
+    expect(await store.approved()).toEqual(new Set([HASH_B]));
+    expect(HeflError.is(approveDeclined, 'failed_precondition')).toBe(true);
+    expect(HeflError.is(declineApproved, 'failed_precondition')).toBe(true);
+  });
 });

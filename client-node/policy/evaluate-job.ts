@@ -53,6 +53,8 @@ export type JobEvaluation =
       /** Every reason, joined with '; ': what the researcher sees in `hefl job status`. */
       readonly reason: string;
       readonly reasons: readonly string[];
+      /** The job is inside the policy and only lacks hospital IT's explicit approval (the node holds the offer). */
+      readonly awaitingApproval: boolean;
     };
 
 /**
@@ -124,11 +126,18 @@ export function evaluateJob(input: JobEvaluationInput): JobEvaluation {
       );
     }
   }
-  if (reasons.length === 0 && policy.approval === 'explicit' && !input.approvals.has(jobHash)) {
+  const awaitingApproval =
+    reasons.length === 0 && policy.approval === 'explicit' && !input.approvals.has(jobHash);
+  if (awaitingApproval) {
     reasons.push(`waiting for explicit approval: run \`hefl site approve ${jobHash}\` at this site`);
   }
   if (reasons.length > 0) {
-    return Object.freeze({ accept: false, reason: reasons.join('; '), reasons: Object.freeze(reasons) });
+    return Object.freeze({
+      accept: false,
+      reason: reasons.join('; '),
+      reasons: Object.freeze(reasons),
+      awaitingApproval,
+    });
   }
   const dp =
     spec.dp === undefined || spec.dp.unit !== 'site'

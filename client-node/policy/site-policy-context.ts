@@ -1,4 +1,5 @@
 import type { DpBudget, DpUnit } from '../../common/dp/dp-budget.js';
+import type { PendingOffer } from './pending-offers.js';
 import { defaultSitePolicy, type SitePolicy } from './site-policy.js';
 
 /** What the site consults when a job is offered: its policy, its budget ledger and its approvals. */
@@ -8,7 +9,13 @@ export interface SitePolicyContext {
     current(): DpBudget;
     spend(jobHash: string, epsilon: number, unit?: DpUnit): Promise<DpBudget>;
   };
-  readonly approvals: { approved(): Promise<ReadonlySet<string>> };
+  readonly approvals: {
+    approved(): Promise<ReadonlySet<string>>;
+    /** Jobs hospital IT declined (`hefl site decline`); absent: none. */
+    declined?(): Promise<ReadonlySet<string>>;
+  };
+  /** Where the node lists the offers it holds for approval (`pending-approvals.json`); absent: memory only. */
+  readonly pendingOffers?: { write(offers: readonly PendingOffer[]): Promise<void> };
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sha256, toHex } from '../../common/crypto/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import type { SiteVectorCipher } from '../../common/he/vector-cipher.js';
+import type { EventLog } from '../../common/log/event-log.js';
 import { frameSection } from '../../common/protocol/section-framing.js';
 import { signMessage } from '../../common/protocol/signed-message.js';
 import { SigningContext } from '../../common/protocol/signing-context.js';
@@ -17,7 +18,7 @@ export interface MaskCorrectionDeps {
   readonly audit: SiteAudit;
   readonly clock: Clock;
   readonly client: { upload(header: SignedEnvelope, parts: readonly Uint8Array[]): Promise<SignedEnvelope> };
-  readonly log: (event: string, fields: Record<string, unknown>) => void;
+  readonly log: EventLog;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { HeflError } from '../../common/errors/index.js';
+import type { EventLog } from '../../common/log/event-log.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import type { AuditSink } from '../storage/audit-sink.js';
 import { type BlobStore, isDamagedBlob } from '../storage/blob-store.js';
@@ -26,7 +27,7 @@ export class AggregateDownloads {
     private readonly deps: {
       readonly blobs: BlobStore;
       readonly audit: AuditSink;
-      readonly log?: (event: string, fields: Record<string, unknown>) => void;
+      readonly log?: EventLog;
     },
     private readonly job: Pick<JobView, 'id' | 'rounds' | 'isFinished'>,
     /** Fails the job: an aggregate no site can apply. */

@@ -195,6 +195,11 @@ export class JobController {
     return this.membership.roundLengths;
   }
 
+  /** Sites holding the offer until their operator approves it (`approval: explicit`). */
+  get awaitingApproval(): ReadonlySet<string> {
+    return this.membership.awaitingApproval;
+  }
+
   get dealer(): string | undefined {
     return this.membership.dealer;
   }
@@ -224,6 +229,16 @@ export class JobController {
    * accepted site that restarted, to rejoin) the running job.
    */
   decide(siteId: string, decision: JobDecision, envelope: SignedEnvelope): void {
+    if (decision.pending) {
+      // Not an answer yet: the site waits for its operator's approval.
+      if (decision.accept)
+        throw new HeflError('invalid_argument', 'a decision cannot both accept and be pending', {
+          publicDetail: 'a pending decision must not accept',
+        });
+      this.membership.checkJobHash(decision);
+      if (this.state === 'recruiting' || this.state === 'running') this.membership.awaitApproval(siteId);
+      return;
+    }
     // The same answer again (its reply was lost, e.g. in a crash): acknowledged, nothing changes.
     const known = this.decisions.get(siteId);
     if (known && known.accept === decision.accept && this.state !== 'running') {

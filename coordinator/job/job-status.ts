@@ -11,6 +11,7 @@ export function jobStatusOf(job: JobController): JobStatus {
     currentRound: job.currentRound?.round ?? 0,
     rounds: job.spec.rounds,
     decisions: [...job.decisions].map(([siteId, d]) => ({ siteId, accept: d.accept, reason: d.reason })),
+    awaitingApproval: job.isFinished() ? [] : [...job.awaitingApproval].sort(),
     roundStatus: job.rounds.map((r) => ({
       round: r.round,
       state: r.state,

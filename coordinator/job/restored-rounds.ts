@@ -1,4 +1,5 @@
 import type { VectorAdder } from '../../common/he/index.js';
+import type { EventLog } from '../../common/log/event-log.js';
 import type { AuditSink } from '../storage/audit-sink.js';
 import { type BlobStore, isDamagedBlob } from '../storage/blob-store.js';
 import type { JobStore, StoredJobGraph } from '../storage/job-store.js';
@@ -40,7 +41,7 @@ export async function resumeSums(
     readonly adder: VectorAdder;
     readonly audit: AuditSink;
     readonly store: JobStore;
-    readonly log?: (event: string, fields: Record<string, unknown>) => void;
+    readonly log?: EventLog;
   },
   jobId: string,
   round: RoundRecord,

@@ -49,6 +49,8 @@ export class SiteMembership {
   /** The layout every upload must have, fixed when recruiting ends (see fixRoundLayout). */
   roundLengths: RoundLengths | undefined;
   readonly offeredTo = new Set<string>();
+  /** Sites holding the offer until their operator approves it (`approval: explicit`); not a decision. */
+  readonly awaitingApproval = new Set<string>();
   accepted: string[] = [];
   dealer: string | undefined;
   /** Who can open the job's HE key: the dealer's bundle, plus copies sealed later to joining sites. */
@@ -135,6 +137,18 @@ export class SiteMembership {
     }
   }
 
+  /**
+   * A site holds the offer until its operator approves or declines it. Not a decision:
+   * recruiting keeps waiting for it until its deadline, and the researcher sees who it waits for.
+   */
+  awaitApproval(siteId: string): void {
+    if (this.decisions.has(siteId)) return;
+    if (!this.awaitingApproval.has(siteId)) {
+      this.awaitingApproval.add(siteId);
+      this.deps.log?.('job.awaiting-approval', { job: this.job.id, site: siteId });
+    }
+  }
+
   /** A site's answer to the offer while recruiting; true once every site offered the job has answered. */
   answer(siteId: string, decision: JobDecision): boolean {
     if (this.decisions.has(siteId)) return false;
@@ -171,6 +185,7 @@ export class SiteMembership {
     const lengths = statedLengths(decision);
     this.deps.store.saveDecision(this.job.id, siteId, decision.accept, decision.reason, lengths);
     this.decisions.set(siteId, { accept: decision.accept, reason: decision.reason, lengths });
+    this.awaitingApproval.delete(siteId);
   }
 
   /** Ends recruiting: picks the accepted sites (at most maxSites) and the dealer, or says why too few accepted. */
@@ -197,7 +212,11 @@ export class SiteMembership {
         .map(([site, d]) => `${site}: ${d.reason}`);
       const silent = [...this.offeredTo]
         .filter((site) => !this.decisions.has(site))
-        .map((site) => `${site}: no answer`);
+        .map((site) =>
+          this.awaitingApproval.has(site)
+            ? `${site}: no answer (its operator never approved the job: approval: explicit)`
+            : `${site}: no answer`,
+        );
       const left = verdict.excluded.map((e) => `${e.siteId}: excluded, ${e.reason}`);
       const why = [...declined, ...left, ...silent].join('; ');
       return `only ${this.accepted.length} site(s) accepted; the job needs minSites = ${spec.minSites}${why ? ` (${why})` : ''}`;

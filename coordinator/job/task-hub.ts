@@ -13,6 +13,11 @@ interface Stream {
 export class TaskHub {
   private readonly streams = new Map<string, Stream>();
 
+  /** `listener` hears of each site whose stream opens or ends (for the operator's views). */
+  constructor(
+    private readonly listener?: { connected(siteId: string): void; disconnected(siteId: string): void },
+  ) {}
+
   /**
    * Registers a site's stream; a newer connection from the same site replaces the old one.
    * `close` ends the stream from this side (see closeWhere). Returns the detach function.
@@ -20,8 +25,11 @@ export class TaskHub {
   attach(siteId: string, send: (task: Task) => void, close: () => void = () => {}): () => void {
     const stream: Stream = { send, close };
     this.streams.set(siteId, stream);
+    this.listener?.connected(siteId);
     return () => {
-      if (this.streams.get(siteId) === stream) this.streams.delete(siteId);
+      if (this.streams.get(siteId) !== stream) return;
+      this.streams.delete(siteId);
+      this.listener?.disconnected(siteId);
     };
   }
 
@@ -46,6 +54,7 @@ export class TaskHub {
       if (!shouldClose(siteId)) continue;
       this.streams.delete(siteId);
       stream.close();
+      this.listener?.disconnected(siteId);
       closed.push(siteId);
     }
     return closed.sort();

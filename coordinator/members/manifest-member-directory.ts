@@ -85,5 +85,6 @@ export function membersOf(manifest: FederationManifest): Member[] {
     sealingPublicKey: fromHex(m.sealingPublicKey),
     revoked: m.revokedAt !== undefined,
     tlsFingerprint: m.tlsCertificateFingerprint.toLowerCase(),
+    admittedAt: m.admittedAt,
   }));
 }

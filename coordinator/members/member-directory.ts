@@ -13,6 +13,8 @@ export interface Member {
   readonly revoked: boolean;
   /** SHA-256 (hex) of the member's TLS client certificate; absent on plaintext test transports. */
   readonly tlsFingerprint?: string;
+  /** When the manifest admitted the member (ISO 8601); absent outside a manifest. */
+  readonly admittedAt?: string;
 }
 
 /**

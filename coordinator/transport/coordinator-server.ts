@@ -10,6 +10,8 @@ import { TaskHub } from '../job/task-hub.js';
 import type { CoordinatorKeys } from '../members/coordinator-keys.js';
 import type { MemberDirectory } from '../members/member-directory.js';
 import { NonceWindow } from '../members/nonce-window.js';
+import { CoordinatorObserver } from '../observe/coordinator-observer.js';
+import { observedAuditSink } from '../observe/observed-audit-sink.js';
 import type { AuditSink } from '../storage/audit-sink.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { type JobStore, MemoryJobStore } from '../storage/job-store.js';
@@ -49,6 +51,10 @@ export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 export interface RunningCoordinator {
   readonly port: number;
   readonly jobs: JobRegistry;
+  /** Who is connected, last seen, refusals, round durations: for the local status port. */
+  readonly observer: CoordinatorObserver;
+  /** Sites with an open task stream now. */
+  connectedSites(): string[];
   stop(): Promise<void>;
 }
 
@@ -58,12 +64,18 @@ export async function startCoordinatorServer(
   host: string,
   port: number,
 ): Promise<RunningCoordinator> {
-  const hub = new TaskHub();
+  const observer = new CoordinatorObserver(deps.clock, deps.log);
+  const hub = new TaskHub(observer);
+  // Every entry once durable also reaches the observer (lifecycle lines, round durations).
+  const audit = observedAuditSink(deps.audit, observer, (jobId, round) => {
+    const record = jobs.all().find((j) => j.id === jobId)?.rounds[round];
+    return record?.closedAt === undefined ? undefined : (record.closedAt - record.openedAt) / 1000;
+  });
   const jobs = new JobRegistry(
     {
       clock: deps.clock,
       blobs: deps.blobs,
-      audit: deps.audit,
+      audit,
       hub,
       members: deps.members,
       keys: deps.keys,
@@ -75,7 +87,7 @@ export async function startCoordinatorServer(
   );
   const restored = await jobs.restore(RESTART_GRACE_MS, deps.restoreCheck);
   if (restored > 0) deps.log('jobs.restored', { unfinished: restored });
-  const guard = new RequestGuard(deps.members, deps.audit, deps.clock);
+  const guard = new RequestGuard(deps.members, audit, deps.clock, observer);
   const replays = new NonceWindow(deps.clock);
   const server = new Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -96,8 +108,8 @@ export async function startCoordinatorServer(
       replays,
       log: deps.log,
       limits: new UploadLimits(deps.clock, deps.uploadLimits),
-      siteHeads: new SiteHeadRecorder({ audit: deps.audit, clock: deps.clock }),
-      audit: deps.audit,
+      siteHeads: new SiteHeadRecorder({ audit, clock: deps.clock }),
+      audit,
     }),
   );
   deps.members.onChange?.(() => {
@@ -114,7 +126,7 @@ export async function startCoordinatorServer(
   });
   server.addService(
     withTolerantDecoding(ResearcherServiceService),
-    createResearcherService({ guard, jobs, replays, members: deps.members, audit: deps.audit }),
+    createResearcherService({ guard, jobs, replays, members: deps.members, audit }),
   );
   // The standard gRPC health-checking service (grpc.health.v1), for load balancers and monitoring.
   const health = new HealthImplementation({
@@ -131,6 +143,8 @@ export async function startCoordinatorServer(
   return {
     port: bound,
     jobs,
+    observer,
+    connectedSites: () => hub.connected(),
     stop: () =>
       new Promise<void>((resolve) => {
         guard.flushRefusals();

@@ -25,6 +25,11 @@ export class RequestGuard {
     private readonly members: MemberDirectory,
     audit: AuditSink,
     clock: Clock = systemClock,
+    /** Told of each admitted request's member and each refusal's code (operator views, metrics). */
+    private readonly observer?: {
+      contact(memberId: string, certificateExpiresMs?: number): void;
+      refused(reason: string, who: string): void;
+    },
   ) {
     this.refusals = new RefusalRecorder(audit, clock);
   }
@@ -66,6 +71,7 @@ export class RequestGuard {
           },
         );
       }
+      this.observer?.contact(member!.id, call ? certificateExpiry(call) : undefined);
       return { message, member: member! };
     } catch (error) {
       this.refused(envelope, context, error);
@@ -90,6 +96,7 @@ export class RequestGuard {
           },
         );
       }
+      if (peer) this.observer?.contact(peer.id, certificateExpiry(call));
       return peer;
     } catch (error) {
       this.refused(undefined, request, error);
@@ -132,6 +139,7 @@ export class RequestGuard {
     const member = key ? this.members.bySigningKey(key)?.id : undefined;
     const signer = member ?? (key ? keyId(key) : 'unknown');
     const reason = error instanceof HeflError ? `${error.code}: ${error.message}` : 'internal error';
+    this.observer?.refused(error instanceof HeflError ? error.code : 'internal', signer);
     // Keys outside the federation cost nothing to make: they share one window.
     this.refusals.record(member ?? 'unknown', {
       actor: signer,
@@ -139,4 +147,11 @@ export class RequestGuard {
       details: { request: boundedText(context), reason },
     });
   }
+}
+
+/** The client certificate's expiry on this call (epoch ms), if it has one. */
+function certificateExpiry(call: PeerCall): number | undefined {
+  const validTo = call.getAuthContext()?.sslPeerCertificate?.valid_to;
+  const ms = validTo ? Date.parse(validTo) : Number.NaN;
+  return Number.isFinite(ms) ? ms : undefined;
 }

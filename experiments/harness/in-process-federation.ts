@@ -76,10 +76,10 @@ export async function startInProcessFederation(options: {
   clientFor?: (siteIndex: number, address: string, keys: SiteKeys) => CoordinatorClient | undefined;
   /** How many sites start at once (default all); the rest wait for `startSite`. */
   startSites?: number;
+  /** Lets a test give one site its own policy, ledger and approvals (default: built-in defaults). */
+  policyFor?: (siteIndex: number) => SitePolicyContext | undefined;
   /** The coordinator's upload limits (e.g. a short idle timeout for a test). */
   uploadLimits?: UploadLimitSettings;
-  /** Lets a test give one site its own policy (default: the default policy). */
-  policyFor?: (siteIndex: number) => SitePolicyContext | undefined;
   /** Fault injection: holds each round in 'aggregating' (see HoldAggregation). */
   holdAggregation?: HoldAggregation;
 }): Promise<InProcessFederation> {
@@ -158,8 +158,9 @@ export async function startInProcessFederation(options: {
     });
   const logs: InProcessFederation['logs'] = [];
   const trainer = await InProcessTrainer.create();
-  const newSite = (keys: SiteKeys, i: number) =>
-    new SiteNode({
+  const newSite = (keys: SiteKeys, i: number) => {
+    const policy = options.policyFor?.(i);
+    return new SiteNode({
       keys,
       federation,
       client:
@@ -170,8 +171,9 @@ export async function startInProcessFederation(options: {
       data: options.dataSources?.[i] ?? { path: dataFiles[i]! },
       audit: noSiteAudit,
       log: (event, fields) => logs.push({ site: keys.siteId, event, fields }),
-      ...(options.policyFor?.(i) ? { policy: options.policyFor(i)! } : {}),
+      ...(policy ? { policy } : {}),
     });
+  };
   const sites = siteKeys.map(newSite);
   const started = new Set<number>();
   const startSite = (i: number) => {

@@ -67,6 +67,12 @@ export interface JobDecision {
    */
   statsLength: number;
   parameterCount: number;
+  /**
+   * Neither accept nor decline: the site's policy says `approval: explicit` and its operator
+   * has not approved (or declined) this job hash yet (`hefl site pending`). accept is false;
+   * the site answers again once its operator decides. An older coordinator reads this as a decline.
+   */
+  pending: boolean;
 }
 
 export interface SealedSecret {
@@ -653,6 +659,7 @@ function createBaseJobDecision(): JobDecision {
     nonce: Buffer.alloc(0),
     statsLength: 0,
     parameterCount: 0,
+    pending: false,
   };
 }
 
@@ -681,6 +688,9 @@ export const JobDecision: MessageFns<JobDecision> = {
     }
     if (message.parameterCount !== 0) {
       writer.uint32(1048).uint32(message.parameterCount);
+    }
+    if (message.pending !== false) {
+      writer.uint32(1280).bool(message.pending);
     }
     return writer;
   },
@@ -762,6 +772,14 @@ export const JobDecision: MessageFns<JobDecision> = {
             message.parameterCount = reader.uint32();
             continue;
           }
+          case 160: {
+            if (tag !== 1280) {
+              break;
+            }
+
+            message.pending = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -804,6 +822,7 @@ export const JobDecision: MessageFns<JobDecision> = {
         : isSet(object.parameter_count)
         ? globalThis.Number(object.parameter_count)
         : 0,
+      pending: isSet(object.pending) ? globalThis.Boolean(object.pending) : false,
     };
   },
 
@@ -833,6 +852,9 @@ export const JobDecision: MessageFns<JobDecision> = {
     if (message.parameterCount !== 0) {
       obj.parameterCount = Math.round(message.parameterCount);
     }
+    if (message.pending !== false) {
+      obj.pending = message.pending;
+    }
     return obj;
   },
 
@@ -849,6 +871,7 @@ export const JobDecision: MessageFns<JobDecision> = {
     message.nonce = object.nonce ?? Buffer.alloc(0);
     message.statsLength = object.statsLength ?? 0;
     message.parameterCount = object.parameterCount ?? 0;
+    message.pending = object.pending ?? false;
     return message;
   },
 };

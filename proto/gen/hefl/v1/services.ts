@@ -209,6 +209,8 @@ export interface JobStatus {
   rounds: number;
   decisions: JobDecisionSummary[];
   roundStatus: RoundStatus[];
+  /** Sites holding the offer until their operator approves it (`approval: explicit`), no answer yet. */
+  awaitingApproval: string[];
 }
 
 export interface JobDecisionSummary {
@@ -2711,7 +2713,17 @@ export const RoundStatus: MessageFns<RoundStatus> = {
 };
 
 function createBaseJobStatus(): JobStatus {
-  return { jobId: "", jobHash: "", state: "", reason: "", currentRound: 0, rounds: 0, decisions: [], roundStatus: [] };
+  return {
+    jobId: "",
+    jobHash: "",
+    state: "",
+    reason: "",
+    currentRound: 0,
+    rounds: 0,
+    decisions: [],
+    roundStatus: [],
+    awaitingApproval: [],
+  };
 }
 
 export const JobStatus: MessageFns<JobStatus> = {
@@ -2739,6 +2751,9 @@ export const JobStatus: MessageFns<JobStatus> = {
     }
     for (const v of message.roundStatus) {
       RoundStatus.encode(v!, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.awaitingApproval) {
+      writer.uint32(1282).string(v!);
     }
     return writer;
   },
@@ -2820,6 +2835,14 @@ export const JobStatus: MessageFns<JobStatus> = {
             message.roundStatus.push(RoundStatus.decode(reader, reader.uint32()));
             continue;
           }
+          case 160: {
+            if (tag !== 1282) {
+              break;
+            }
+
+            message.awaitingApproval.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2860,6 +2883,11 @@ export const JobStatus: MessageFns<JobStatus> = {
         : globalThis.Array.isArray(object?.round_status)
         ? object.round_status.map((e: any) => RoundStatus.fromJSON(e))
         : [],
+      awaitingApproval: globalThis.Array.isArray(object?.awaitingApproval)
+        ? object.awaitingApproval.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.awaiting_approval)
+        ? object.awaiting_approval.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -2889,6 +2917,9 @@ export const JobStatus: MessageFns<JobStatus> = {
     if (message.roundStatus?.length) {
       obj.roundStatus = message.roundStatus.map((e) => RoundStatus.toJSON(e));
     }
+    if (message.awaitingApproval?.length) {
+      obj.awaitingApproval = message.awaitingApproval;
+    }
     return obj;
   },
 
@@ -2905,6 +2936,7 @@ export const JobStatus: MessageFns<JobStatus> = {
     message.rounds = object.rounds ?? 0;
     message.decisions = object.decisions?.map((e) => JobDecisionSummary.fromPartial(e)) || [];
     message.roundStatus = object.roundStatus?.map((e) => RoundStatus.fromPartial(e)) || [];
+    message.awaitingApproval = object.awaitingApproval?.map((e) => e) || [];
     return message;
   },
 };
