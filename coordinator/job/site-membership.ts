@@ -196,6 +196,8 @@ export class SiteMembership {
       .filter(([s, d]) => d.accept && this.deps.members.byId(s) !== undefined)
       .map(([s]) => s)
       .sort();
+    // Too few acceptances say so first (a layout of no one's statements would hide why).
+    if (this.accepted.length < spec.minSites) return this.tooFewAccepted([]);
     // The layout is fixed before round 0: sites that stated other lengths are left out.
     const verdict = fixRoundLayout(
       spec,
@@ -206,24 +208,28 @@ export class SiteMembership {
     const excluded = new Set(verdict.excluded.map((e) => e.siteId));
     this.accepted = this.accepted.filter((s) => !excluded.has(s));
     this.roundLengths = verdict.lengths;
-    if (this.accepted.length < spec.minSites) {
-      const declined = [...this.decisions]
-        .filter(([, d]) => !d.accept)
-        .map(([site, d]) => `${site}: ${d.reason}`);
-      const silent = [...this.offeredTo]
-        .filter((site) => !this.decisions.has(site))
-        .map((site) =>
-          this.awaitingApproval.has(site)
-            ? `${site}: no answer (its operator never approved the job: approval: explicit)`
-            : `${site}: no answer`,
-        );
-      const left = verdict.excluded.map((e) => `${e.siteId}: excluded, ${e.reason}`);
-      const why = [...declined, ...left, ...silent].join('; ');
-      return `only ${this.accepted.length} site(s) accepted; the job needs minSites = ${spec.minSites}${why ? ` (${why})` : ''}`;
-    }
+    if (this.accepted.length < spec.minSites) return this.tooFewAccepted(verdict.excluded);
     if (this.accepted.length > spec.maxSites) this.accepted = this.accepted.slice(0, spec.maxSites);
     this.dealer = this.accepted[0];
     return undefined;
+  }
+
+  /** Why recruiting failed: who declined (and why), who was excluded, who never answered. */
+  private tooFewAccepted(excluded: readonly { siteId: string; reason: string }[]): string {
+    const { spec } = this.job.job;
+    const declined = [...this.decisions]
+      .filter(([, d]) => !d.accept)
+      .map(([site, d]) => `${site}: ${d.reason}`);
+    const silent = [...this.offeredTo]
+      .filter((site) => !this.decisions.has(site))
+      .map((site) =>
+        this.awaitingApproval.has(site)
+          ? `${site}: no answer (its operator never approved the job: approval: explicit)`
+          : `${site}: no answer`,
+      );
+    const left = excluded.map((e) => `${e.siteId}: excluded, ${e.reason}`);
+    const why = [...declined, ...left, ...silent].join('; ');
+    return `only ${this.accepted.length} site(s) accepted; the job needs minSites = ${spec.minSites}${why ? ` (${why})` : ''}`;
   }
 
   sendKeyCeremony(): void {
