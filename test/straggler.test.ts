@@ -11,14 +11,21 @@ import { syntheticJob } from './support/synthetic-job.js';
 
 const DEADLINE_S = 6;
 /** site-c's extra training time per round: past the deadline, while the job still runs. */
-const STRAGGLER_MS = DEADLINE_S * 1000 + 3_000;
+const STRAGGLER_MS = DEADLINE_S * 1000 + 2_000;
+/**
+ * The healthy sites' extra training time per round: the 7 rounds after round 1 then take at
+ * least 7 s, so the job is still running when site-c's late round-1 update arrives (2 s after
+ * the close). Without it, on an idle machine, the job completed first and the update was
+ * refused as "job is completed" instead.
+ */
+const HEALTHY_MS = 1_000;
 
 describe('a site slower than the round deadline', () => {
   let fed: TestFederation;
   beforeAll(async () => {
     fed = await startTestFederation({
       sites: 3,
-      trainerFor: (i, shared) => (i === 2 ? slowTrainer(shared, STRAGGLER_MS) : shared),
+      trainerFor: (i, shared) => slowTrainer(shared, i === 2 ? STRAGGLER_MS : HEALTHY_MS),
     });
     await waitForSites(fed);
   });
