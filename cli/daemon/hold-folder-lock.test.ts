@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DAEMON_PID_FILE, holdFolderLock } from './hold-folder-lock.js';
 
-const DRIVER = 'cli/daemon/fixtures/lock-holder.ts';
+const DRIVER = 'test/support/fixtures/lock-holder.ts';
 
 function startHolder(dir: string, holdMs: number): { child: ChildProcess; line: Promise<string> } {
   const child = spawn(process.execPath, ['--import', 'tsx', DRIVER, dir, String(holdMs)], {

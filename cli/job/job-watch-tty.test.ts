@@ -2,11 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runsIf } from '../../test/support/runs-if.js';
-import { VirtualTerminal } from './fixtures/virtual-terminal.js';
+import { VirtualTerminal } from '../../test/support/virtual-terminal.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 // Run through tsx directly: `npx` draws its own spinner on a terminal, which would end up in the capture.
-const DRIVER = `'${process.execPath}' --import tsx cli/job/fixtures/watch-driver.ts`;
+const DRIVER = `'${process.execPath}' --import tsx test/support/fixtures/watch-driver.ts`;
 const KILL_AFTER_MS = 10_000;
 // util-linux `script` runs a command on a fresh pseudo-terminal (BSD `script` takes other flags).
 const hasScript = runsIf(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeflError } from '../../common/errors/index.js';
 import type { DataReport } from '../../common/protocol/sealed-data-report.js';
-import { VirtualTerminal } from './fixtures/virtual-terminal.js';
+import { VirtualTerminal } from '../../test/support/virtual-terminal.js';
 import type { JobStatusView, RoundView } from './format-job-status.js';
 import { type WatchDisplay, watchDisplay, watchJob } from './job-watch.js';
 import { renderWatchPanel } from './watch-panel.js';

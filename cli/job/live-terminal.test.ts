@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualTerminal } from './fixtures/virtual-terminal.js';
+import { VirtualTerminal } from '../../test/support/virtual-terminal.js';
 import { LiveTerminal } from './live-terminal.js';
 
 function terminal(size: { columns?: number; rows?: number } = {}) {

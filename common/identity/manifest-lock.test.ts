@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MANIFEST_LOCK_FILE, withManifestLock } from './manifest-lock.js';
 
-const RACER = 'common/identity/fixtures/manifest-lock-racer.ts';
+const RACER = 'test/support/fixtures/manifest-lock-racer.ts';
 
 describe('withManifestLock', () => {
   let dir: string;

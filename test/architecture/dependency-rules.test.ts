@@ -106,4 +106,12 @@ describe('each rule refuses what it should', () => {
       rulesBrokenBy('test/x.test.ts', "import { a } from '../coordinator/job/job-controller.js';"),
     ).toEqual([]);
   });
+
+  it('test fixtures live under test/, not in production folders', () => {
+    const production = sourceFiles(
+      REPOSITORY_ROOT,
+      FOLDERS.filter((f) => f !== 'test'),
+    );
+    expect(production.filter((f) => f.split('/').includes('fixtures'))).toEqual([]);
+  });
 });
