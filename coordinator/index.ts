@@ -7,6 +7,9 @@
  * in-process federation (experiments' harness) builds a coordinator from.
  */
 
+export { backupCoordinator } from './backup/backup-coordinator.js';
+export type { BackupManifest } from './backup/backup-manifest.js';
+export { restoreCoordinator } from './backup/restore-coordinator.js';
 export type { HoldAggregation } from './job/round-aggregation.js';
 export {
   type Member,

@@ -6,6 +6,7 @@ import { oneOf, positiveInteger } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
 import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
+import { registerCoordinatorBackupCommands } from './coordinator-backup-command.js';
 import { registerCoordinatorStatusCommand } from './operator-views-command.js';
 
 /**
@@ -74,6 +75,7 @@ export function registerCoordinatorCommand(
       },
     );
   registerCoordinatorStatusCommand(coordinator);
+  registerCoordinatorBackupCommands(coordinator);
 }
 
 /** grpc-js reports a taken port only inside its bind message: say it as a person would. */
