@@ -38,60 +38,69 @@ async function hefl(...args: string[]): Promise<{ code: number; out: string }> {
   );
 }
 
-describe('hefl coordinator backup and restore', () => {
-  it('a backup taken while a job runs, restored into a new folder, finishes the job with the model every site reports', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hefl-backup-'));
-    const processes: HeflProcess[] = [];
-    let researcher: ResearcherClient | undefined;
-    try {
-      const fed = await provisionFederation(root, SITES);
-      const port = await freePort();
-      const address = `127.0.0.1:${port}`;
-      const connected = new Set<string>();
-      const startCoordinator = (p: HeflProcess) => {
-        processes.push(p);
-        p.onLine((l: LogLine) => l.event === 'site.connected' && connected.add(String(l.site)));
-        return p;
-      };
-      // Each round is held 3 s in 'aggregating', so the backup is taken while nothing moves
-      // on and the coordinator is killed before the round it holds is closed.
-      const args = ['coordinator', 'start', '--dir', fed.coordinatorDir, '--port', String(port)];
-      const original = startCoordinator(
+/**
+ * Runs one 2-round HE job with three site daemons. With `backup`, the coordinator is backed
+ * up while it holds round 2 in 'aggregating', killed, its folder deleted, the backup restored
+ * into a new folder through `hefl coordinator restore` (after a damaged copy was refused) and
+ * served on the same port. Returns the released model's hash, checked against every site's report.
+ */
+async function runJob(backup: boolean): Promise<{ modelHash: string; restoredLog: LogLine[] }> {
+  const root = mkdtempSync(join(tmpdir(), 'hefl-backup-'));
+  const processes: HeflProcess[] = [];
+  let researcher: ResearcherClient | undefined;
+  try {
+    const fed = await provisionFederation(root, SITES);
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const connected = new Set<string>();
+    const startCoordinator = (p: HeflProcess) => {
+      processes.push(p);
+      p.onLine((l: LogLine) => l.event === 'site.connected' && connected.add(String(l.site)));
+      return p;
+    };
+    // Each round is held 3 s in 'aggregating', so the backup is taken while nothing moves
+    // on and the coordinator is killed before the round it holds is closed.
+    const args = ['coordinator', 'start', '--dir', fed.coordinatorDir, '--port', String(port)];
+    const original = startCoordinator(
+      backup
+        ? new HeflProcess(
+            'coordinator',
+            faultyDaemonArgs({ coordinator: { aggregationDelayMs: 3000 } }, args),
+            FAULTY_DAEMON,
+          )
+        : new HeflProcess('coordinator', args, CLI),
+    );
+    await original.waitFor((l) => l.event === 'coordinator.listening', 30_000, 'listening');
+    generateSyntheticHospitals({ sites: 3, seed: 11 }).forEach((site, i) => {
+      const csv = join(root, `${SITES[i]}.csv`);
+      writeFileSync(csv, site.csv);
+      const dir = fed.siteDirs.find((d) => d.id === SITES[i])!.dir;
+      processes.push(
         new HeflProcess(
-          'coordinator',
-          faultyDaemonArgs({ coordinator: { aggregationDelayMs: 3000 } }, args),
-          FAULTY_DAEMON,
+          SITES[i]!,
+          ['site', 'start', '--dir', dir, '--data', csv, '--coordinator', address],
+          CLI,
         ),
       );
-      await original.waitFor((l) => l.event === 'coordinator.listening', 30_000, 'listening');
-      generateSyntheticHospitals({ sites: 3, seed: 11 }).forEach((site, i) => {
-        const csv = join(root, `${SITES[i]}.csv`);
-        writeFileSync(csv, site.csv);
-        const dir = fed.siteDirs.find((d) => d.id === SITES[i])!.dir;
-        processes.push(
-          new HeflProcess(
-            SITES[i]!,
-            ['site', 'start', '--dir', dir, '--data', csv, '--coordinator', address],
-            CLI,
-          ),
-        );
-      });
-      await original.waitFor(() => connected.size === 3, 60_000, 'three sites connected');
-      const identity = await loadMemberIdentity(fed.researcherDir);
-      researcher = new ResearcherClient(address, channelCredentials(identity.tls), {
-        signingSecretKey: identity.signingKey.secretKey,
-        sealingPublicKey: identity.sealingKey.publicKey,
-        sealingSecretKey: identity.sealingKey.secretKey,
-      });
-      const spec = syntheticJob({
-        rounds: 2,
-        minSites: 3,
-        recruitSeconds: 20,
-        roundDeadlineSeconds: 60,
-        seed: 5,
-      });
-      const { jobId } = await researcher.submit(spec);
+    });
+    await original.waitFor(() => connected.size === 3, 60_000, 'three sites connected');
+    const identity = await loadMemberIdentity(fed.researcherDir);
+    researcher = new ResearcherClient(address, channelCredentials(identity.tls), {
+      signingSecretKey: identity.signingKey.secretKey,
+      sealingPublicKey: identity.sealingKey.publicKey,
+      sealingSecretKey: identity.sealingKey.secretKey,
+    });
+    const spec = syntheticJob({
+      rounds: 2,
+      minSites: 3,
+      recruitSeconds: 20,
+      roundDeadlineSeconds: 60,
+      seed: 5,
+    });
+    const { jobId } = await researcher.submit(spec);
 
+    const restoredLog: LogLine[] = [];
+    if (backup) {
       // Backup while round 2 is being aggregated, then the coordinator and its folder are lost.
       await original.waitFor(
         (l) => l.event === 'round.aggregating' && l.round === 2,
@@ -132,38 +141,51 @@ describe('hefl coordinator backup and restore', () => {
           ['coordinator', 'start', '--dir', newDir, '--port', String(port)],
           CLI,
         ),
-      );
-
-      const sites = identity.manifest.members
-        .filter((m) => m.role === 'site')
-        .map((m) => ({ id: m.id, key: fromHex(m.signingPublicKey) }));
-      const isSite = (pk: Uint8Array) => sites.some((s) => bytesEqual(s.key, pk));
-      const until = Date.now() + 120_000;
-      for (;;) {
-        if (Date.now() > until) throw new Error(`job ${jobId} did not complete after the restore`);
-        const status = await researcher.status(jobId).catch(() => undefined);
-        expect(['failed', 'cancelled']).not.toContain(status?.state);
-        if (status?.state === 'completed') {
-          const reply = await researcher.fetchModel(jobId).catch(() => undefined);
-          if (reply && reply.pending.length === 0) {
-            const model = openModelRelease(
-              reply,
-              identity.sealingKey.secretKey,
-              (pk) => sites.find((s) => bytesEqual(s.key, pk))?.id,
-            );
-            // readJobOutcome refuses sites that reported different models for a round.
-            const outcome = readJobOutcome(status, identity.sealingKey.secretKey, isSite);
-            expect(model.card.modelHash).toMatch(/^[0-9a-f]{64}$/);
-            expect(outcome.at(-1)?.modelHash).toBe(model.card.modelHash);
-            break;
-          }
-        }
-        await sleep(300);
-      }
-    } finally {
-      researcher?.close();
-      await Promise.all(processes.map((p) => p.stop()));
-      rmSync(root, { recursive: true, force: true });
+      ).onLine((l: LogLine) => restoredLog.push(l));
     }
-  }, 200_000);
+
+    const sites = identity.manifest.members
+      .filter((m) => m.role === 'site')
+      .map((m) => ({ id: m.id, key: fromHex(m.signingPublicKey) }));
+    const isSite = (pk: Uint8Array) => sites.some((s) => bytesEqual(s.key, pk));
+    const until = Date.now() + 120_000;
+    for (;;) {
+      if (Date.now() > until) throw new Error(`job ${jobId} did not complete`);
+      const status = await researcher.status(jobId).catch(() => undefined);
+      expect(['failed', 'cancelled']).not.toContain(status?.state);
+      if (status?.state === 'completed') {
+        const reply = await researcher.fetchModel(jobId).catch(() => undefined);
+        if (reply && reply.pending.length === 0) {
+          const model = openModelRelease(
+            reply,
+            identity.sealingKey.secretKey,
+            (pk) => sites.find((s) => bytesEqual(s.key, pk))?.id,
+          );
+          // readJobOutcome refuses sites that reported different models for a round.
+          const outcome = readJobOutcome(status, identity.sealingKey.secretKey, isSite);
+          expect(model.card.modelHash).toMatch(/^[0-9a-f]{64}$/);
+          expect(outcome.at(-1)?.modelHash).toBe(model.card.modelHash);
+          return { modelHash: model.card.modelHash, restoredLog };
+        }
+      }
+      await sleep(300);
+    }
+  } finally {
+    researcher?.close();
+    await Promise.all(processes.map((p) => p.stop()));
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+describe('hefl coordinator backup and restore', () => {
+  it('a backup taken while a job runs, restored into a new folder, finishes the job with the same model as an undisturbed run', async () => {
+    const reference = await runJob(false);
+    const restored = await runJob(true);
+    // The restored folder's coordinator resumed the job (not refused, not started anew).
+    expect(restored.restoredLog.filter((l) => l.event === 'jobs.restored').map((l) => l.unfinished)).toEqual([
+      1,
+    ]);
+    expect(restored.restoredLog.filter((l) => l.event === 'job.refused')).toEqual([]);
+    expect(restored.modelHash).toBe(reference.modelHash);
+  }, 240_000);
 });
