@@ -125,7 +125,7 @@ async function runJob(backup: boolean): Promise<{ modelHash: string; restoredLog
       bytes[bytes.length >> 1]! ^= 0x01;
       writeFileSync(join(damaged, blob.path), bytes);
       const refused = await hefl('coordinator', 'restore', '--from', damaged, '--dir', join(root, 'never'));
-      expect(refused.code).not.toBe(0);
+      expect(refused.code).toBe(1);
       expect(refused.out).toContain(`${blob.path} does not match its size and SHA-256`);
       expect(() => readdirSync(join(root, 'never'))).toThrow();
 
