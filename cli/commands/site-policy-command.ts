@@ -2,9 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import {
-  ApprovalStore,
   BudgetStore,
-  normaliseJobHash,
   resolveSitePolicy,
   SITE_POLICY_FILES,
   sitePolicyTemplate,
