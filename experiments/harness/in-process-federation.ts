@@ -50,6 +50,8 @@ export interface InProcessFederation {
   readonly researcherKeys: ResearcherKeys;
   readonly federation: FederationView;
   readonly logs: { site: string; event: string; fields: Record<string, unknown> }[];
+  /** The coordinator's operator log lines (e.g. `site.connected` once a site's task stream is attached). */
+  readonly coordinatorLogs: { event: string; fields: Record<string, unknown> }[];
   /** Starts site `index` if it was held back (`startSites`): a site that comes online later. */
   startSite(index: number): void;
   /** Stops site `index` and starts a fresh node with the same keys and data: a restarted process. */
@@ -130,6 +132,8 @@ export async function startInProcessFederation(options: {
     siteSealingKey: (siteId) => members.find((x) => x.id === siteId && x.role === 'site')?.sealingPublicKey,
   };
   const audit = new MemoryAuditSink();
+  // The coordinator's operator log (kept apart from the sites' `logs`): waitForSites reads it.
+  const coordinatorLogs: InProcessFederation['coordinatorLogs'] = [];
   const coordinator = await startCoordinatorServer(
     {
       clock: systemClock,
@@ -141,7 +145,7 @@ export async function startInProcessFederation(options: {
         signingSecretKey: coordinatorSigning.secretKey,
       },
       credentials: ServerCredentials.createInsecure(),
-      log: () => {},
+      log: (event, fields) => coordinatorLogs.push({ event, fields }),
       ...(options.uploadLimits ? { uploadLimits: options.uploadLimits } : {}),
       ...(options.holdAggregation ? { holdAggregation: options.holdAggregation } : {}),
     },
@@ -193,6 +197,7 @@ export async function startInProcessFederation(options: {
     researcherKeys,
     federation,
     logs,
+    coordinatorLogs,
     startSite,
     restartSite(i) {
       sites[i]!.stop();
@@ -231,8 +236,13 @@ export async function waitForSites(
   count = fed.sites.length,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
+  // Connected means the coordinator attached the site's task stream (so a job submitted now is
+  // offered to it), not only that the site started dialling.
+  const attached = () =>
+    new Set(fed.coordinatorLogs.filter((l) => l.event === 'site.connected').map((l) => l.fields.site)).size;
   while (
     fed.logs.filter((l) => l.event === 'site.connecting').length < count ||
+    attached() < count ||
     Date.now() < until - timeoutMs + 300
   ) {
     if (Date.now() > until) throw new Error('sites did not connect');
