@@ -97,11 +97,8 @@ export class FixedPointQuantizer {
       }
       let q = Math.round(v * scale);
       if (mask) {
-        // q + mask mod t (exact: |q + mask| < 2^53), without the slow floating-point `%`.
-        q += mask.values[from + i]!;
-        q -= Math.floor(q / t) * t;
+        q = (q + mask.values[from + i]!) % t;
         if (q < 0) q += t;
-        else if (q >= t) q -= t;
         if (q > half) q -= t;
       }
       out[i] = BigInt(q);
