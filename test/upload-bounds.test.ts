@@ -30,8 +30,8 @@ import { syntheticJob, syntheticRoundLengths } from './support/synthetic-job.js'
  * running alongside ends with the same model as an undisturbed run.
  */
 
-// 12 s. Open question: with 20 s the honest round-0 uploads never count ("round 0: 0 update(s)
-// by the deadline", reproducible), and once a loaded CI run failed the same way at 12 s.
+// This test caught a regression: a merged mask-stream change (reverted) stopped the honest
+// round-0 uploads under the attack ("round 0: 0 update(s) by the deadline").
 const JOB = syntheticJob({ rounds: 2, minSites: 3, maxSites: 4, roundDeadlineSeconds: 12 });
 const IDLE_MS = 1_500;
 const MiB = 1024 * 1024;
