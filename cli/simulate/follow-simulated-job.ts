@@ -1,5 +1,6 @@
 import { HeflError } from '../../common/errors/index.js';
 import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
+import { FINAL_STATES } from '../job/format-job-status.js';
 import { type RoundOutcome, readJobOutcome } from '../researcher/job-outcome.js';
 import type { ResearcherClient } from '../researcher/researcher-client.js';
 import type { SimulationOptions, SiteProcesses } from './simulation-options.js';
@@ -32,7 +33,7 @@ export async function followSimulatedJob(
         options.onProgress(describeRound(r, status.rounds));
       }
     }
-    if (['completed', 'failed', 'cancelled'].includes(status.state)) return status;
+    if (FINAL_STATES.has(status.state)) return status;
     if (Date.now() > until)
       throw new HeflError(
         'deadline_exceeded',

@@ -4,10 +4,7 @@ import type { JobSpec } from '../../common/job/job-spec.js';
 import { MAX_SECTION_VALUES } from '../../common/protocol/section-framing.js';
 
 /** The lengths a site stated in its signed acceptance (0 = not stated). */
-export interface StatedLengths {
-  readonly statsLength: number;
-  readonly parameterCount: number;
-}
+export type StatedLengths = RoundLengths;
 
 /** What fixing a job's layout decided: the lengths, and the accepting sites that stated others. */
 export type LayoutVerdict =

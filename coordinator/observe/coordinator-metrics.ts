@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { JOB_STATES } from '../job/job-state.js';
 import type { CoordinatorObserver } from './coordinator-observer.js';
 
 /** What the metrics read at each scrape: the live jobs, the open task streams, the admitted sites. */
@@ -16,8 +17,6 @@ export interface MetricsSource {
   /** Ids of the admitted, unrevoked sites. */
   sites(): readonly string[];
 }
-
-const JOB_STATES = ['recruiting', 'keying', 'running', 'completed', 'failed', 'cancelled'];
 
 /**
  * The coordinator's Prometheus metrics (prom-client, its own registry, no process-wide
@@ -67,7 +66,7 @@ export function coordinatorMetrics(source: MetricsSource, observer: CoordinatorO
     labelNames: ['state'],
     registers,
     collect() {
-      const counts = new Map(JOB_STATES.map((s) => [s, 0]));
+      const counts = new Map<string, number>(JOB_STATES.map((s) => [s, 0]));
       for (const job of source.jobs()) counts.set(job.state, (counts.get(job.state) ?? 0) + 1);
       for (const [state, count] of counts) this.set({ state }, count);
     },

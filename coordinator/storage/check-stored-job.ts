@@ -4,6 +4,7 @@ import { parseJobBytes } from '../../common/job/job-spec.js';
 import { SigningContext, type SigningContextName } from '../../common/protocol/signing-context.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import { Receipt, RoundReport, RoundSummary } from '../../proto/gen/hefl/v1/messages.js';
+import { FINAL_JOB_STATES } from '../job/job-state.js';
 import type { AuditedJob } from './audited-jobs.js';
 import type { StoredJobGraph } from './job-store.js';
 
@@ -13,7 +14,7 @@ export interface SignerKeys {
   memberKey(id: string): Uint8Array | undefined;
 }
 
-const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+const FINISHED: ReadonlySet<string> = new Set(FINAL_JOB_STATES);
 
 /**
  * Holds one stored job against the coordinator's audit log before it is served again. The

@@ -1,3 +1,4 @@
+import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import type { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import type { KeyGrant } from './key-grants.js';
 
@@ -69,13 +70,7 @@ export interface StoredJobGraph {
  */
 export interface JobStore {
   saveJob(job: StoredJob): void;
-  saveDecision(
-    jobId: string,
-    siteId: string,
-    accept: boolean,
-    reason: string,
-    lengths?: { statsLength: number; parameterCount: number },
-  ): void;
+  saveDecision(jobId: string, siteId: string, accept: boolean, reason: string, lengths?: RoundLengths): void;
   saveRound(jobId: string, round: StoredRound): void;
   saveUpload(jobId: string, upload: StoredUpload): void;
   /** Forgets an accepted update whose blob was found missing or corrupt (audited as lost first). */

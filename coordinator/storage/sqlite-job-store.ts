@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import type { JobStore, StoredJob, StoredJobGraph, StoredRound, StoredUpload } from './job-store.js';
 import type { KeyGrant } from './key-grants.js';
@@ -94,13 +95,7 @@ export class SqliteJobStore implements JobStore {
       });
   }
 
-  saveDecision(
-    jobId: string,
-    siteId: string,
-    accept: boolean,
-    reason: string,
-    lengths?: { statsLength: number; parameterCount: number },
-  ): void {
+  saveDecision(jobId: string, siteId: string, accept: boolean, reason: string, lengths?: RoundLengths): void {
     this.db
       .prepare(
         'INSERT OR REPLACE INTO decisions (job_id, site_id, accept, reason, stats_length, parameter_count) VALUES (?, ?, ?, ?, ?, ?)',
