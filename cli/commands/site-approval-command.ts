@@ -55,12 +55,7 @@ export function registerSiteApprovalCommands(site: Command): void {
     .requiredOption('--dir <dir>', 'the site folder')
     .action(async (job: string, opts: { dir: string }) => {
       const dir = resolve(opts.dir);
-      const hash = await jobHashOf(dir, job);
-      const store = new ApprovalStore(dir);
-      const added = await store.approve(hash, localUser());
-      process.stdout.write(
-        added ? `approved job ${hash} (${store.path})\n` : `job ${hash} was already approved\n`,
-      );
+      await recordVerdict(dir, job, 'approved');
       const note = await resolveSitePolicy({ dir }).then(
         ({ policy: current }) =>
           current.approval === 'auto'
@@ -77,14 +72,19 @@ export function registerSiteApprovalCommands(site: Command): void {
     .argument('<job>', "the job's hash (64 hex characters), or the id of a pending job")
     .requiredOption('--dir <dir>', 'the site folder')
     .action(async (job: string, opts: { dir: string }) => {
-      const dir = resolve(opts.dir);
-      const hash = await jobHashOf(dir, job);
-      const store = new ApprovalStore(dir);
-      const added = await store.decline(hash, localUser());
-      process.stdout.write(
-        added ? `declined job ${hash} (${store.path})\n` : `job ${hash} was already declined\n`,
-      );
+      await recordVerdict(resolve(opts.dir), job, 'declined');
     });
+}
+
+/** Records the operator's approval or decline of a job (by hash or pending id) and says so. */
+async function recordVerdict(dir: string, job: string, verdict: 'approved' | 'declined'): Promise<void> {
+  const hash = await jobHashOf(dir, job);
+  const store = new ApprovalStore(dir);
+  const added =
+    verdict === 'approved' ? await store.approve(hash, localUser()) : await store.decline(hash, localUser());
+  process.stdout.write(
+    added ? `${verdict} job ${hash} (${store.path})\n` : `job ${hash} was already ${verdict}\n`,
+  );
 }
 
 /** A job hash as typed, or the hash of the pending job with that id; `invalid_argument` otherwise. */
