@@ -5,6 +5,7 @@ import { COORDINATOR_FILES, loadCoordinatorIdentity, serverCredentials } from '.
 import { writePublicFile } from '../common/identity/key-files.js';
 import type { EventLog } from '../common/log/event-log.js';
 import { systemClock } from '../common/time/clock.js';
+import type { ScriptCorrectionRequests } from './job/mask-correction-phase.js';
 import type { HoldAggregation } from './job/round-aggregation.js';
 import { ManifestMemberDirectory } from './members/manifest-member-directory.js';
 import { LOCAL_STATUS_FILE } from './observe/local-status-file.js';
@@ -38,6 +39,8 @@ export interface CoordinatorFaults {
   readonly holdAggregation?: HoldAggregation;
   /** Wraps the durable audit log, e.g. to SIGKILL the process right after a chosen entry. */
   readonly wrapAudit?: (audit: AuditSink) => AuditSink;
+  /** Scripts the mask-correction requests, signed with the real key (see ScriptCorrectionRequests). */
+  readonly scriptCorrectionRequests?: ScriptCorrectionRequests;
 }
 
 /**
@@ -84,6 +87,9 @@ export async function startCoordinator(
       credentials: serverCredentials(identity.tls),
       log: options.log,
       ...(options.faults?.holdAggregation ? { holdAggregation: options.faults.holdAggregation } : {}),
+      ...(options.faults?.scriptCorrectionRequests
+        ? { scriptCorrectionRequests: options.faults.scriptCorrectionRequests }
+        : {}),
     },
     options.host,
     options.port,

@@ -25,6 +25,7 @@ import { discardBlobs, unclosedUploadBlobs, uploadBlobsOf } from './blob-retenti
 import { type FinalJobState, isFinalJobState, type JobState, parseJobState } from './job-state.js';
 import { jobEndedTask, keyBundleTask } from './job-tasks.js';
 import { type JobView, jobView } from './job-view.js';
+import type { ScriptCorrectionRequests } from './mask-correction-phase.js';
 import { ModelReleases } from './model-releases.js';
 import { restoredRounds, resumeSums } from './restored-rounds.js';
 import type { HoldAggregation } from './round-aggregation.js';
@@ -47,6 +48,8 @@ export interface JobControllerDeps {
   readonly log?: EventLog;
   /** Tests only: holds each round in 'aggregating' (see HoldAggregation); absent in a deployment. */
   readonly holdAggregation?: HoldAggregation;
+  /** Tests only: a scripted malicious coordinator (see ScriptCorrectionRequests); absent in a deployment. */
+  readonly scriptCorrectionRequests?: ScriptCorrectionRequests;
 }
 
 /**

@@ -23,6 +23,21 @@ export function needsMaskCorrection(spec: JobSpec, round: RoundRecord): boolean 
 }
 
 /**
+ * Test-only fault injection: a scripted malicious coordinator. Given the honest request of a
+ * round's correction phase (U = `contributors`), it returns the requests to send instead, in
+ * order: each names a U (sites with an update in the round) and its recipients, and is
+ * signed with the coordinator's real key, as a dishonest coordinator would. Only tests and
+ * the composition root (from its options) set it; a deployment sends the honest request.
+ */
+export type ScriptCorrectionRequests = (honest: {
+  readonly jobId: string;
+  readonly round: number;
+  readonly attempt: number;
+  readonly contributors: readonly string[];
+  readonly dropped: readonly string[];
+}) => readonly { readonly to: readonly string[]; readonly participants: readonly string[] }[];
+
+/**
  * The extra exchange of a masked round in which some expected site sent nothing: the
  * coordinator signs a request naming U (the contributors, with their update digests and
  * Merkle root, and the absent sites), sends it to every site in U, and adds each site's
@@ -40,7 +55,10 @@ export class MaskCorrectionPhase {
   private ended = false;
 
   constructor(
-    private readonly deps: AggregationDeps & { readonly hub: TaskHub },
+    private readonly deps: AggregationDeps & {
+      readonly hub: TaskHub;
+      readonly scriptCorrectionRequests?: ScriptCorrectionRequests;
+    },
     private readonly job: { readonly id: string; readonly spec: JobSpec },
     readonly round: RoundRecord,
     /** Called once: all corrections are in, or the deadline passed. */
@@ -55,7 +73,6 @@ export class MaskCorrectionPhase {
   start(): void {
     const { round } = this;
     const contributors = round.contributors;
-    const digests = contributors.map((s) => fromHex(round.uploads.get(s)!.updateDigest));
     const dropped = round.participants.filter((s) => !round.uploads.has(s));
     this.deps.audit.append({
       actor: 'coordinator',
@@ -68,13 +85,35 @@ export class MaskCorrectionPhase {
         dropped,
       },
     });
-    const request = signMessage(
+    const plan = this.deps.scriptCorrectionRequests?.({
+      jobId: this.job.id,
+      round: round.round,
+      attempt: round.attempt,
+      contributors,
+      dropped,
+    }) ?? [{ to: contributors, participants: contributors }];
+    this.timer = this.deps.clock.schedule(this.job.spec.roundDeadlineSeconds * 1000, () => this.end());
+    for (const { to, participants } of plan) {
+      const request = this.signRequest(participants);
+      for (const site of to) this.deps.hub.send(site, roundClosedTask(this.job.id, round, request));
+    }
+  }
+
+  /** The signed request naming `participants` as U, with their update digests and Merkle root. */
+  private signRequest(participants: readonly string[]): SignedEnvelope {
+    const { round } = this;
+    const digests = participants.map((s) => {
+      const upload = round.uploads.get(s);
+      if (!upload) throw new HeflError('invalid_argument', `${s} has no update in round ${round.round}`);
+      return fromHex(upload.updateDigest);
+    });
+    return signMessage(
       SigningContext.roundSummary,
       RoundSummary,
       {
         jobId: this.job.id,
         round: round.round,
-        participants: contributors,
+        participants: [...participants],
         updateDigests: digests.map((d) => Buffer.from(d)),
         merkleRoot: Buffer.from(merkleRoot(digests)),
         sections: [],
@@ -88,8 +127,6 @@ export class MaskCorrectionPhase {
       },
       this.deps.keys.signingSecretKey,
     );
-    this.timer = this.deps.clock.schedule(this.job.spec.roundDeadlineSeconds * 1000, () => this.end());
-    for (const site of contributors) this.deps.hub.send(site, roundClosedTask(this.job.id, round, request));
   }
 
   /** Checks a correction's signed header before its bytes are read. */

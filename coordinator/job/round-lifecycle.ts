@@ -13,7 +13,11 @@ import {
 } from './blob-retention.js';
 import { keyBundleTask, roundClosedTask, roundOpenTask } from './job-tasks.js';
 import type { JobView } from './job-view.js';
-import { MaskCorrectionPhase, needsMaskCorrection } from './mask-correction-phase.js';
+import {
+  MaskCorrectionPhase,
+  needsMaskCorrection,
+  type ScriptCorrectionRequests,
+} from './mask-correction-phase.js';
 import {
   type AggregatingJob,
   type AggregationDeps,
@@ -29,6 +33,8 @@ export const MAX_ROUND_ATTEMPTS = 3;
 
 export interface RoundLifecycleDeps extends AggregationDeps {
   readonly hub: TaskHub;
+  /** Tests only: a scripted malicious coordinator (see ScriptCorrectionRequests). */
+  readonly scriptCorrectionRequests?: ScriptCorrectionRequests;
 }
 
 /** What the rounds read of their job. */

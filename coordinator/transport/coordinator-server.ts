@@ -5,6 +5,7 @@ import type { EventLog } from '../../common/log/event-log.js';
 import type { Clock } from '../../common/time/clock.js';
 import { ResearcherServiceService, SiteServiceService } from '../../proto/gen/hefl/v1/services.js';
 import { JobRegistry, type RestoreCheck } from '../job/job-registry.js';
+import type { ScriptCorrectionRequests } from '../job/mask-correction-phase.js';
 import type { HoldAggregation } from '../job/round-aggregation.js';
 import { TaskHub } from '../job/task-hub.js';
 import type { CoordinatorKeys } from '../members/coordinator-keys.js';
@@ -41,6 +42,8 @@ export interface CoordinatorServerDeps {
   readonly uploadLimits?: UploadLimitSettings;
   /** Tests only: holds each round in 'aggregating' (see HoldAggregation); absent in a deployment. */
   readonly holdAggregation?: HoldAggregation;
+  /** Tests only: a scripted malicious coordinator (see ScriptCorrectionRequests); absent in a deployment. */
+  readonly scriptCorrectionRequests?: ScriptCorrectionRequests;
 }
 
 /** Concurrent calls one connection may have open (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
@@ -82,6 +85,7 @@ export async function startCoordinatorServer(
       store: deps.store ?? new MemoryJobStore(),
       log: deps.log,
       ...(deps.holdAggregation ? { holdAggregation: deps.holdAggregation } : {}),
+      ...(deps.scriptCorrectionRequests ? { scriptCorrectionRequests: deps.scriptCorrectionRequests } : {}),
     },
     createAdder,
   );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ProvisionedFederation, provisionFederation } from '../../cli/simulate/provision-federation.js';
 import { loadMemberIdentity, type MemberIdentity } from '../../common/identity/index.js';
-import { startCoordinator } from '../../coordinator/start-coordinator.js';
+import { type CoordinatorFaults, startCoordinator } from '../../coordinator/start-coordinator.js';
 import type { RunningCoordinator } from '../../coordinator/transport/coordinator-server.js';
 
 export interface LogLine {
@@ -32,7 +32,11 @@ export interface TlsFederation {
   stop(): Promise<void>;
 }
 
-export async function startTlsFederation(siteIds: readonly string[]): Promise<TlsFederation> {
+export async function startTlsFederation(
+  siteIds: readonly string[],
+  /** Test-only coordinator faults (e.g. a scripted malicious coordinator). */
+  faults?: CoordinatorFaults,
+): Promise<TlsFederation> {
   const root = mkdtempSync(join(tmpdir(), 'hefl-tls-'));
   const provisioned = await provisionFederation(root, siteIds);
   const logs: LogLine[] = [];
@@ -41,6 +45,7 @@ export async function startTlsFederation(siteIds: readonly string[]): Promise<Tl
     host: '127.0.0.1',
     port: 0,
     log: (event, fields) => logs.push({ event, fields }),
+    ...(faults ? { faults } : {}),
   });
   const memberDir = (id: string) => {
     if (id === 'researcher') return provisioned.researcherDir;
