@@ -1,19 +1,14 @@
-import { createCipheriv } from 'node:crypto';
+import { endianness } from 'node:os';
 import { sha256, x25519SharedSecret } from '../crypto/index.js';
 import { HeflError } from '../errors/index.js';
+import { addStreamsInto, type MaskContext, modT } from './mask-stream.js';
+
+export type { MaskContext } from './mask-stream.js';
 
 const encoder = new TextEncoder();
-const DOMAIN = encoder.encode('hefl/pairwise-mask/v1');
-/** Draws per refill of the PRG. */
-const BLOCK_WORDS = 1 << 14;
-
-/** Which vector a mask covers: the same context at two sites gives the same pair mask. */
-export interface MaskContext {
-  readonly round: number;
-  readonly attempt: number;
-  /** The section name ('update', 'stats', 'metrics', 'datareport'). */
-  readonly section: string;
-}
+const DOMAIN = encoder.encode('hefl/pairwise-mask/v2');
+const LITTLE_ENDIAN = endianness() === 'LE';
+const TWO_32 = 4294967296;
 
 /**
  * Pairwise additive masks (as in SecAgg) under the HE encryption. Every pair of sites of a
@@ -47,10 +42,13 @@ export class PairwiseMasks {
    */
   vector(members: readonly string[], context: MaskContext, length: number, t: bigint): Float64Array {
     const acc = new Float64Array(length);
-    for (const peer of new Set(members)) {
-      if (peer === this.own.siteId) continue;
-      addStreamInto(acc, this.pairKey(peer), context, t, peer > this.own.siteId ? 1 : -1);
-    }
+    const peers = [...new Set(members)]
+      .filter((peer) => peer !== this.own.siteId)
+      .map((peer) => ({
+        pairKey: this.pairKey(peer),
+        sign: peer > this.own.siteId ? (1 as const) : (-1 as const),
+      }));
+    addStreamsInto(acc, peers, context, checkModulus(t));
     return acc;
   }
 
@@ -102,65 +100,14 @@ export function maskStream(
   t: bigint,
 ): Float64Array {
   const out = new Float64Array(length);
-  addStreamInto(out, pairKey, context, t, 1);
+  addStreamsInto(out, [{ pairKey, sign: 1 }], context, checkModulus(t));
   return out;
-}
-
-/** acc[i] = acc[i] + sign x stream[i] mod t, entries of acc kept in [0, t). */
-function addStreamInto(
-  acc: Float64Array,
-  pairKey: Uint8Array,
-  context: MaskContext,
-  t: bigint,
-  sign: 1 | -1,
-): void {
-  const modulus = checkModulus(t);
-  const bits = t.toString(2).length;
-  const hiMask = bits > 32 ? 2 ** (bits - 32) - 1 : 0;
-  const loMask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
-  const streamKey = sha256(
-    pairKey,
-    lengthPrefixed(context.section),
-    u32(context.round),
-    u32(context.attempt),
-  );
-  const cipher = createCipheriv('aes-256-ctr', streamKey, new Uint8Array(16));
-  // Each draw takes the fewest whole bytes holding `bits` (5 for the 38- and 40-bit moduli):
-  // little-endian, low 32 bits then the rest, masked to `bits`.
-  const drawBytes = bits <= 32 ? 4 : bits <= 40 ? 5 : 8;
-  const zeros = new Uint8Array(BLOCK_WORDS * drawBytes);
-  let block = zeros;
-  const length = acc.length;
-  let p = zeros.length;
-  for (let i = 0; i < length; ) {
-    if (p >= block.length) {
-      block = cipher.update(zeros);
-      p = 0;
-    }
-    const lo =
-      ((block[p]! | (block[p + 1]! << 8) | (block[p + 2]! << 16) | (block[p + 3]! << 24)) & loMask) >>> 0;
-    const hi =
-      drawBytes === 4
-        ? 0
-        : drawBytes === 5
-          ? block[p + 4]! & hiMask
-          : ((block[p + 4]! | (block[p + 5]! << 8) | (block[p + 6]! << 16) | (block[p + 7]! << 24)) &
-              hiMask) >>>
-            0;
-    p += drawBytes;
-    const r = hi * 4294967296 + lo;
-    if (r >= modulus) continue; // rejection sampling: uniform over [0, t)
-    let v = sign > 0 ? acc[i]! + r : acc[i]! - r;
-    if (v >= modulus) v -= modulus;
-    else if (v < 0) v += modulus;
-    acc[i++] = v;
-  }
-  streamKey.fill(0);
 }
 
 /**
  * Adds `mask[offset + k]` to `ints[k]` for k < n, mod t, leaving each value in the centred
- * range [-(t-1)/2, (t-1)/2] the BGV batch encoder takes.
+ * range [-(t-1)/2, (t-1)/2] the BGV batch encoder takes. Works on the two 32-bit halves of
+ * each 64-bit integer as Numbers (values are below 2^52): no BigInt per value.
  */
 export function addMaskInto(
   ints: BigInt64Array,
@@ -171,12 +118,24 @@ export function addMaskInto(
 ): void {
   const modulus = checkModulus(t);
   const half = (modulus - 1) / 2;
-  for (let k = 0; k < n; k++) {
-    let v = (Number(ints[k]!) + mask[offset + k]!) % modulus;
-    if (v < 0) v += modulus;
-    if (v > half) v -= modulus;
-    ints[k] = BigInt(v);
+  if (!LITTLE_ENDIAN) {
+    for (let k = 0; k < n; k++)
+      ints[k] = BigInt(centred(Number(ints[k]!) + mask[offset + k]!, modulus, half));
+    return;
   }
+  const halves = new Int32Array(ints.buffer, ints.byteOffset, 2 * n);
+  for (let k = 0; k < n; k++) {
+    const value = halves[2 * k + 1]! * TWO_32 + (halves[2 * k]! >>> 0);
+    const v = centred(value + mask[offset + k]!, modulus, half);
+    const hi = Math.floor(v / TWO_32);
+    halves[2 * k] = v - hi * TWO_32; // stored mod 2^32
+    halves[2 * k + 1] = hi;
+  }
+}
+
+function centred(value: number, modulus: number, half: number): number {
+  const v = modT(value, modulus);
+  return v > half ? v - modulus : v;
 }
 
 function checkModulus(t: bigint): number {
@@ -190,11 +149,5 @@ function lengthPrefixed(text: string): Uint8Array {
   const out = new Uint8Array(4 + bytes.length);
   new DataView(out.buffer).setUint32(0, bytes.length);
   out.set(bytes, 4);
-  return out;
-}
-
-function u32(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n);
   return out;
 }

@@ -36,4 +36,20 @@ describe('FixedPointQuantizer', () => {
     expect(out[3]).toBe(0n);
     expect(out[4]).toBe(0n);
   });
+
+  it('adds a mask mod t into the centred range, as BigInt arithmetic does', () => {
+    const q = new FixedPointQuantizer({ clipRange: 1, maxSites: 10 }, T38);
+    const t = Number(T38);
+    const values = [1, -1, 0.5, -0.25, 0, 1, -1];
+    const mask = new Float64Array([t - 1, t - 1, 0, 123456789, t - 2, 1, 0]);
+    const out = new BigInt64Array(8);
+    q.quantizeInto(values, 0, values.length, out, { values: mask, modulus: t });
+    const half = (T38 - 1n) / 2n;
+    values.forEach((v, i) => {
+      let r = (BigInt(Math.round(v * q.scale)) + BigInt(mask[i]!)) % T38;
+      if (r < 0n) r += T38;
+      expect(out[i]).toBe(r > half ? r - T38 : r);
+    });
+    expect(out[7]).toBe(0n);
+  });
 });

@@ -97,8 +97,11 @@ export class FixedPointQuantizer {
       }
       let q = Math.round(v * scale);
       if (mask) {
-        q = (q + mask.values[from + i]!) % t;
+        // q + mask mod t (exact: |q + mask| < 2^53), without the slow floating-point `%`.
+        q += mask.values[from + i]!;
+        q -= Math.floor(q / t) * t;
         if (q < 0) q += t;
+        else if (q >= t) q -= t;
         if (q > half) q -= t;
       }
       out[i] = BigInt(q);
