@@ -22,6 +22,20 @@ export async function exportAuditReport(
   log: string,
   opts: ExportOptions,
 ): Promise<{ entries: number; verification: ReportVerification }> {
+  const { html, entries, verification } = await buildAuditReport(log, opts);
+  try {
+    await writeFile(opts.html, html);
+  } catch (error) {
+    throw new HeflError('invalid_argument', `cannot write ${opts.html}`, { cause: error });
+  }
+  return { entries, verification };
+}
+
+/** The report page for `log`, verified with `opts` (also what the dashboard serves). */
+export async function buildAuditReport(
+  log: string,
+  opts: ReportVerifyOptions,
+): Promise<{ html: string; entries: number; verification: ReportVerification }> {
   const { entries, unreadable } = await readReportEntries(log);
   const closedRounds = entries.filter((e) => e.action === 'round.closed').length;
   const verification = await verifyForReport(log, opts, closedRounds);
@@ -33,10 +47,5 @@ export async function exportAuditReport(
     unreadableLines: unreadable,
     ...(siteLogs.length > 0 ? { siteAcceptances: siteAcceptancesOf(siteEntries, entries) } : {}),
   });
-  try {
-    await writeFile(opts.html, html);
-  } catch (error) {
-    throw new HeflError('invalid_argument', `cannot write ${opts.html}`, { cause: error });
-  }
-  return { entries: entries.length, verification };
+  return { html, entries: entries.length, verification };
 }
