@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { ReportVerification } from '../../common/audit/report-verification.js';
 import { buildAuditReport } from '../audit/export-audit-report.js';
+import { researcherRecordFile } from '../audit/researcher-record-file.js';
 import { roundLabel } from '../job/format-job-status.js';
 import { openResearcherSession, type ResearcherSession } from '../job/researcher-session.js';
 import type { DashboardDeps } from './dashboard-server.js';
@@ -34,7 +35,8 @@ export function folderDashboard(
   const currentAudit = async (): Promise<AuditView> => {
     const { log } = sources;
     if (log === undefined) return { key: 'no log', html: NO_LOG_HTML, entries: 0 };
-    const files = [log, ...(sources.verify.siteLog ?? []), ...(sources.verify.researcherRecord ?? [])];
+    const records = (sources.verify.researcherRecord ?? []).map(researcherRecordFile);
+    const files = [log, ...(sources.verify.siteLog ?? []), ...records];
     const stats = await Promise.all(
       files.map((f) =>
         stat(f).then(
