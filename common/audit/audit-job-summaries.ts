@@ -175,7 +175,8 @@ export function siteAcceptancesOf(
     const jobId = str(e.details.jobId);
     if (e.action !== 'site.accepted' || jobId === undefined) return [];
     const p = e.details.privacy;
-    const privacy = p && typeof p === 'object' && !Array.isArray(p) ? (p as SiteAcceptance['privacy']) : undefined;
+    const privacy =
+      p && typeof p === 'object' && !Array.isArray(p) ? (p as SiteAcceptance['privacy']) : undefined;
     return [{ site: names.get(e.actor) ?? e.actor, jobId, privacy }];
   });
 }
