@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit-command.js';
 import { registerBenchCommand } from './commands/bench-command.js';
 import { registerCoordinatorCommand } from './commands/coordinator-command.js';
+import { registerDashboardCommand } from './commands/dashboard-command.js';
 import { registerFederationCommands, registerSiteEnrolCommands } from './commands/federation-command.js';
 import { registerJobCommands } from './commands/job-command.js';
 import { registerModelCommands } from './commands/model-command.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerJobCommands(program);
   registerModelCommands(program);
   registerAuditCommand(program);
+  registerDashboardCommand(program);
   registerBenchCommand(program);
   // Last: it walks every command registered above.
   applyFolderConfig(program);

@@ -1,14 +1,16 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../common/audit/audit-entry.js';
-import { renderAuditReport } from '../common/audit/audit-html-report.js';
-import { readTimeline } from '../common/audit/audit-timeline.js';
+import { exportAuditReport } from '../cli/audit/export-audit-report.js';
 import { writeSampleFederationLog } from '../common/audit/write-sample-federation-log.js';
+import { toHex } from '../common/crypto/index.js';
 import { CHROMIUM, launchChromium } from './support/launch-chromium.js';
 import { runsIf } from './support/runs-if.js';
+
+/** Screenshots for a person to look at (gitignored; CI may keep them as artifacts). */
+const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname;
 
 const haveChromium = runsIf(existsSync(CHROMIUM), `audit HTML report: no headless Chromium at ${CHROMIUM}`);
 
@@ -21,13 +23,23 @@ describe.runIf(haveChromium)('audit HTML report in headless Chromium', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows every round with its participants, refusals and metric charts, without console errors or requests', async () => {
+  it('shows the verification with the head hash, every round with its participants, refusals and metric charts, without console errors or requests; screenshots saved', async () => {
     const fed = writeSampleFederationLog(dir, { sites: 3, rounds: 3 });
-    const entries: AuditEntry[] = [];
-    for await (const e of readTimeline(fed.coordinatorLog)) entries.push(e);
     const file = join(dir, 'report.html');
-    writeFileSync(file, renderAuditReport(entries));
+    await exportAuditReport(fed.coordinatorLog, {
+      html: file,
+      coordinatorKey: toHex(fed.coordinator.publicKey),
+      siteLog: [...fed.siteLogs],
+    });
+    const head = JSON.parse(readFileSync(fed.coordinatorLog, 'utf8').trimEnd().split('\n').at(-1)!) as {
+      hash: string;
+    };
     const url = pathToFileURL(file).href;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, 'audit-report.png');
+    const printShot = join(ARTIFACTS, 'audit-report-print.png');
+    rmSync(shot, { force: true });
+    rmSync(printShot, { force: true });
 
     const browser = await launchChromium();
     const consoleErrors: string[] = [];
@@ -53,13 +65,25 @@ describe.runIf(haveChromium)('audit HTML report in headless Chromium', () => {
       const charts = await page.locator('#metrics + .charts svg').count();
       const refusals = await page.locator('#refusals').textContent();
       const text = await page.locator('body').textContent();
+      const status = await page.locator('#verification h2').textContent();
+      const headHash = await page.locator('#head-hash').textContent();
+      const headVisible = await page.locator('#head-hash').isVisible();
+      await page.screenshot({ path: shot, fullPage: true });
+      await page.emulateMedia({ media: 'print' });
+      const printedHeadVisible = await page.locator('#head-hash').isVisible();
+      await page.screenshot({ path: printShot, fullPage: true });
 
+      expect(status).toBe('Verified: the log is intact');
+      expect(headHash).toBe(head.hash);
+      expect(headVisible && printedHeadVisible).toBe(true);
+      expect(statSync(shot).size).toBeGreaterThan(10_000);
+      expect(statSync(printShot).size).toBeGreaterThan(10_000);
       expect(roundRows).toHaveLength(3);
       roundRows.forEach((row, i) => {
-        expect(row).toContain(`Round ${i + 1}`);
+        expect(row).toContain(`Round ${i + 1}/3 (training)`);
         expect(row).toMatch(/\t3\t/);
       });
-      for (const site of fed.siteIds) expect(sitesCell).toContain(site.slice(0, 12));
+      for (const site of fed.siteIds) expect(sitesCell).toContain(site); // in full, not in a tooltip
       expect(charts).toBe(3);
       expect(refusals).toBe('Refusals (1)');
       expect(text).toContain('sender is not admitted to this federation');

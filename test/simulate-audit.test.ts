@@ -22,6 +22,23 @@ describe.runIf(existsSync(CLI))('the logs of a `hefl simulate --out` run', () =>
   const root = mkdtempSync(join(tmpdir(), 'hefl-sim-audit-'));
   const out = join(root, 'federation');
   afterAll(() => rmSync(root, { recursive: true, force: true }));
+  let headHash = '';
+  /** The coordinator log and what `verify` and `export` check it with: anchor, manifest, every site log, the researcher's heads. */
+  const auditArgs = () => ({
+    log: join(out, 'coordinator', 'audit.jsonl'),
+    evidence: [
+      '--manifest',
+      join(out, 'coordinator', 'manifest.json'),
+      '--auditor-dir',
+      join(out, 'researcher'), // its pinned coordinator.json
+      ...readdirSync(join(out, 'sites')).flatMap((site) => [
+        '--site-log',
+        join(out, 'sites', site, 'audit.jsonl'),
+      ]),
+      '--researcher-record',
+      join(out, 'researcher'),
+    ],
+  });
 
   it('verify with `hefl audit verify` (coordinator log against every site log), and tampering is caught', () => {
     const sim = hefl(['simulate', '--sites', '2', '--rounds', '2', '--out', out, '--json']);
@@ -37,28 +54,24 @@ describe.runIf(existsSync(CLI))('the logs of a `hefl simulate --out` run', () =>
     expect(
       existsSync(join(out, 'model', 'model.json')) && existsSync(join(out, 'model', 'weights.bin')),
     ).toBe(true);
-    const siteLogs = readdirSync(join(out, 'sites')).flatMap((site) => [
-      '--site-log',
-      join(out, 'sites', site, 'audit.jsonl'),
-    ]);
-    const manifest = join(out, 'coordinator', 'manifest.json');
-    const log = join(out, 'coordinator', 'audit.jsonl');
-
-    const anchor = ['--auditor-dir', join(out, 'researcher')]; // its pinned coordinator.json
-    const verified = hefl(['audit', 'verify', log, '--manifest', manifest, ...anchor, ...siteLogs, '--json']);
+    const { log, evidence } = auditArgs();
+    const verified = hefl(['audit', 'verify', log, ...evidence, '--json']);
     expect(verified.status, verified.stderr).toBe(0);
     expect(JSON.parse(verified.stdout).ok).toBe(true);
+    headHash = JSON.parse(verified.stdout).lastHash;
 
     const wrongKey = hefl(['audit', 'verify', log, '--coordinator-key', '00'.repeat(32)]);
     expect(wrongKey.status, 'a log checked against another key is refused').toBe(1);
   }, 180_000);
 
   it.runIf(haveChromium)(
-    'export to an HTML report that Chromium shows with rounds and participants, without console errors',
+    'export to an HTML report that Chromium shows as verified with the head hash, with named rounds and participants, without console errors',
     async () => {
       const html = join(root, 'report.html');
-      const exported = hefl(['audit', 'export', join(out, 'coordinator', 'audit.jsonl'), '--html', html]);
+      const { log, evidence } = auditArgs();
+      const exported = hefl(['audit', 'export', log, '--html', html, ...evidence]);
       expect(exported.status, exported.stderr).toBe(0);
+      expect(headHash).toMatch(/^[0-9a-f]{64}$/);
       const browser = await launchChromium();
       const errors: string[] = [];
       try {
@@ -74,6 +87,13 @@ describe.runIf(existsSync(CLI))('the logs of a `hefl simulate --out` run', () =>
         expect(text).toMatch(/round/i);
         const rounds = await page.locator('#rounds + table tbody tr').count();
         expect(rounds).toBeGreaterThanOrEqual(4); // stats round, 2 training rounds, final evaluation
+        expect(await page.locator('#verification h2').textContent()).toBe('Verified: the log is intact');
+        expect(await page.locator('#head-hash').textContent()).toBe(headHash);
+        expect(text).toContain('hefl-simulation'); // the federation id, from the checked manifest
+        expect(text).toContain('Round 0 (feature statistics)');
+        expect(text).toContain('Round 3 (final evaluation)');
+        expect(text).toContain('sealed to the researcher’s key');
+        expect(text).toContain('hospital-a: no DP (none spent)');
       } finally {
         await browser.close();
       }

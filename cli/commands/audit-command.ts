@@ -1,12 +1,11 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import type { AuditEntry } from '../../common/audit/audit-entry.js';
-import { renderAuditReport } from '../../common/audit/audit-html-report.js';
 import { verifyAuditLog } from '../../common/audit/audit-log-verifier.js';
+import { verificationTitle } from '../../common/audit/audit-report-verification-html.js';
 import { formatEntry, readTimeline } from '../../common/audit/audit-timeline.js';
 import { RESEARCHER_HEADS_FILE } from '../../common/audit/researcher-head-record.js';
-import { HeflError } from '../../common/errors/index.js';
+import { type ExportOptions, exportAuditReport } from '../audit/export-audit-report.js';
 import { type AuditTrustOptions, resolveAuditTrust } from '../audit/resolve-audit-trust.js';
 
 interface VerifyOptions extends AuditTrustOptions {
@@ -93,18 +92,48 @@ export function registerAuditCommand(program: Command): void {
 
   audit
     .command('export')
-    .description('write a self-contained HTML report (timeline, rounds, participants, refusals, metrics)')
-    .argument('<log>', 'audit log (coordinator or site)')
+    .description(
+      'verify the log and write a self-contained, printable HTML report that embeds the result (exit 1 if tampered)',
+    )
+    .argument('<log>', 'coordinator audit log (audit.jsonl)')
     .requiredOption('--html <file>', 'where to write the report')
-    .action(async (log: string, opts: { html: string }) => {
-      const entries: AuditEntry[] = [];
-      for await (const entry of readTimeline(log)) entries.push(entry);
-      try {
-        writeFileSync(opts.html, renderAuditReport(entries));
-      } catch (error) {
-        throw new HeflError('invalid_argument', `cannot write ${opts.html}`, { cause: error });
+    .option(
+      '--site-log <log...>',
+      'site audit logs to cross-check (and where each site logged its DP spending)',
+    )
+    .option(
+      '--researcher-record <file...>',
+      'researcher head records to cross-check (a researcher folder or its file)',
+    )
+    .option(
+      '--coordinator-key <hex>',
+      "trust anchor: the coordinator's Ed25519 public key (64 hex characters)",
+    )
+    .option(
+      '--coordinator-key-id <hex>',
+      'trust anchor, with --federation-id and --manifest: the coordinator key id',
+    )
+    .option('--federation-id <id>', 'the federation the manifest must belong to')
+    .option('--auditor-dir <dir>', "trust anchor: an admitted auditor's folder (its pinned coordinator.json)")
+    .option('--manifest <file>', 'signed federation manifest (site keys); checked against the trust anchor')
+    .action(async (log: string, opts: ExportOptions) => {
+      const written = await exportAuditReport(log, opts);
+      for (const w of written.verification.warnings) process.stderr.write(`hefl: warning: ${w}\n`);
+      process.stdout.write(
+        `wrote ${opts.html} (${written.entries} entries): ${verificationTitle(written.verification)}\n`,
+      );
+      if (written.verification.status === 'failed') {
+        const f = written.verification.fault;
+        const line = f.line === undefined ? '' : ` line ${f.line}`;
+        process.stderr.write(
+          `hefl: audit log tampered: ${f.file}${line}: ${f.reason} (the report says so)\n`,
+        );
+        process.exitCode = 1;
+      } else if (written.verification.status === 'not verified') {
+        process.stderr.write(
+          `hefl: warning: the report is marked NOT VERIFIED: ${written.verification.reason}\n`,
+        );
       }
-      process.stdout.write(`wrote ${opts.html} (${entries.length} entries)\n`);
     });
 }
 
