@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Two projects (vitest 4 `projects`): `unit` = the tests colocated with the code (in-process,
@@ -9,6 +10,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // At least two test files at a time (vitest's default is cores - 1, so a 2-core machine
+    // ran the whole suite one file after another). Most integration time is waiting, not
+    // CPU: round deadlines waited out on purpose, daemons starting, sites reconnecting. Their
+    // deadlines (at least 6 s for a healthy site's round, 60 s where a round must not close
+    // early) leave room for a second file on the same cores.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         extends: true,

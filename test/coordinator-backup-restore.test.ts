@@ -70,7 +70,7 @@ async function runJob(backup: boolean): Promise<{ modelHash: string; restoredLog
           )
         : new HeflProcess('coordinator', args, CLI),
     );
-    await original.waitFor((l) => l.event === 'coordinator.listening', 30_000, 'listening');
+    await original.waitFor((l) => l.event === 'coordinator.listening', 60_000, 'listening');
     generateSyntheticHospitals({ sites: 3, seed: 11 }).forEach((site, i) => {
       const csv = join(root, `${SITES[i]}.csv`);
       writeFileSync(csv, site.csv);
@@ -83,7 +83,7 @@ async function runJob(backup: boolean): Promise<{ modelHash: string; restoredLog
         ),
       );
     });
-    await original.waitFor(() => connected.size === 3, 60_000, 'three sites connected');
+    await original.waitFor(() => connected.size === 3, 120_000, 'three sites connected');
     const identity = await loadMemberIdentity(fed.researcherDir);
     researcher = new ResearcherClient(address, channelCredentials(identity.tls), {
       signingSecretKey: identity.signingKey.secretKey,

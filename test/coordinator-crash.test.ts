@@ -44,7 +44,7 @@ async function runJob(
       return p;
     };
     let coordinator = startCoordinator();
-    await coordinator.waitFor((l) => l.event === 'coordinator.listening', 30_000, 'listening');
+    await coordinator.waitFor((l) => l.event === 'coordinator.listening', 60_000, 'listening');
     generateSyntheticHospitals({ sites: 3, seed: 11 }).forEach((site, i) => {
       const csv = join(root, `${SITES[i]}.csv`);
       writeFileSync(csv, site.csv);
@@ -61,7 +61,7 @@ async function runJob(
     const track = (p: HeflProcess) =>
       p.onLine((l: LogLine) => l.event === 'site.connected' && connected.add(l.site as string));
     track(coordinator);
-    await coordinator.waitFor(() => connected.size === 3, 60_000, 'three sites connected');
+    await coordinator.waitFor(() => connected.size === 3, 120_000, 'three sites connected');
 
     const identity = await loadMemberIdentity(fed.researcherDir);
     const researcher = new ResearcherClient(address, channelCredentials(identity.tls), {

@@ -50,11 +50,12 @@ export async function startProcessFederation(
   coordinator.onLine((l) => {
     if (l.event === 'site.connected') connected.add(l.site as string);
   });
-  const listening = await coordinator.waitFor(
-    (l) => l.event === 'coordinator.listening',
-    30_000,
-    'listening',
-  );
+  const listening = await coordinator
+    .waitFor((l) => l.event === 'coordinator.listening', 60_000, 'listening')
+    .catch(async (error: unknown) => {
+      await coordinator.stop();
+      throw error;
+    });
   const address = `127.0.0.1:${listening.port as number}`;
   const data = generateSyntheticHospitals({
     sites: options.hospitals ?? siteIds.length,
@@ -71,12 +72,18 @@ export async function startProcessFederation(
     );
     processes.push(site);
     sites.set(id, site);
-    await site.waitFor((l) => l.event === 'site.started', 30_000, 'start-up');
+    await site.waitFor((l) => l.event === 'site.started', 60_000, 'start-up');
     return site;
   };
-  await Promise.all(
-    siteIds.map((id, i) => startSite(id, provisioned.siteDirs.find((s) => s.id === id)!.dir, i)),
-  );
+  try {
+    await Promise.all(
+      siteIds.map((id, i) => startSite(id, provisioned.siteDirs.find((s) => s.id === id)!.dir, i)),
+    );
+  } catch (error) {
+    // The caller gets no federation to stop: stop what did start, so no daemon outlives the test.
+    await Promise.all(processes.map((p) => p.stop()));
+    throw error;
+  }
   const federation: ProcessFederation = {
     provisioned,
     coordinator,
@@ -95,6 +102,9 @@ export async function startProcessFederation(
       await Promise.all(processes.map((p) => p.stop()));
     },
   };
-  await federation.waitConnected(siteIds);
+  await federation.waitConnected(siteIds).catch(async (error: unknown) => {
+    await federation.stop();
+    throw error;
+  });
   return federation;
 }
