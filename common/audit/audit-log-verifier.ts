@@ -56,6 +56,8 @@ export interface AuditVerifyOptions {
   readonly everySignature?: boolean;
   /** Worker threads for the parallel path (default: the cores available). */
   readonly workers?: number;
+  /** Bytes per worker batch (default 1 MiB; tests make it small to cross batch edges). */
+  readonly batchBytes?: number;
 }
 
 const COORDINATOR_ACTIONS = new Set(COORDINATOR_AUDIT_ACTIONS);
@@ -194,6 +196,7 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
         siteKeys,
         headSeqs: ledger.headSeqs(),
         workers: options.workers ?? availableParallelism(),
+        ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
       },
       ([line, seq, hash, fact]) => ledger.apply(seq, hash, line, fact),
     );
