@@ -20,7 +20,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The same verification on worker threads (batches of ~3 entries, so links cross batch edges) and in this thread. */
+/**
+ * The same verification on a worker thread (batches of ~3 entries, so links cross batch
+ * edges; one worker, since each costs a tsx start-up here) and in this thread.
+ */
 async function bothWays(
   lines: readonly string[],
   extra: Partial<AuditVerifyOptions> = {},
@@ -69,7 +72,7 @@ describe('verifyAuditLog on worker threads', () => {
     });
   });
 
-  it('names the same first bad entry as the sequential pass for an altered, a re-hashed, a deleted and a swapped entry', async () => {
+  it('names the same first bad entry as the sequential pass for an altered, a re-hashed and a swapped entry', async () => {
     const altered = [...original];
     altered[9] = altered[9]!.replace('"round":1', '"round":7');
     const rehashed = [...original];
@@ -77,19 +80,17 @@ describe('verifyAuditLog on worker threads', () => {
     entry.details = { ...entry.details, note: 'inserted' };
     entry.hash = Buffer.from(auditEntryHash(entry)).toString('hex');
     rehashed[20] = JSON.stringify(entry);
-    const deleted = original.filter((_, i) => i !== 15);
     const swapped = [...original];
     [swapped[30], swapped[31]] = [swapped[31]!, swapped[30]!];
-    const truncated = original.slice(0, 25);
 
-    for (const lines of [altered, rehashed, deleted, swapped, truncated]) {
+    for (const lines of [altered, rehashed, swapped]) {
       const { parallel, sequential } = await bothWays(lines);
       expect(sequential.ok).toBe(false);
       expect(parallel.ok).toBe(false);
       if (parallel.ok || sequential.ok) continue;
       expect(parallel.firstBad).toEqual(sequential.firstBad);
     }
-  }, 240_000); // five verifications, each starting two workers (about 1-2 s of CPU each under tsx)
+  }, 120_000); // three verifications, each starting a worker (1-2 s of CPU under tsx)
 
   it('fails a log whose head signature is forged (the head signature covers every entry)', async () => {
     const lines = [...original];
