@@ -111,6 +111,17 @@ describe('hefl audit verify recognises a log given in the wrong place', () => {
     expect(error.code).toBe('invalid_argument');
     expect(error.message).toMatch(/is a coordinator audit log .*not a site log/);
   });
+  it('still calls a coordinator log whose first entry was edited into a site action tampered (exit 1)', async () => {
+    const lines = (await readFile(fed.coordinatorLog, 'utf8')).split('\n');
+    lines[0] = lines[0]!.replace(/"action":"[a-z.-]+"/, '"action":"site.sent"');
+    const edited = join(root, 'edited.jsonl');
+    await writeFile(edited, lines.join('\n'));
+
+    const out = await verify(edited, ...anchor);
+
+    expect(out.exitCode).toBe(1);
+    expect(out.stderr).toMatch(/audit log tampered: .*edited\.jsonl line 1 \(seq 1\)/);
+  });
 });
 
 describe('hefl audit verify without a trust anchor', () => {

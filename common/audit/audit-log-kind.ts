@@ -6,20 +6,27 @@ const COORDINATOR = new Set<string>(COORDINATOR_AUDIT_ACTIONS);
 const SITE = new Set<string>(SITE_AUDIT_ACTIONS);
 
 /**
- * Whose log a file is, judged by its first entry's action: `coordinator`, `site`, or
- * `unknown` (empty, or a first line that is no entry: left to the chain check to name).
+ * Whose log a file is, judged by its first entry: `coordinator` (a coordinator action signed
+ * by `coordinatorKeyId`), `site` (a site action signed by another key), or `unknown` (empty,
+ * a first line that is no entry, or a mix: left to the chain check to name, so an edited
+ * coordinator log is still reported as tampered).
  */
-export async function auditLogKind(path: string): Promise<'coordinator' | 'site' | 'unknown'> {
+export async function auditLogKind(
+  path: string,
+  coordinatorKeyId: string,
+): Promise<'coordinator' | 'site' | 'unknown'> {
   for await (const { text } of readLogLines(path)) {
-    let action: unknown;
+    let first: { action?: unknown; signer?: unknown } | null;
     try {
-      action = (JSON.parse(text) as { action?: unknown } | null)?.action;
+      first = JSON.parse(text) as { action?: unknown; signer?: unknown } | null;
     } catch {
       return 'unknown';
     }
+    const action = first?.action;
+    const byCoordinator = first?.signer === coordinatorKeyId;
     if (typeof action !== 'string') return 'unknown';
-    if (COORDINATOR.has(action)) return 'coordinator';
-    return SITE.has(action) ? 'site' : 'unknown';
+    if (COORDINATOR.has(action) && byCoordinator) return 'coordinator';
+    return SITE.has(action) && !byCoordinator ? 'site' : 'unknown';
   }
   return 'unknown';
 }
@@ -29,17 +36,21 @@ export async function auditLogKind(path: string): Promise<'coordinator' | 'site'
  * reverse) as a usage error (`invalid_argument`, exit 2), not as tampering: nothing in it is
  * wrong, it is just not the log the option is for.
  */
-export async function expectAuditLogKind(path: string, expected: 'coordinator' | 'site'): Promise<void> {
-  const kind = await auditLogKind(path);
+export async function expectAuditLogKind(
+  path: string,
+  expected: 'coordinator' | 'site',
+  coordinatorKeyId: string,
+): Promise<void> {
+  const kind = await auditLogKind(path, coordinatorKeyId);
   if (kind === 'unknown' || kind === expected) return;
   if (expected === 'coordinator') {
     throw new HeflError(
       'invalid_argument',
-      `${path} is a site audit log (its first entry is a site action), not the coordinator's: pass it with --site-log and give the coordinator's audit.jsonl as LOG`,
+      `${path} is a site audit log (its first entry is a site action signed by another key than the coordinator's), not the coordinator's: pass it with --site-log and give the coordinator's audit.jsonl as LOG`,
     );
   }
   throw new HeflError(
     'invalid_argument',
-    `${path} is a coordinator audit log (its first entry is a coordinator action), not a site log: give it as LOG, not with --site-log`,
+    `${path} is a coordinator audit log (its first entry is a coordinator action signed by the coordinator), not a site log: give it as LOG, not with --site-log`,
   );
 }

@@ -71,10 +71,10 @@ const COORDINATOR_ACTIONS = new Set(COORDINATOR_AUDIT_ACTIONS);
  * kind of log (a site log given as the coordinator's, or the reverse).
  */
 export async function verifyAuditLog(path: string, options: AuditVerifyOptions): Promise<AuditVerification> {
-  await expectAuditLogKind(path, 'coordinator');
-  for (const site of options.siteLogs ?? []) await expectAuditLogKind(site, 'site');
-
   const coordinatorKeyId = keyId(options.trustedSigner);
+  await expectAuditLogKind(path, 'coordinator', coordinatorKeyId);
+  for (const site of options.siteLogs ?? []) await expectAuditLogKind(site, 'site', coordinatorKeyId);
+
   const anchor: AuditAnchor = options.anchor ?? { kind: 'key', source: 'the caller' };
   const warnings: string[] = [];
   if ((options.siteLogs ?? []).length === 0) warnings.push(NO_SITE_LOG_WARNING);
