@@ -5,12 +5,20 @@ import { verifyAuditLog } from '../../common/audit/audit-log-verifier.js';
 import { verificationTitle } from '../../common/audit/audit-report-verification-html.js';
 import { formatEntry, readTimeline } from '../../common/audit/audit-timeline.js';
 import { RESEARCHER_HEADS_FILE } from '../../common/audit/researcher-head-record.js';
+import { HeflError } from '../../common/errors/index.js';
 import { type ExportOptions, exportAuditReport } from '../audit/export-audit-report.js';
-import { type AuditTrustOptions, resolveAuditTrust } from '../audit/resolve-audit-trust.js';
+import { formatAuditVerification } from '../audit/format-audit-verification.js';
+import { researcherRecordFile } from '../audit/researcher-record-file.js';
+import {
+  type AuditTrustOptions,
+  resolveAuditTrust,
+  UNANCHORED_WARNING,
+} from '../audit/resolve-audit-trust.js';
 
 interface VerifyOptions extends AuditTrustOptions {
   siteLog?: string[];
   researcherRecord?: string[];
+  everySignature?: boolean;
   json?: boolean;
 }
 
@@ -43,23 +51,33 @@ export function registerAuditCommand(program: Command): void {
     .option('--federation-id <id>', 'the federation the manifest must belong to')
     .option('--auditor-dir <dir>', "trust anchor: an admitted auditor's folder (its pinned coordinator.json)")
     .option('--manifest <file>', 'signed federation manifest (site keys); checked against the trust anchor')
+    .option(
+      '--unanchored',
+      'no trust anchor: check against the key the --manifest names itself (proves log and manifest agree, not that they are genuine)',
+    )
+    .option(
+      '--every-signature',
+      "verify every entry's signature, not only the head's (large logs; slower, ~0.1 ms CPU per entry)",
+    )
     .option('--json', 'print one JSON document on stdout')
     .action(async (log: string, opts: VerifyOptions) => {
       const keys = await resolveAuditTrust(opts);
-      const result = await verifyAuditLog(log, {
+      const verified = await verifyAuditLog(log, {
         trustedSigner: keys.coordinator,
+        anchor: keys.anchor,
         siteLogs: opts.siteLog ?? [],
         researcherRecords: (opts.researcherRecord ?? []).map(researcherRecordFile),
         ...(keys.sites ? { trustedSiteSigners: keys.sites } : {}),
+        ...(opts.everySignature ? { everySignature: true } : {}),
       });
+      const result =
+        keys.anchor.kind === 'unanchored'
+          ? { ...verified, warnings: [UNANCHORED_WARNING, ...verified.warnings] }
+          : verified;
       if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       for (const w of result.warnings) process.stderr.write(`hefl: warning: ${w}\n`);
       if (result.ok) {
-        if (!opts.json) {
-          process.stdout.write(
-            `intact: ${result.entries} entries, last seq ${result.lastSeq}, head ${result.lastHash}\n`,
-          );
-        }
+        if (!opts.json) process.stdout.write(formatAuditVerification(result));
         return;
       }
       const bad = result.firstBad;
@@ -135,15 +153,6 @@ export function registerAuditCommand(program: Command): void {
         );
       }
     });
-}
-
-/** A researcher folder stands for its head file. */
-function researcherRecordFile(path: string): string {
-  try {
-    return statSync(path).isDirectory() ? join(path, RESEARCHER_HEADS_FILE) : path;
-  } catch {
-    return path; // reported as unreadable when verification opens it
-  }
 }
 
 /** commander parser for `--round`: rounds are numbered from 0. */

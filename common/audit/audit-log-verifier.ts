@@ -1,26 +1,35 @@
-import { fromHex, keyId, merkleRoot, toHex } from '../crypto/index.js';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { keyId } from '../crypto/index.js';
 import { nativeVerifier } from '../crypto/native-ed25519.js';
 import { AuditChainChecker, type AuditFault } from './audit-chain-checker.js';
-import {
-  roundClosedDetails,
-  siteHeadSeenDetails,
-  siteReceiptDetails,
-  updateAcceptedDetails,
-} from './audit-details.js';
-import { type AuditEntry, COORDINATOR_AUDIT_ACTIONS } from './audit-entry.js';
+import { siteHeadSeenDetails, siteReceiptDetails } from './audit-details.js';
+import { COORDINATOR_AUDIT_ACTIONS } from './audit-entry.js';
 import { type AuditHead, verifyAuditHead } from './audit-head.js';
+import { expectAuditLogKind } from './audit-log-kind.js';
+import type { AuditAnchor, AuditChecks, AuditVerification, SiteLogCheck } from './audit-verification.js';
+import { entryFact, roundKey, siteHeadVerifiers } from './entry-facts.js';
+import { scanLogInParallel } from './parallel-log-scan.js';
 import { readLogLines } from './read-log-lines.js';
 import { readSiteLog } from './read-site-log.js';
 import { parseResearcherHeadLine } from './researcher-head-record.js';
-import { checkSiteLogAgainstHead, collectSiteHead, type RecordedSiteHead } from './site-head-check.js';
+import { type HeadSeen, type Receipt, RoundLedger } from './round-ledger.js';
+import { checkSiteLogAgainstHead } from './site-head-check.js';
+
+export type { AuditAnchor, AuditChecks, AuditVerification, SiteLogCheck } from './audit-verification.js';
 
 /** Said (stderr and --json) whenever no site log is given: the tail is then unprovable. */
 export const NO_SITE_LOG_WARNING =
   'no site log given: truncation or a rewritten tail of this log cannot be detected (pass --site-log for every site)';
 
+/** Logs at least this large are checked on worker threads (below, starting them costs more than it saves). */
+export const PARALLEL_MIN_BYTES = 8 << 20;
+
 export interface AuditVerifyOptions {
-  /** The coordinator's Ed25519 public key, from the federation manifest (never from the log). */
+  /** The coordinator's Ed25519 public key, from the trust anchor (never from the log). */
   readonly trustedSigner: Uint8Array;
+  /** Where `trustedSigner` came from; echoed in the result (default: a key the caller gave). */
+  readonly anchor?: AuditAnchor;
   /**
    * Site logs to cross-check against the coordinator log (signed heads, receipts), and the
    * coordinator log's records of each site's own signed head against them.
@@ -37,54 +46,69 @@ export interface AuditVerifyOptions {
    * cross-checks use is still sound: heads carry the coordinator's own signature.
    */
   readonly trustedSiteSigners?: readonly Uint8Array[];
-}
-
-export type AuditVerification =
-  | {
-      readonly ok: true;
-      readonly entries: number;
-      readonly lastSeq: number;
-      readonly lastHash: string;
-      readonly warnings: readonly string[];
-    }
-  | {
-      readonly ok: false;
-      readonly entries: number;
-      readonly firstBad: AuditFault;
-      readonly warnings: readonly string[];
-    };
-
-interface Evidence {
-  readonly file: string;
-  readonly line: number;
-  readonly site: string;
-}
-interface HeadSeen extends Evidence {
-  readonly hash: string;
-}
-interface Receipt extends Evidence {
-  readonly digest: string;
+  /**
+   * `auto` (default): logs of `PARALLEL_MIN_BYTES` or more on worker threads, checking the
+   * head's signature (see `AuditChecks.signatureMode`); smaller logs in this thread, checking
+   * every signature. `always` / `never` force one way (tests, benchmarks).
+   */
+  readonly parallel?: 'auto' | 'always' | 'never';
+  /** Verify every entry's signature on the parallel path too (slower: ~0.1 ms CPU each). */
+  readonly everySignature?: boolean;
+  /** Worker threads for the parallel path (default: the cores available). */
+  readonly workers?: number;
+  /** Bytes per worker batch (default 1 MiB; tests make it small to cross batch edges). */
+  readonly batchBytes?: number;
 }
 
 const COORDINATOR_ACTIONS = new Set(COORDINATOR_AUDIT_ACTIONS);
-const roundKey = (jobId: string, round: number, attempt = 0) => `${jobId}\u0000${round}\u0000${attempt}`;
-const short = (hex: string) => `${hex.slice(0, 16)}…`;
 
 /**
- * Verifies a coordinator audit log and, optionally, site logs against it. Streams every
- * file (memory grows with the site logs' evidence and the rounds still open, never with the
- * coordinator log). Reports the first fault; site logs are read first since the coordinator
- * log is judged against them. Throws `invalid_argument` if a file cannot be read.
+ * Verifies a coordinator audit log and, optionally, site logs and researcher records against
+ * it, and says what it checked. Streams every file (memory grows with the site logs'
+ * evidence and the rounds still open, never with the coordinator log). Reports the first
+ * fault; a log the parallel pass is unsure of is verified again sequentially, which names
+ * the first bad entry. Throws `invalid_argument` if a file cannot be read or is the wrong
+ * kind of log (a site log given as the coordinator's, or the reverse).
  */
 export async function verifyAuditLog(path: string, options: AuditVerifyOptions): Promise<AuditVerification> {
+  const coordinatorKeyId = keyId(options.trustedSigner);
+  await expectAuditLogKind(path, 'coordinator', coordinatorKeyId);
+  for (const site of options.siteLogs ?? []) await expectAuditLogKind(site, 'site', coordinatorKeyId);
+
+  const anchor: AuditAnchor = options.anchor ?? { kind: 'key', source: 'the caller' };
   const warnings: string[] = [];
   if ((options.siteLogs ?? []).length === 0) warnings.push(NO_SITE_LOG_WARNING);
   const verifyCoordinator = nativeVerifier(options.trustedSigner);
   const heads = new Map<number, HeadSeen>();
   const receipts = new Map<string, Receipt[]>();
-  const siteLogSigners: { file: string; signer: string }[] = [];
+  const siteLogs: SiteLogCheck[] = [];
   let highestHead: (HeadSeen & { seq: number }) | undefined;
-  const failed = (firstBad: AuditFault): AuditVerification => ({ ok: false, entries: 0, firstBad, warnings });
+  const checked = {
+    log: path,
+    coordinatorKeyId,
+    signatureMode: 'every' as AuditChecks['signatureMode'],
+    signatures: 0,
+    chainLinks: 0,
+    merkleRoots: 0,
+    receipts: 0,
+    siteLogs,
+    researcherRecords: [] as string[],
+    coordinatorHeadsCrossChecked: 0,
+    siteHeadsCrossChecked: 0,
+  };
+  const base = () => ({
+    warnings,
+    anchor,
+    coordinatorKeyId,
+    ...(anchor.federationId !== undefined ? { federationId: anchor.federationId } : {}),
+    checked: { ...checked, siteLogs: [...siteLogs], researcherRecords: [...checked.researcherRecords] },
+  });
+  const failed = (firstBad: AuditFault, entries = 0): AuditVerification => ({
+    ok: false,
+    entries,
+    firstBad,
+    ...base(),
+  });
 
   /** A coordinator head someone holds; returns why it contradicts another, if it does. */
   const seeHead = (head: AuditHead, seen: HeadSeen): string | undefined => {
@@ -100,12 +124,14 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
 
   for (const sitePath of options.siteLogs ?? []) {
     let signer: string | undefined;
+    let entries = 0;
     const siteResult = await readSiteLog(
       sitePath,
       options.trustedSiteSigners,
       warnings,
       (entry, line, site) => {
         signer ??= site;
+        entries += 1;
         const bad = (reason: string): AuditFault => ({ file: sitePath, line, seq: entry.seq, reason });
         if (entry.action === 'site.head-seen') {
           const head = siteHeadSeenDetails.safeParse(entry.details);
@@ -129,7 +155,12 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
       },
     );
     if (siteResult) return failed(siteResult);
-    if (signer) siteLogSigners.push({ file: sitePath, signer });
+    siteLogs.push({
+      file: sitePath,
+      signer: signer ?? '',
+      entries,
+      signaturesChecked: options.trustedSiteSigners !== undefined,
+    });
   }
 
   for (const recordPath of options.researcherRecords ?? []) {
@@ -146,110 +177,100 @@ export async function verifyAuditLog(path: string, options: AuditVerifyOptions):
       });
       if (problem) return bad(problem);
     }
+    checked.researcherRecords.push(recordPath);
   }
 
-  const checker = new AuditChainChecker({
-    file: path,
-    signerId: keyId(options.trustedSigner),
-    verify: verifyCoordinator,
-    actions: COORDINATOR_ACTIONS,
-  });
-  const siteKeys = new Map((options.trustedSiteSigners ?? []).map((k) => [keyId(k), k] as const));
-  const siteHeads = new Map<string, RecordedSiteHead>();
-  const openRounds = new Map<string, Set<string>>();
-  let entries = 0;
-  let lines = 0;
-  for await (const { text, line } of readLogLines(path)) {
-    lines = line;
-    const step = checker.check(text, line);
-    if ('fault' in step) return { ok: false, entries, firstBad: step.fault, warnings };
-    if ('held' in step) continue;
-    entries += 1;
-    const fault =
-      crossCheck(step.entry, line, path, heads, receipts, openRounds) ??
-      collectSiteHead(step.entry, line, path, siteKeys, siteHeads);
-    if (fault) return { ok: false, entries, firstBad: fault, warnings };
+  const siteKeys = options.trustedSiteSigners ?? [];
+  const siteVerifiers = siteHeadVerifiers(siteKeys, keyId);
+  let scan:
+    | { entries: number; lastSeq: number; lastHash: string; lines: number; ledger: RoundLedger }
+    | undefined;
+  if (await useParallel(path, options)) {
+    const ledger = new RoundLedger(path, heads, copyReceipts(receipts));
+    const result = await scanLogInParallel(
+      path,
+      {
+        signerId: coordinatorKeyId,
+        coordinatorKey: options.trustedSigner,
+        everySignature: options.everySignature === true,
+        siteKeys,
+        headSeqs: ledger.headSeqs(),
+        workers: options.workers ?? availableParallelism(),
+        ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
+      },
+      ([line, seq, hash, fact]) => ledger.apply(seq, hash, line, fact),
+    );
+    const headSigned =
+      result.kind === 'intact' &&
+      (result.entries === 0 ||
+        options.everySignature === true ||
+        verifyCoordinator(Buffer.from(result.lastHash, 'hex'), Buffer.from(result.lastSig, 'base64')));
+    if (result.kind === 'intact' && headSigned) {
+      checked.signatureMode = options.everySignature === true ? 'every' : 'head';
+      checked.signatures = options.everySignature === true ? result.signatures : result.entries > 0 ? 1 : 0;
+      scan = { ...result, lines: result.entries, ledger };
+    }
   }
-  const tail = checker.finish();
-  if (tail) return { ok: false, entries, firstBad: tail, warnings };
+  if (!scan) {
+    // The exact pass: line by line in this thread, every signature, naming the first fault.
+    const ledger = new RoundLedger(path, heads, receipts);
+    const checker = new AuditChainChecker({
+      file: path,
+      signerId: coordinatorKeyId,
+      verify: verifyCoordinator,
+      actions: COORDINATOR_ACTIONS,
+    });
+    let entries = 0;
+    let lines = 0;
+    for await (const { text, line } of readLogLines(path)) {
+      lines = line;
+      const step = checker.check(text, line);
+      if ('fault' in step) return failed(step.fault, entries);
+      if ('held' in step) continue;
+      entries += 1;
+      const fault = ledger.apply(step.entry.seq, step.entry.hash, line, entryFact(step.entry, siteVerifiers));
+      if (fault) return failed(fault, entries);
+    }
+    const tail = checker.finish();
+    if (tail) return failed(tail, entries);
+    checked.signatureMode = 'every';
+    checked.signatures = entries;
+    scan = { entries, lastSeq: checker.lastSeq, lastHash: checker.lastHash, lines, ledger };
+  }
+  const { entries, lastSeq, lastHash, lines, ledger } = scan;
+  checked.chainLinks = entries;
+  checked.merkleRoots = ledger.merkleRoots;
+  checked.receipts = ledger.receiptsMatched;
+  checked.coordinatorHeadsCrossChecked = ledger.headsMatched;
 
-  const lastSeq = checker.lastSeq;
   if (highestHead && highestHead.seq > lastSeq) {
     const reason = `log truncated: ${highestHead.site} saw head seq ${highestHead.seq} but the log ends at ${lastSeq} (evidence: ${highestHead.file}:${highestHead.line})`;
-    return {
-      ok: false,
-      entries,
-      firstBad: { file: path, line: lines + 1, seq: lastSeq + 1, reason },
-      warnings,
-    };
+    return failed({ file: path, line: lines + 1, seq: lastSeq + 1, reason }, entries);
   }
-  for (const { file, signer } of siteLogSigners) {
-    const recorded = siteHeads.get(signer);
-    const fault = recorded && (await checkSiteLogAgainstHead(file, recorded));
-    if (fault) return { ok: false, entries, firstBad: fault, warnings };
+  for (const [i, site] of siteLogs.entries()) {
+    const recorded = ledger.siteHeads.get(site.signer);
+    if (!recorded) continue;
+    const fault = await checkSiteLogAgainstHead(site.file, recorded);
+    if (fault) return failed(fault, entries);
+    siteLogs[i] = { ...site, headChecked: recorded.seq };
+    checked.siteHeadsCrossChecked += 1;
   }
-  for (const list of receipts.values()) {
+  for (const list of ledger.receipts.values()) {
     for (const r of list) warnings.push(`${r.file}:${r.line}: receipt for a round the log never closed`);
   }
-  return { ok: true, entries, lastSeq, lastHash: checker.lastHash, warnings };
+  return { ok: true, entries, lastSeq, lastHash, ...base() };
 }
 
-/** Checks one intact coordinator entry against the site evidence and the rounds it closes. */
-function crossCheck(
-  entry: AuditEntry,
-  line: number,
-  file: string,
-  heads: ReadonlyMap<number, HeadSeen>,
-  receipts: Map<string, Receipt[]>,
-  openRounds: Map<string, Set<string>>,
-): AuditFault | undefined {
-  const bad = (reason: string): AuditFault => ({ file, line, seq: entry.seq, reason });
-  const head = heads.get(entry.seq);
-  if (head && head.hash !== entry.hash) {
-    return bad(
-      `entry differs from the signed head ${head.site} saw (${head.file}:${head.line}): log rewritten`,
-    );
-  }
-  if (entry.action === 'update.accepted') {
-    const d = updateAcceptedDetails.safeParse(entry.details);
-    if (!d.success) return bad('malformed update.accepted details');
-    const key = roundKey(d.data.jobId, d.data.round, d.data.attempt);
-    const accepted = openRounds.get(key) ?? new Set<string>();
-    accepted.add(d.data.updateDigest);
-    openRounds.set(key, accepted);
-  } else if (entry.action === 'update.lost') {
-    // The coordinator found an accepted update's blob damaged and said so: the round closes
-    // without it (the site's receipt shows the loss, and this entry is the admission).
-    const d = updateAcceptedDetails
-      .pick({ jobId: true, round: true, updateDigest: true })
-      .safeParse(entry.details);
-    if (!d.success) return bad('malformed update.lost details');
-    const key = roundKey(d.data.jobId, d.data.round);
-    openRounds.get(key)?.delete(d.data.updateDigest);
-    const kept = (receipts.get(key) ?? []).filter((r) => r.digest !== d.data.updateDigest);
-    receipts.set(key, kept);
-  } else if (entry.action === 'round.closed') {
-    const parsed = roundClosedDetails.safeParse(entry.details);
-    if (!parsed.success) return bad(`malformed round.closed details: ${parsed.error.issues[0]?.message}`);
-    const d = parsed.data;
-    const where = `round ${d.round}'s Merkle root (job ${d.jobId})`;
-    if (toHex(merkleRoot(d.updateDigests.map(fromHex))) !== d.merkleRoot) {
-      return bad(`round ${d.round} Merkle root does not match its update digests (job ${d.jobId})`);
-    }
-    const leaves = new Set(d.updateDigests);
-    const key = roundKey(d.jobId, d.round, d.attempt);
-    for (const digest of openRounds.get(key) ?? []) {
-      if (!leaves.has(digest)) return bad(`accepted update ${short(digest)} missing from ${where}`);
-    }
-    openRounds.delete(key);
-    for (const r of receipts.get(key) ?? []) {
-      if (!leaves.has(r.digest)) {
-        return bad(
-          `receipt for update ${short(r.digest)} (site ${r.site}, ${r.file}:${r.line}) missing from ${where}`,
-        );
-      }
-    }
-    receipts.delete(key);
-  }
-  return undefined;
+async function useParallel(path: string, options: AuditVerifyOptions): Promise<boolean> {
+  if (options.parallel === 'always') return true;
+  if (options.parallel === 'never') return false;
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+  return size >= PARALLEL_MIN_BYTES;
+}
+
+function copyReceipts(receipts: ReadonlyMap<string, Receipt[]>): Map<string, Receipt[]> {
+  return new Map([...receipts].map(([k, v]) => [k, [...v]] as const));
 }

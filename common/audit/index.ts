@@ -30,7 +30,8 @@ export {
 } from './audit-entry.js';
 export { type AuditHead, auditHeadMessage, verifyAuditHead } from './audit-head.js';
 export { renderAuditReport } from './audit-html-report.js';
-export { type AuditVerification, type AuditVerifyOptions, verifyAuditLog } from './audit-log-verifier.js';
+export { type AuditVerifyOptions, verifyAuditLog } from './audit-log-verifier.js';
 export { type AuditFs, AuditLogWriter, type AuditRecord, type AuditSigner } from './audit-log-writer.js';
 export { formatEntry, readTimeline, type TimelineFilter } from './audit-timeline.js';
+export type { AuditAnchor, AuditChecks, AuditVerification, SiteLogCheck } from './audit-verification.js';
 export { parseAuditEntry } from './parse-audit-entry.js';
