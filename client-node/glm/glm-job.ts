@@ -35,12 +35,13 @@ export class GlmJob {
 
   /** After round 0: the design from the job-wide pipeline. */
   prepare(pipeline: FeaturePipeline, tables: readonly SiteTable[]): void {
-    this.design = glmDesignFor(pipeline, tables);
+    this.design = glmDesignFor(pipeline, tables, this.spec.family);
     this.sectionLength = glmVectorLength(glmCoefficientCount(pipeline.schema));
     this.irls = new GlmIrls(this.design.names, {
       family: this.spec.family,
       maxIterations: this.maxIterations,
       tolerance: this.spec.tolerance,
+      ...(this.spec.l2 === undefined ? {} : { l2: this.spec.l2 }),
     });
   }
 

@@ -49,5 +49,9 @@ approval: auto
 # report (codes found, declared codes); smaller totals are suppressed. With several sites the
 # largest of their minima applies. Whole number 1..100.
 minCellSize: 5
+
+# Fewest records this site must hold to take part in a glm or stats job (a statistical
+# analysis: with few records its sums say much about each patient). Unset = no minimum.
+# minRecords: 50
 `;
 }

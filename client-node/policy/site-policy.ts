@@ -50,6 +50,14 @@ export interface SitePolicy {
    * minima applies. Whole number 1..100, default 5.
    */
   readonly minCellSize: number;
+  /**
+   * Fewest records (after the job's missing-value rule, training and held-out together) this
+   * site must hold to take part in a statistical analysis (a `glm` or `stats` job): with fewer,
+   * its sums say too much about each patient, so the job is declined (the reason says so, not
+   * the count). Unset = no minimum. To refuse such jobs altogether, leave `glm` / `stats` out
+   * of `allowedModels`.
+   */
+  readonly minRecords?: number;
 }
 
 /**
@@ -101,6 +109,7 @@ export const sitePolicySchema = z.strictObject({
     .min(1, 'must be at least 1')
     .max(MAX_MIN_CELL_SIZE, `must be at most ${MAX_MIN_CELL_SIZE}`)
     .default(DEFAULTS.minCellSize),
+  minRecords: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
 });
 
 /**
@@ -159,6 +168,7 @@ function freezePolicy(p: {
   allowRelease: boolean;
   approval: 'auto' | 'explicit';
   minCellSize: number;
+  minRecords?: number | undefined;
 }): SitePolicy {
   return Object.freeze({
     version: 1,
@@ -171,5 +181,6 @@ function freezePolicy(p: {
     allowRelease: p.allowRelease,
     approval: p.approval,
     minCellSize: p.minCellSize,
+    ...(p.minRecords === undefined ? {} : { minRecords: p.minRecords }),
   });
 }
