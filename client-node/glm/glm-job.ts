@@ -5,6 +5,7 @@ import type { SiteVectorCipher } from '../../common/he/vector-cipher.js';
 import type { GlmSpec } from '../../common/job/model-spec.js';
 import type { GlmReport } from '../../common/protocol/sealed-glm-report.js';
 import type { Section } from '../../common/protocol/section-framing.js';
+import type { AnalysisJob } from '../analysis-job.js';
 import type { SiteTable } from '../data/csv-table.js';
 import type { FeaturePipeline } from '../data/feature-pipeline.js';
 import type { SectionMasker } from '../privacy/mask-filter.js';
@@ -20,7 +21,7 @@ import { type GlmDesign, glmStatisticsFromVector } from './glm-statistics.js';
  * resends its statistics at the final coefficients (the job's round count is fixed) and the
  * result no longer changes.
  */
-export class GlmJob {
+export class GlmJob implements AnalysisJob {
   private design: GlmDesign | undefined;
   private irls: GlmIrls | undefined;
   /** The section's fixed length: the statistics of the job's fixed coefficient count, zero-padded. */
@@ -59,6 +60,11 @@ export class GlmJob {
   /** The coefficients every site holds (hashed into the round report: all sites must agree). */
   coefficients(): Float32Array {
     return Float32Array.from(this.require().irls.coefficients);
+  }
+
+  /** The state every site must hold alike: the coefficients. */
+  state(): Float32Array {
+    return this.coefficients();
   }
 
   /** Applies the summed statistics; the report to seal to the researcher. */

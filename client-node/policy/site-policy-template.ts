@@ -9,8 +9,9 @@ export function sitePolicyTemplate(): string {
 #   hefl site policy check --dir <site dir>
 version: 1
 
-# Model kinds this site takes part in: logreg, mlp (training), glm (federated regression).
-allowedModels: [logreg, mlp, glm]
+# Model kinds this site takes part in: logreg, mlp (training), glm (federated regression),
+# stats (federated descriptive statistics: counts, means, histograms, cross-tabulations).
+allowedModels: [logreg, mlp, glm, stats]
 
 # Largest model, in parameters (weights incl. biases). Unset = no limit.
 # maxParameters: 100000

@@ -7,7 +7,7 @@ import { MAX_MIN_CELL_SIZE } from '../../common/fl/data-report-layout.js';
 import { zodProblems } from '../../common/validation/zod-problems.js';
 
 /** Model kinds a job can ask for (see `common/job/model-spec.ts`). */
-export const MODEL_KINDS = ['logreg', 'mlp', 'glm'] as const;
+export const MODEL_KINDS = ['logreg', 'mlp', 'glm', 'stats'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /**
@@ -71,7 +71,7 @@ export interface SitePolicy {
 export function defaultSitePolicy(): SitePolicy {
   return freezePolicy({
     version: 1,
-    allowedModels: ['logreg', 'mlp', 'glm'],
+    allowedModels: ['logreg', 'mlp', 'glm', 'stats'],
     requireDp: false,
     budget: { epsilon: 10, delta: 1e-5 },
     allowRelease: true,

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { HeflError } from '../errors/index.js';
+import { freezeStatsSpec, type StatsSpec, statsSchema } from './stats-spec.js';
+
+export type { StatsSpec };
 
 const logregSchema = z.strictObject({ kind: z.literal('logreg') });
 
@@ -33,9 +36,14 @@ const mlpSchema = z.strictObject({
  * output; `logreg` has no hidden layer. The input dimension is not part of the spec: it
  * comes from the site's data schema, which all sites share.
  */
-export const modelSpecSchema = z.discriminatedUnion('kind', [logregSchema, mlpSchema, glmSchema]);
+export const modelSpecSchema = z.discriminatedUnion('kind', [
+  logregSchema,
+  mlpSchema,
+  glmSchema,
+  statsSchema,
+]);
 
-export type ModelSpec = Readonly<z.infer<typeof logregSchema>> | MlpSpec | GlmSpec;
+export type ModelSpec = Readonly<z.infer<typeof logregSchema>> | MlpSpec | GlmSpec | StatsSpec;
 export interface GlmSpec {
   readonly kind: 'glm';
   readonly family: 'binomial' | 'gaussian' | 'poisson';
@@ -64,6 +72,7 @@ export function parseModelSpec(value: unknown): ModelSpec {
   }
   const spec = result.data;
   if (spec.kind === 'logreg') return Object.freeze({ kind: 'logreg' });
+  if (spec.kind === 'stats') return freezeStatsSpec(spec);
   if (spec.kind === 'glm')
     return Object.freeze({
       kind: 'glm',
