@@ -1,4 +1,5 @@
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
+import type { GlmResult } from '../common/protocol/sealed-glm-report.js';
 import type { Section } from '../common/protocol/section-framing.js';
 import type { SiteTable } from './data/csv-table.js';
 import type { FeaturePipeline } from './data/feature-pipeline.js';
@@ -21,4 +22,6 @@ export interface AnalysisJob {
     contributors: number,
     round: number,
   ): { readonly kind: string };
+  /** The converged GLM table for the model card; undefined for a stats job or before convergence. */
+  cardTable(): GlmResult | undefined;
 }

@@ -522,6 +522,7 @@ export class JobSession {
       weights: this.requireGlobal(),
       pipeline: this.pipeline,
       metrics: this.lastMetrics,
+      glm: this.glm?.cardTable(),
       participants,
       release: this.release,
       now: this.deps.clock.now(),

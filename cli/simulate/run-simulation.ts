@@ -80,8 +80,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       running.sites,
     );
     const outcome = readJobOutcome(status, identity.sealingKey.secretKey, isSite);
-    // glm and stats jobs release a table (sealed with the round reports), not a model.
-    const trained = job.spec.model.kind !== 'glm' && job.spec.model.kind !== 'stats';
+    // A stats job releases no model (its tables are sealed with the round reports).
+    const trained = job.spec.model.kind !== 'stats';
     const modelDir =
       options.outDir && status.state === 'completed' && trained
         ? await saveFinalModel(

@@ -3,7 +3,7 @@ import { glmVectorLength } from '../../common/fl/glm-layout.js';
 import { glmCoefficientCount } from '../../common/fl/round-lengths.js';
 import type { SiteVectorCipher } from '../../common/he/vector-cipher.js';
 import type { GlmSpec } from '../../common/job/model-spec.js';
-import type { GlmReport } from '../../common/protocol/sealed-glm-report.js';
+import type { GlmReport, GlmResult } from '../../common/protocol/sealed-glm-report.js';
 import type { Section } from '../../common/protocol/section-framing.js';
 import type { AnalysisJob } from '../analysis-job.js';
 import type { SiteTable } from '../data/csv-table.js';
@@ -65,6 +65,11 @@ export class GlmJob implements AnalysisJob {
   /** The state every site must hold alike: the coefficients. */
   state(): Float32Array {
     return this.coefficients();
+  }
+
+  /** The converged table, for the model card. */
+  cardTable(): GlmResult | undefined {
+    return this.irls?.result;
   }
 
   /** Applies the summed statistics; the report to seal to the researcher. */

@@ -54,6 +54,11 @@ export class StatsJob implements AnalysisJob {
     return summaryReport(this.spec, sum);
   }
 
+  /** Stats tables are not a model: a stats job releases no card (its tables are sealed per round). */
+  cardTable(): undefined {
+    return undefined;
+  }
+
   private require(): Float64Array {
     if (!this.vector) throw new HeflError('failed_precondition', 'stats: no summary before round 0 closed');
     return this.vector;
