@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CODE_NORMALISATION } from '../common/job/feature-schema.js';
 import type { ParsedJob } from '../common/job/job-spec.js';
+import type { GlmResult } from '../common/protocol/sealed-glm-report.js';
 import { sealForResearcher } from '../common/protocol/sealed-metrics.js';
 import { signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { ModelRelease } from '../proto/gen/hefl/v1/messages.js';
 import type { FeaturePipeline } from './data/index.js';
+import { glmReleasePackage } from './glm/glm-release-package.js';
 import type { ModelCard } from './model-release.js';
 import type { SiteKeys } from './site-keys.js';
 import { modelHash } from './strategy/index.js';
@@ -26,6 +28,8 @@ export async function finalModelRelease(input: {
   /** The feature pipeline and final metrics; absent if this site never got that far. */
   readonly pipeline: FeaturePipeline | undefined;
   readonly metrics: ModelCard['metrics'] | undefined;
+  /** A GLM job's converged table (its card carries it instead of metrics); undefined otherwise. */
+  readonly glm?: GlmResult | undefined;
   readonly participants: readonly string[];
   /** This site's policy on release, and the privacy it spent on the job. */
   readonly release: { allowed: boolean; privacy: ModelCard['privacy'] };
@@ -34,7 +38,8 @@ export async function finalModelRelease(input: {
   const { job, pipeline, release } = input;
   const hash = modelHash(input.weights);
   let sealed: { nonce: Uint8Array; sealed: Uint8Array } | undefined;
-  if (release.allowed && pipeline && input.metrics) {
+  const metrics = input.glm ? null : input.metrics;
+  if (release.allowed && pipeline && metrics !== undefined) {
     const card: ModelCard = {
       jobId: input.jobId,
       jobHash: job.hash,
@@ -42,7 +47,8 @@ export async function finalModelRelease(input: {
       model: job.spec.model,
       trainingRounds: job.spec.rounds,
       participatingSites: [...input.participants],
-      metrics: input.metrics,
+      metrics,
+      ...(input.glm ? { glm: input.glm } : {}),
       privacy: release.privacy,
       features: {
         names: [...pipeline.featureNames],
@@ -56,7 +62,9 @@ export async function finalModelRelease(input: {
       },
       createdAt: new Date(input.now).toISOString(),
     };
-    const bytes = await buildReleasePackage(job.spec.model, pipeline.cols, input.weights, card);
+    const bytes = input.glm
+      ? glmReleasePackage(input.weights, card)
+      : await buildReleasePackage(job.spec.model, pipeline.cols, input.weights, card);
     sealed = sealForResearcher(bytes, input.researcherKey);
   }
   const envelope = signMessage(

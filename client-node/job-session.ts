@@ -7,7 +7,7 @@ import { EVALUATION_BINS } from '../common/fl/round-section-shapes.js';
 import type { SiteVectorCipher } from '../common/he/vector-cipher.js';
 import { type ParsedJob, totalRounds } from '../common/job/job-spec.js';
 import type { EventLog } from '../common/log/event-log.js';
-import { sealGlmReport } from '../common/protocol/sealed-glm-report.js';
+import { sealForResearcher } from '../common/protocol/sealed-metrics.js';
 import { frameSection, type Section } from '../common/protocol/section-framing.js';
 import { signMessage } from '../common/protocol/signed-message.js';
 import { SigningContext } from '../common/protocol/signing-context.js';
@@ -15,11 +15,12 @@ import type { Clock } from '../common/time/clock.js';
 import type { SignedEnvelope } from '../proto/gen/hefl/v1/envelope.js';
 import { type RoundSummary, UpdateHeader } from '../proto/gen/hefl/v1/messages.js';
 import { checkAggregate } from './aggregate-check.js';
+import type { AnalysisJob } from './analysis-job.js';
+import { analysisJobFor } from './analysis-job-for.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { DEFAULT_MIN_CELL_SIZE } from './data/data-report.js';
 import type { ColumnSpec, FeaturePipeline, TransformedTable } from './data/index.js';
 import { finalModelRelease } from './final-model-release.js';
-import { GlmJob } from './glm/glm-job.js';
 import { checkJoinRequest, sealKeyBundle } from './key-ceremony.js';
 import type { ModelCard } from './model-release.js';
 import { type DpFilterSettings, DpUpdateFilter } from './privacy/dp-update-filter.js';
@@ -101,8 +102,8 @@ export class JobSession {
   private closed = false;
   /** Whether this site releases the final model, and the privacy it spent (from acceptance). */
   private readonly release: { allowed: boolean; privacy: ModelCard['privacy'] };
-  /** A GLM job: rounds 1..R+1 are IRLS iterations instead of training (client-node/glm). */
-  private readonly glm: GlmJob | undefined;
+  /** A GLM or stats job: rounds 1..R+1 send exact sums instead of training (client-node/glm, stats). */
+  private readonly glm: AnalysisJob | undefined;
   /** This site's policy minimum: round-0 totals below the largest sites' minimum are not shown to the researcher. */
   private readonly minCellSize: number;
 
@@ -140,7 +141,7 @@ export class JobSession {
     this.release = init.release ?? { allowed: true, privacy: null };
     this.minCellSize = init.minCellSize ?? DEFAULT_MIN_CELL_SIZE;
     const model = init.job.spec.model;
-    this.glm = model.kind === 'glm' ? new GlmJob(model, totalRounds(init.job.spec) - 1) : undefined;
+    this.glm = analysisJobFor(model, totalRounds(init.job.spec) - 1, this.minCellSize);
     this.ledger = new UpdateLedger({ ...deps, jobId: init.jobId, siteId: deps.keys.siteId });
     this.schema = [...init.dataset.train.featureColumns].sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
@@ -366,7 +367,7 @@ export class JobSession {
     this.test = prepared.test;
     if (this.glm) {
       this.glm.prepare(pipeline, [this.dataset.train, this.dataset.test]);
-      this.global = this.glm.coefficients();
+      this.global = this.glm.state();
     } else this.global = initialWeights(this.spec.model, pipeline.cols, this.spec.seed);
     this.deps.log('features.ready', {
       job: this.jobId,
@@ -377,23 +378,18 @@ export class JobSession {
     return prepared.sealed;
   }
 
-  /** A GLM round closed: one IRLS iteration; its report is sealed to the researcher. */
+  /** A GLM or stats round closed (one IRLS iteration, or the tables); its report is sealed to the researcher. */
   private applyGlmRound(
-    glm: GlmJob,
+    glm: AnalysisJob,
     cipher: SiteVectorCipher,
     sections: Section[],
     round: number,
     contributors: number,
   ): Sealed {
     const report = glm.apply(cipher, sections, contributors, round);
-    this.global = glm.coefficients();
-    this.deps.log('glm.iteration', {
-      job: this.jobId,
-      round,
-      converged: report.result !== null,
-      failed: report.error !== null,
-    });
-    return sealGlmReport(report, this.researcherKey);
+    this.global = glm.state();
+    this.deps.log('analysis.round', { job: this.jobId, round, kind: report.kind });
+    return sealForResearcher(new TextEncoder().encode(JSON.stringify(report)), this.researcherKey);
   }
 
   /** A training round closed: the metrics of the model it started from, then the strategy step. */
@@ -526,6 +522,7 @@ export class JobSession {
       weights: this.requireGlobal(),
       pipeline: this.pipeline,
       metrics: this.lastMetrics,
+      glm: this.glm?.cardTable(),
       participants,
       release: this.release,
       now: this.deps.clock.now(),

@@ -1,6 +1,7 @@
 import type { CodeNormalisation } from '../common/job/feature-schema.js';
 import type { JobSpec } from '../common/job/job-spec.js';
 import type { ModelSpec } from '../common/job/model-spec.js';
+import type { GlmResult } from '../common/protocol/sealed-glm-report.js';
 import type { FeaturePipelineJson } from './data/feature-pipeline.js';
 
 /** What the researcher receives about a released model (no record values, no per-site figures). */
@@ -11,8 +12,24 @@ export interface ModelCard {
   readonly model: ModelSpec;
   readonly trainingRounds: number;
   readonly participatingSites: readonly string[];
-  /** Aggregate metrics of the final model on the sites' held-out records. */
-  readonly metrics: { accuracy: number; pooledAccuracy: number; auc: number; loss: number; examples: number };
+  /**
+   * Aggregate metrics of the final model on the sites' held-out records; null for a GLM
+   * (a statistical fit on all records, reported as its regression table in `glm`).
+   */
+  readonly metrics: {
+    accuracy: number;
+    pooledAccuracy: number;
+    auc: number;
+    loss: number;
+    examples: number;
+  } | null;
+  /**
+   * GLM jobs: the regression table (coefficients on the original scale of the columns in
+   * `glm.coefficients[].feature`, SEs, z, p, CIs, odds/rate ratios, deviance, AIC, n). The
+   * release then carries no TensorFlow.js model: its weights are the coefficients (float32,
+   * in the table's order), which the sites' signed model hash covers.
+   */
+  readonly glm?: GlmResult;
   /**
    * Differential privacy spent by each site on this job, or null when the job used none.
    * `unit`: what epsilon protects, one patient record at a site (`record`, DP-SGD) or one
@@ -53,7 +70,7 @@ export interface ModelCard {
 /** The bytes a site seals to the researcher: a TensorFlow.js layers model and its card. */
 export interface ReleasePackage {
   readonly format: 'hefl-model-release/v1';
-  /** `model.json` content (layers-model format; its weights manifest names `weights.bin`). */
+  /** `model.json` content (layers-model format; its weights manifest names `weights.bin`); null for a GLM. */
   readonly modelJson: unknown;
   readonly weightsBase64: string;
   readonly card: ModelCard;

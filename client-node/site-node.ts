@@ -219,6 +219,7 @@ export class SiteNode {
         approvals: await policy.approvals.approved(),
         sitesExpected: job.spec.minSites,
         trainRows: dataset.train.rows,
+        siteRecords: dataset.train.rows + dataset.test.rows,
       });
       if (!evaluation.accept && evaluation.awaitingApproval) {
         if ((await policy.approvals.declined?.())?.has(job.hash)) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatGlmReport } from '../cli/job/format-glm-report.js';
 import { jobStatusView } from '../cli/job/format-job-status.js';
+import { openModelRelease } from '../cli/researcher/open-model-release.js';
 import { generateSyntheticHospitals } from '../client-node/data/synthetic-hospitals.js';
 import {
   startTestFederation,
@@ -72,5 +73,24 @@ describe('a GLM job over real gRPC and HE equals the pooled logistic regression'
       expect(Math.abs(c.standardError - pooled.se[j]!)).toBeLessThanOrEqual(1e-6 * pooled.se[j]!);
     });
     console.log(formatGlmReport(view.glm!).join('\n'));
+
+    // The model card carries the same table; the released weights are the coefficients.
+    let reply = await fed.researcher.fetchModel(jobId);
+    for (let i = 0; i < 100 && reply.pending.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      reply = await fed.researcher.fetchModel(jobId);
+    }
+    const released = openModelRelease(reply, fed.researcherKeys.sealingSecretKey, (pk) => {
+      const m = fed.federation.memberBySigningKey(pk);
+      return m?.role === 'site' ? m.id : undefined;
+    });
+    expect(released.card.glm).toEqual(result);
+    expect(released.card.metrics).toBeNull();
+    const coefficients = new Float32Array(
+      released.weights.buffer,
+      released.weights.byteOffset,
+      released.weights.byteLength / 4,
+    );
+    expect(Array.from(coefficients)).toEqual(result!.coefficients.map((c) => Math.fround(c.estimate)));
   }, 150_000);
 });

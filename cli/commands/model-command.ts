@@ -38,9 +38,13 @@ export function registerModelCommands(program: Command): void {
             process.stdout.write(`${JSON.stringify({ files, card: released.card }, null, 2)}\n`);
           } else {
             const m = released.card.metrics;
+            const { glm } = released.card;
             process.stdout.write(
-              `model of ${jobId} written to ${out} (model.json, weights.bin, model-card.json)\n` +
-                `sites: ${released.card.participatingSites.join(', ')}; accuracy ${m.accuracy.toFixed(3)} (mean of sites), AUC ${m.auc.toFixed(3)}\n`,
+              glm || !m
+                ? `GLM of ${jobId} written to ${out} (model-card.json with the table, weights.bin = coefficients)\n` +
+                    `sites: ${released.card.participatingSites.join(', ')}; ${glm?.family ?? ''} n ${glm?.n ?? '-'}, deviance ${glm?.deviance ?? '-'}\n`
+                : `model of ${jobId} written to ${out} (model.json, weights.bin, model-card.json)\n` +
+                    `sites: ${released.card.participatingSites.join(', ')}; accuracy ${m.accuracy.toFixed(3)} (mean of sites), AUC ${m.auc.toFixed(3)}\n`,
             );
           }
         } finally {

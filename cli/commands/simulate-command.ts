@@ -4,6 +4,9 @@ import { DATA_INPUTS, type DataInput } from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { STRATEGY_NAMES } from '../../common/job/strategy-config.js';
 import { oneOf, positiveInteger, positiveNumber } from '../cli-options.js';
+import { formatGlmReport } from '../job/format-glm-report.js';
+import { formatStatsReport } from '../job/format-stats-report.js';
+import { readJobFile } from '../job/read-job-file.js';
 import { runSimulation, type SimulationResult } from '../simulate/run-simulation.js';
 
 interface SimulateOptions {
@@ -15,6 +18,7 @@ interface SimulateOptions {
   label?: string;
   categorical?: string;
   model: string;
+  job?: string;
   strategy: string;
   serverLearningRate?: number;
   he: 'on' | 'off';
@@ -59,6 +63,10 @@ export function registerSimulateCommand(program: Command): void {
     .option('--label <column>', 'label column (required with --data; value > 0 is positive)')
     .option('--categorical <columns>', 'comma-separated categorical columns of --data')
     .option('--model <kind>', 'logreg, mlp, or a JSON model spec file', 'logreg')
+    .option(
+      '--job <file>',
+      'run this job file (YAML or JSON: model, rounds, data, ...) instead of the one --model/--rounds/--strategy describe; --he still applies',
+    )
     .option('--strategy <name>', STRATEGY_NAMES.join(', '), oneOf('--strategy', STRATEGY_NAMES), 'fedavg')
     .option(
       '--server-learning-rate <eta>',
@@ -102,13 +110,16 @@ export function registerSimulateCommand(program: Command): void {
     .option('--out <dir>', 'keep the federation folder here (coordinator/, sites/<site>/, researcher/)')
     .option('--json', 'print one JSON document on stdout')
     .action(async (opts: SimulateOptions) => {
+      const job = opts.job ? await readJobFile(opts.job) : undefined;
+      const label = opts.label ?? job?.spec.data.label;
       const result = await runSimulation({
+        ...(job ? { job } : {}),
         sites: opts.sites,
         rounds: opts.rounds,
         ...(opts.data ? { dataDir: opts.data } : {}),
         input: opts.input,
         ...(opts.mapping ? { mapping: opts.mapping } : {}),
-        ...(opts.label ? { label: opts.label } : {}),
+        ...(label ? { label } : {}),
         ...(opts.categorical ? { categorical: opts.categorical.split(',').map((c) => c.trim()) } : {}),
         model: readModel(opts.model),
         strategy: opts.strategy,
@@ -156,6 +167,8 @@ function formatSummary(r: SimulationResult): string {
       `final model: accuracy ${r.final.accuracy.toFixed(3)} (mean over the sites' held-out sets; pooled ${r.final.pooledAccuracy.toFixed(3)}), AUC ${r.final.auc.toFixed(3)}`,
     );
   if (r.dp) lines.push(...describeDp(r.dp));
+  if (r.glm) lines.push(...formatGlmReport(r.glm));
+  if (r.stats) lines.push(...formatStatsReport(r.stats));
   if (r.outDir)
     lines.push(`federation folder kept at ${r.outDir} (audit log: ${r.outDir}/coordinator/audit.jsonl)`);
   if (r.modelDir)

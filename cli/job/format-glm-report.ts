@@ -37,7 +37,9 @@ export function formatGlmReport(report: GlmReport): string[] {
   const line = (cells: string[]) =>
     `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
   return [
-    `GLM (${result.family}): converged in ${result.iterations} iterations; n ${result.n}, deviance ${result.deviance.toFixed(4)}, AIC ${result.aic.toFixed(4)}`,
+    `GLM (${result.family}): converged in ${result.iterations} iterations; n ${result.n}, deviance ${result.deviance.toFixed(4)}, AIC ${result.aic.toFixed(4)}${
+      result.family === 'gaussian' ? `, dispersion ${num(result.dispersion)} (RSS / (n - p))` : ''
+    }${result.l2 ? `; ridge l2 ${result.l2} (intercept unpenalised, SEs from the penalised information)` : ''}`,
     line(header),
     ...rows.map(line),
   ];

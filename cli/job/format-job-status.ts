@@ -1,8 +1,11 @@
 import type { DataReport, VocabularyFound } from '../../common/protocol/sealed-data-report.js';
 import type { GlmReport } from '../../common/protocol/sealed-glm-report.js';
+import type { StatsReport } from '../../common/protocol/sealed-stats-report.js';
 import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
 import { readDataReport, readGlmReport, readJobOutcome } from '../researcher/job-outcome.js';
+import { readStatsReport } from '../researcher/read-stats-report.js';
 import { formatGlmReport } from './format-glm-report.js';
+import { formatStatsReport } from './format-stats-report.js';
 
 /** Metrics of the global model after one training round, opened with the researcher's key. */
 export interface RoundMetricsView {
@@ -54,6 +57,8 @@ export interface JobStatusView {
   readonly data?: DataReport | null;
   /** GLM jobs: the latest iteration report (the regression table once converged). */
   readonly glm?: GlmReport | null;
+  /** Stats jobs: the tables (counts, means, histograms, cross-tabulations). */
+  readonly stats?: StatsReport | null;
 }
 
 export const FINAL_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -106,6 +111,7 @@ export function jobStatusView(
     final: rounds.find((r) => r.round === status.rounds)?.metrics ?? null,
     data: readDataReport(status, sealingSecretKey, isSite),
     glm: readGlmReport(status, sealingSecretKey, isSite),
+    stats: readStatsReport(status, sealingSecretKey, isSite),
   };
 }
 
@@ -203,6 +209,7 @@ export function formatJobStatus(view: JobStatusView): string {
   if (view.final) lines.push(`final model: ${formatMetrics(view.final)}`);
   if (view.data) lines.push(...formatDataReport(view.data));
   if (view.glm) lines.push(...formatGlmReport(view.glm));
+  if (view.stats) lines.push(...formatStatsReport(view.stats));
   return `${lines.join('\n')}\n`;
 }
 

@@ -3,6 +3,7 @@ import { HeflError } from '../../common/errors/index.js';
 import { type DataReport, openDataReport } from '../../common/protocol/sealed-data-report.js';
 import { type GlmReport, openGlmReport } from '../../common/protocol/sealed-glm-report.js';
 import { type AggregateMetrics, openMetrics } from '../../common/protocol/sealed-metrics.js';
+import { openStatsReport } from '../../common/protocol/sealed-stats-report.js';
 import { openMessage } from '../../common/protocol/signed-message.js';
 import { SigningContext } from '../../common/protocol/signing-context.js';
 import { RoundReport } from '../../proto/gen/hefl/v1/messages.js';
@@ -43,6 +44,9 @@ export function readJobOutcome(
       if (message.sealedMetrics.length === 0 || round.round === 0) continue;
       // GLM jobs seal their iteration reports instead (readGlmReport).
       if (openGlmReport(message.sealedMetricsNonce, message.sealedMetrics, researcherSealingSecret)) continue;
+      // Stats jobs seal their tables (read-stats-report.ts).
+      if (openStatsReport(message.sealedMetricsNonce, message.sealedMetrics, researcherSealingSecret))
+        continue;
       const metrics = openMetrics(message.sealedMetricsNonce, message.sealedMetrics, researcherSealingSecret);
       const seen = metricsByModelRound.get(metrics.modelRound);
       if (seen && (seen.accuracy !== metrics.accuracy || seen.examples !== metrics.examples)) {

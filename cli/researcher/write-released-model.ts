@@ -22,7 +22,8 @@ export async function writeReleasedModel(released: ReleasedModel, out: string): 
     card: join(out, 'model-card.json'),
   };
   try {
-    await writeFile(files.model, released.modelJson, { flag: 'wx' });
+    // A GLM release has no TensorFlow.js model: its card holds the table; weights.bin the coefficients.
+    if (!released.card.glm) await writeFile(files.model, released.modelJson, { flag: 'wx' });
     await writeFile(files.weights, released.weights, { flag: 'wx' });
     await writeFile(files.card, `${JSON.stringify(released.card, null, 2)}\n`, { flag: 'wx' });
   } catch (cause) {

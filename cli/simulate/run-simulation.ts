@@ -11,6 +11,7 @@ import { followSimulatedJob } from './follow-simulated-job.js';
 import type { HeflProcess } from './hefl-process.js';
 import { provisionFederation } from './provision-federation.js';
 import { saveFinalModel } from './save-final-model.js';
+import { simulationAnalysis } from './simulation-analysis.js';
 import { simulationDpReport } from './simulation-dp-report.js';
 import { simulationInput } from './simulation-input.js';
 import { simulationJobSpec } from './simulation-job-spec.js';
@@ -68,7 +69,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
     const { jobId, jobHash } = await researcher.submit(job);
     options.onProgress(
-      `job ${jobId} submitted (hash ${jobHash.slice(0, 16)}…), ${options.rounds} rounds, ${options.strategy}, HE ${options.he ? profile : 'OFF (insecure comparison)'}`,
+      `job ${jobId} submitted (hash ${jobHash.slice(0, 16)}…), ${job.spec.model.kind}, ${job.spec.rounds} rounds, ${job.spec.strategy.name}, HE ${options.he ? profile : 'OFF (insecure comparison)'}`,
     );
     const status = await followSimulatedJob(
       researcher,
@@ -79,8 +80,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       running.sites,
     );
     const outcome = readJobOutcome(status, identity.sealingKey.secretKey, isSite);
+    // A stats job releases no model (its tables are sealed with the round reports).
+    const trained = job.spec.model.kind !== 'stats';
     const modelDir =
-      options.outDir && status.state === 'completed'
+      options.outDir && status.state === 'completed' && trained
         ? await saveFinalModel(
             researcher,
             jobId,
@@ -98,7 +101,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         : null;
     if (modelDir)
       options.onProgress(`final model (sealed to the researcher by the sites) written to ${modelDir}`);
-    return summariseSimulation(status, outcome, {
+    const analysis = simulationAnalysis(status, identity.sealingKey.secretKey, isSite);
+    const summary = summariseSimulation(status, outcome, {
       modelDir,
       jobId,
       jobHash,
@@ -115,6 +119,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           )
         : undefined,
     });
+    return { ...summary, ...analysis };
   } finally {
     researcher?.close();
     await Promise.all(processes.map((p) => p.stop()));

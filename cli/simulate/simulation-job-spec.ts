@@ -22,6 +22,12 @@ export function simulationJobSpec(
   data: { label: string; categorical: string[] | undefined; sites: number },
 ): { job: ParsedJob; profile: string; dp: SimulationDpSettings | undefined } {
   const profile = options.he ? 'bgv-n2048-q54-t38/v1' : 'plaintext-insecure/v1';
+  if (options.job) {
+    // --job FILE: that job as written, its HE profile following --he.
+    const { spec } = options.job;
+    const job = parseJobSpec({ ...spec, he: { ...spec.he, profile } });
+    return { job, profile, dp: undefined };
+  }
   const minSites = options.minSites ?? data.sites;
   const dp =
     options.dpEpsilon === undefined

@@ -1,5 +1,7 @@
 import type { DataInput } from '../../client-node/index.js';
+import type { ParsedJob } from '../../common/job/job-spec.js';
 import type { HeflProcess } from './hefl-process.js';
+import type { SimulationAnalysis } from './simulation-analysis.js';
 
 export interface SimulationOptions {
   readonly sites: number;
@@ -13,6 +15,11 @@ export interface SimulationOptions {
   readonly categorical?: string[];
   /** A model spec (validated with the job). */
   readonly model: unknown;
+  /**
+   * `--job FILE`: this job runs instead of the one the flags describe (its model, rounds,
+   * data section, ...); only the HE profile follows `--he`.
+   */
+  readonly job?: ParsedJob;
   readonly strategy: string;
   readonly serverLearningRate?: number;
   readonly he: boolean;
@@ -68,7 +75,7 @@ export interface RoundMetrics {
   readonly loss: number;
 }
 
-export interface SimulationResult {
+export interface SimulationResult extends SimulationAnalysis {
   readonly jobId: string;
   readonly jobHash: string;
   readonly state: string;

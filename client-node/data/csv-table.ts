@@ -36,6 +36,11 @@ export interface SiteTable {
   readonly categorical: Readonly<Record<string, readonly string[]>>;
   /** 1 = positive class, 0 = negative, one per row. */
   readonly labels: Uint8Array;
+  /**
+   * The label cell as a number (NaN where it is not one), one per row: the response of a
+   * gaussian or poisson GLM job, which needs the value rather than the 0/1 class.
+   */
+  readonly labelValues?: Float64Array;
   /** Where each row came from in the input (line or record number), for local messages. */
   readonly lines?: readonly number[];
 }

@@ -31,12 +31,14 @@ export function tableFromRaw(raw: RawTable, options: CsvTableOptions): ParsedCsv
   const cells: string[][] = features.map(() => []);
   const lines: number[] = [];
   const rawLabels: number[] = [];
+  const labelValues: number[] = [];
   for (const record of raw.rows) {
     const fields = record.cells;
     const where = `${fileName}:${record.line}: column '${labelName}'`;
     const labelText = fields[labelIndex]!.trim();
     if (missingTokens.has(labelText)) throw new HeflError('invalid_data', `${where}: label missing`);
     rawLabels.push(mapLabel(labelText, where));
+    labelValues.push(parseNumberCell(labelText) ?? Number.NaN);
     features.forEach((feature, k) => {
       cells[k]!.push(fields[feature.index]!.trim());
     });
@@ -120,6 +122,7 @@ export function tableFromRaw(raw: RawTable, options: CsvTableOptions): ParsedCsv
     numeric: Object.freeze(numeric),
     categorical: Object.freeze(categorical),
     labels: Uint8Array.from(kept, (r) => rawLabels[r]!),
+    labelValues: Float64Array.from(kept, (r) => labelValues[r]!),
     lines: Object.freeze(kept.map((r) => lines[r]!)),
   });
   const report = Object.freeze({

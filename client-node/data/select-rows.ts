@@ -16,6 +16,7 @@ export function selectRows(table: SiteTable, indices: Uint32Array): SiteTable {
     numeric,
     categorical,
     labels: Uint8Array.from(indices, (i) => table.labels[i]!),
+    ...(table.labelValues ? { labelValues: Float64Array.from(indices, (i) => table.labelValues![i]!) } : {}),
     ...(table.lines ? { lines: Array.from(indices, (i) => table.lines![i]!) } : {}),
   };
 }

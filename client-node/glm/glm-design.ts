@@ -2,6 +2,7 @@ import { HeflError } from '../../common/errors/index.js';
 import type { SiteTable } from '../data/csv-table.js';
 import type { FeaturePipeline } from '../data/feature-pipeline.js';
 import { tableColumns } from '../data/table-columns.js';
+import type { GlmFamilyName } from './glm-family.js';
 import { INTERCEPT } from './glm-irls.js';
 import type { GlmDesign } from './glm-statistics.js';
 
@@ -11,8 +12,14 @@ import type { GlmDesign } from './glm-statistics.js';
  * (read from the table in float64, not the pipeline's float32 z-scores, so the fit is the
  * one a statistician runs on the pooled records), and each categorical column one-hot
  * without its first slot (the reference level; with an intercept a full one-hot is singular).
+ * The response is the 0/1 class for `binomial`, the label cell's number for `gaussian` and
+ * `poisson`.
  */
-export function glmDesignFor(pipeline: FeaturePipeline, tables: readonly SiteTable[]): GlmDesign {
+export function glmDesignFor(
+  pipeline: FeaturePipeline,
+  tables: readonly SiteTable[],
+  family: GlmFamilyName = 'binomial',
+): GlmDesign {
   const names: string[] = [INTERCEPT];
   /** Per output column: numeric index, or the pipeline's one-hot column index. */
   const sources: ({ numeric: number } | { slot: number })[] = [];
@@ -54,7 +61,8 @@ export function glmDesignFor(pipeline: FeaturePipeline, tables: readonly SiteTab
             ? columns.numeric[source.numeric]![r]!
             : transformed.x[r * transformed.cols + source.slot]!;
       });
-      y[at] = table.labels[r]!;
+      // binomial: the 0/1 class; gaussian and poisson: the label cell's value (checked by the family).
+      y[at] = family === 'binomial' ? table.labels[r]! : (table.labelValues?.[r] ?? Number.NaN);
     }
   }
   if (rows === 0) throw new HeflError('invalid_data', 'GLM: this site has no records');

@@ -73,8 +73,15 @@ describe('federated IRLS over real node-seal sums equals a pooled IRLS', () => {
   });
 
   /** Each site holds its own GlmIrls; per iteration: encrypt, add (coordinator), decrypt, step. */
-  function federatedFit(sites: GlmDesign[], family: GlmFamilyName, maxIterations = 25): GlmResult[] {
-    const fits = sites.map(() => new GlmIrls(NAMES, { family, maxIterations }));
+  function federatedFit(
+    sites: GlmDesign[],
+    family: GlmFamilyName,
+    maxIterations = 25,
+    l2?: number,
+  ): GlmResult[] {
+    const fits = sites.map(
+      () => new GlmIrls(NAMES, { family, maxIterations, ...(l2 === undefined ? {} : { l2 }) }),
+    );
     for (let round = 0; round < maxIterations; round++) {
       const sections = sites.map((site, i) => glmSection(cipher, fits[i]!.localVector(site)));
       const sum = adder.startSum(sections[0]!.batch.valueCount);
@@ -115,6 +122,37 @@ describe('federated IRLS over real node-seal sums equals a pooled IRLS', () => {
       if (c.family !== 'gaussian') expectRelative(row.ratio!, Math.exp(pooled.beta[j]!), 1e-6);
     });
     expectRelative(first.deviance, pooled.deviance, 1e-6);
+  });
+
+  it.each([
+    { family: 'binomial' as const, truth: [-4, 0.04, 0.8, 0.006, 0.7, -0.5], l2: 25 },
+    { family: 'poisson' as const, truth: [-1.5, 0.02, 0.3, 0.002, 0.4, -0.3], l2: 40 },
+    { family: 'gaussian' as const, truth: [3, 0.05, 1.2, 0.01, 0.8, -0.6], l2: 300 },
+  ])('$family with l2 = $l2: the penalised fit equals a pooled ridge IRLS, intercept unpenalised', (c) => {
+    const sites = [60, 85, 70].map((rows, i) => makeSite(rows, 500 + 17 * i, c.family, c.truth));
+    const pooled = pooledIrls(designRows(sites), c.family, c.l2);
+    const plain = pooledIrls(designRows(sites), c.family);
+
+    const [result] = federatedFit(sites, c.family, 25, c.l2);
+
+    // The penalty visibly shrinks the fit (so the comparison below is not the unpenalised one)...
+    expect(Math.abs(pooled.beta[2]! - plain.beta[2]!)).toBeGreaterThan(1e-3 * Math.abs(plain.beta[2]!));
+    // ...and the federated penalised fit is the pooled penalised one.
+    result!.coefficients.forEach((row, j) => {
+      expectRelative(row.estimate, pooled.beta[j]!, 1e-6);
+      expectRelative(row.standardError, pooled.se[j]!, 1e-6);
+    });
+  });
+
+  it('under l2 complete separation still has an estimate (no separation error)', () => {
+    const sites = [80, 90].map((rows, i) =>
+      makeSite(rows, 21 + i, 'binomial', [-4, 0.04, 0.8, 0.006, 0.7, -0.5]),
+    );
+    for (const s of sites) for (let r = 0; r < s.rows; r++) s.y[r] = s.x[r * NAMES.length + 3]! > 240 ? 1 : 0;
+    const pooled = pooledIrls(designRows(sites), 'binomial', 1);
+    const [result] = federatedFit(sites, 'binomial', 40, 1);
+    expect(result!.converged).toBe(true);
+    expectRelative(result!.coefficients[3]!.estimate, pooled.beta[3]!, 1e-6);
   });
 
   it('binomial AIC and p-values follow their definitions', () => {

@@ -18,6 +18,13 @@ export interface GlmSettings {
   readonly maxIterations?: number;
   /** Converged when |D_k - D_{k-1}| / (|D_k| + 0.1) < tolerance (R's glm rule); default 1e-10. */
   readonly tolerance?: number;
+  /**
+   * Ridge penalty: the fit minimises deviance/2 + l2/2 * sum of squared coefficients, the
+   * intercept (the column named INTERCEPT) not penalised. Newton step on the penalised
+   * gradient X'(y - mu) - l2*beta and Hessian X'WX + l2*I; convergence on the penalised
+   * deviance; standard errors from (X'WX + l2*I)^-1. Default 0 (plain maximum likelihood).
+   */
+  readonly l2?: number;
 }
 
 /** A binomial fit whose deviance falls below this is fitting every record exactly: separation. */
@@ -37,6 +44,7 @@ export class GlmIrls {
   private readonly family: GlmFamilyName;
   private readonly maxIterations: number;
   private readonly tolerance: number;
+  private readonly l2: number;
   private beta: Float64Array;
   private previousDeviance = Number.NaN;
   private iterations = 0;
@@ -48,6 +56,9 @@ export class GlmIrls {
     this.family = settings.family;
     this.maxIterations = settings.maxIterations ?? 25;
     this.tolerance = settings.tolerance ?? 1e-10;
+    this.l2 = settings.l2 ?? 0;
+    if (!(this.l2 >= 0 && Number.isFinite(this.l2)))
+      throw new HeflError('invalid_argument', 'GLM: l2 must be a finite number >= 0');
     this.beta = new Float64Array(names.length);
   }
 
@@ -70,19 +81,22 @@ export class GlmIrls {
   /** Applies the sum over all sites; returns the result once converged (later sums are refused). */
   applySum(vector: ArrayLike<number>): GlmResult | undefined {
     if (this.outcome) return this.outcome;
-    const stats = glmStatisticsFromVector(vector, this.names.length);
+    const stats = this.penalise(glmStatisticsFromVector(vector, this.names.length));
     this.iterations++;
     if (this.iterations === 1) this.spread = this.checkColumns(stats);
     if (!Number.isFinite(stats.deviance))
       throw new HeflError('failed_precondition', 'GLM: the deviance is not finite');
-    if (this.family === 'binomial' && (stats.perfect === stats.n || stats.deviance < SEPARATED_DEVIANCE))
+    // Under a ridge penalty the estimate exists even when the classes are separated.
+    const unpenalisedBinomial = this.family === 'binomial' && this.l2 === 0;
+    if (unpenalisedBinomial && (stats.perfect === stats.n || stats.deviance < SEPARATED_DEVIANCE))
       throw this.separation('complete');
+    const objective = stats.deviance + this.l2 * this.penaltyNorm();
     const previous = this.previousDeviance;
-    this.previousDeviance = stats.deviance;
+    this.previousDeviance = objective;
     const covariance = this.invertHessian(stats);
     if (
       Number.isFinite(previous) &&
-      Math.abs(stats.deviance - previous) / (Math.abs(stats.deviance) + 0.1) < this.tolerance
+      Math.abs(objective - previous) / (Math.abs(objective) + 0.1) < this.tolerance
     ) {
       this.outcome = glmResult({
         family: this.family,
@@ -94,11 +108,12 @@ export class GlmIrls {
         n: stats.n,
         iterations: this.iterations,
         converged: true,
+        l2: this.l2,
       });
       return this.outcome;
     }
     if (this.iterations >= this.maxIterations) {
-      if (this.family === 'binomial' && stats.perfect > 0) throw this.separation('quasi-complete');
+      if (unpenalisedBinomial && stats.perfect > 0) throw this.separation('quasi-complete');
       throw new HeflError('failed_precondition', `GLM: no convergence in ${this.maxIterations} iterations`);
     }
     const p = this.names.length;
@@ -112,6 +127,25 @@ export class GlmIrls {
     return undefined;
   }
 
+  /** The summed statistics with the ridge term: gradient - l2*beta, Hessian + l2*I (intercept excluded). */
+  private penalise(stats: GlmStatistics): GlmStatistics {
+    if (this.l2 === 0) return stats;
+    const p = this.names.length;
+    const gradient = stats.gradient.slice();
+    const hessian = stats.hessian.slice();
+    this.names.forEach((name, j) => {
+      if (name === INTERCEPT) return;
+      gradient[j]! -= this.l2 * this.beta[j]!;
+      hessian[j * p + j]! += this.l2;
+    });
+    return { ...stats, gradient, hessian };
+  }
+
+  /** Sum of the squared penalised coefficients (all but the intercept). */
+  private penaltyNorm(): number {
+    return this.names.reduce((a, name, j) => (name === INTERCEPT ? a : a + this.beta[j]! ** 2), 0);
+  }
+
   /**
    * Under separation the weights mu(1 - mu) of the perfectly fitted records vanish and the
    * Hessian turns singular on the way: with records already fitted to 0/1 that is separation.
@@ -120,7 +154,7 @@ export class GlmIrls {
     try {
       return choleskyInverse(stats.hessian, this.names);
     } catch (error) {
-      if (this.family === 'binomial' && this.iterations > 1 && stats.perfect > 0)
+      if (this.family === 'binomial' && this.l2 === 0 && this.iterations > 1 && stats.perfect > 0)
         throw this.separation('complete or quasi-complete');
       throw error;
     }

@@ -3,8 +3,9 @@ import { glmVectorLength } from '../../common/fl/glm-layout.js';
 import { glmCoefficientCount } from '../../common/fl/round-lengths.js';
 import type { SiteVectorCipher } from '../../common/he/vector-cipher.js';
 import type { GlmSpec } from '../../common/job/model-spec.js';
-import type { GlmReport } from '../../common/protocol/sealed-glm-report.js';
+import type { GlmReport, GlmResult } from '../../common/protocol/sealed-glm-report.js';
 import type { Section } from '../../common/protocol/section-framing.js';
+import type { AnalysisJob } from '../analysis-job.js';
 import type { SiteTable } from '../data/csv-table.js';
 import type { FeaturePipeline } from '../data/feature-pipeline.js';
 import type { SectionMasker } from '../privacy/mask-filter.js';
@@ -20,7 +21,7 @@ import { type GlmDesign, glmStatisticsFromVector } from './glm-statistics.js';
  * resends its statistics at the final coefficients (the job's round count is fixed) and the
  * result no longer changes.
  */
-export class GlmJob {
+export class GlmJob implements AnalysisJob {
   private design: GlmDesign | undefined;
   private irls: GlmIrls | undefined;
   /** The section's fixed length: the statistics of the job's fixed coefficient count, zero-padded. */
@@ -35,12 +36,13 @@ export class GlmJob {
 
   /** After round 0: the design from the job-wide pipeline. */
   prepare(pipeline: FeaturePipeline, tables: readonly SiteTable[]): void {
-    this.design = glmDesignFor(pipeline, tables);
+    this.design = glmDesignFor(pipeline, tables, this.spec.family);
     this.sectionLength = glmVectorLength(glmCoefficientCount(pipeline.schema));
     this.irls = new GlmIrls(this.design.names, {
       family: this.spec.family,
       maxIterations: this.maxIterations,
       tolerance: this.spec.tolerance,
+      ...(this.spec.l2 === undefined ? {} : { l2: this.spec.l2 }),
     });
   }
 
@@ -58,6 +60,16 @@ export class GlmJob {
   /** The coefficients every site holds (hashed into the round report: all sites must agree). */
   coefficients(): Float32Array {
     return Float32Array.from(this.require().irls.coefficients);
+  }
+
+  /** The state every site must hold alike: the coefficients. */
+  state(): Float32Array {
+    return this.coefficients();
+  }
+
+  /** The converged table, for the model card. */
+  cardTable(): GlmResult | undefined {
+    return this.irls?.result;
   }
 
   /** Applies the summed statistics; the report to seal to the researcher. */

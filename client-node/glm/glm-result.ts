@@ -16,6 +16,7 @@ export function glmResult(input: {
   n: number;
   iterations: number;
   converged: boolean;
+  l2?: number;
 }): GlmResult {
   const p = input.names.length;
   const { n, deviance } = input;
@@ -48,6 +49,7 @@ export function glmResult(input: {
     iterations: input.iterations,
     converged: input.converged,
     dispersion,
+    ...(input.l2 ? { l2: input.l2 } : {}),
   };
 }
 

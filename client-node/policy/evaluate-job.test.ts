@@ -241,4 +241,27 @@ describe('evaluateJob', () => {
     expect(() => evaluate({ sitesExpected: 0 })).toThrow(HeflError);
     expect(() => evaluate({ sitesExpected: 1.5 })).toThrow(HeflError);
   });
+
+  it('declines a glm job at a site with fewer records than its policy minRecords, without the count', () => {
+    const strict = policy({ minRecords: 100 });
+    const glm = job({ model: { kind: 'glm' } });
+
+    const declined = declineReason({ policy: strict, spec: glm, siteRecords: 99 });
+    const accepted = evaluate({ policy: strict, spec: glm, siteRecords: 100 });
+    const training = evaluate({ policy: strict, spec: job(), siteRecords: 10 });
+
+    expect(declined).toBe(
+      "this site's policy requires at least 100 records for a glm job, and it holds fewer",
+    );
+    expect(declined).not.toMatch(/99/);
+    expect(accepted.accept).toBe(true);
+    expect(training.accept).toBe(true);
+  });
+
+  it('declines a glm job at a site whose policy leaves glm out of allowedModels', () => {
+    const noGlm = policy({ allowedModels: ['logreg', 'mlp'] });
+    expect(declineReason({ policy: noGlm, spec: job({ model: { kind: 'glm' } }) })).toBe(
+      "model kind glm is not allowed by this site's policy (allowed: logreg, mlp)",
+    );
+  });
 });

@@ -32,6 +32,11 @@ export interface JobEvaluationInput {
    * them. Required for such a job; unused otherwise.
    */
   readonly trainRows?: number | undefined;
+  /**
+   * This site's records for the job (training and held-out together): a `glm` or `stats`
+   * job is declined when they are fewer than the policy's `minRecords`. Unset = not checked.
+   */
+  readonly siteRecords?: number | undefined;
 }
 
 export type JobEvaluation =
@@ -81,6 +86,8 @@ export function evaluateJob(input: JobEvaluationInput): JobEvaluation {
       `model kind ${kind} is not allowed by this site's policy (allowed: ${policy.allowedModels.join(', ')})`,
     );
   }
+  const fewRecords = minRecordsProblem(policy, kind, input.siteRecords);
+  if (fewRecords !== undefined) reasons.push(fewRecords);
   const tooBig = modelSizeProblem(policy, spec, input.inputDim);
   if (tooBig !== undefined) reasons.push(tooBig);
   if (policy.maxRounds !== undefined && spec.rounds > policy.maxRounds) {
@@ -155,6 +162,21 @@ export function evaluateJob(input: JobEvaluationInput): JobEvaluation {
     dp,
     dpSgd,
   });
+}
+
+/** Job kinds that release sums over the records themselves (not a trained model). */
+const STATISTICAL_KINDS: ReadonlySet<string> = new Set(['glm', 'stats']);
+
+/** A statistical analysis at a site holding fewer records than its policy's minimum (the count is not named). */
+function minRecordsProblem(
+  policy: SitePolicy,
+  kind: JobSpec['model']['kind'],
+  records: number | undefined,
+): string | undefined {
+  if (policy.minRecords === undefined || records === undefined) return undefined;
+  if (!STATISTICAL_KINDS.has(kind)) return undefined;
+  if (records >= policy.minRecords) return undefined;
+  return `this site's policy requires at least ${policy.minRecords} records for a ${kind} job, and it holds fewer`;
 }
 
 /** This site's DP-SGD plan for a record-level job, or null with a reason when unreachable. */

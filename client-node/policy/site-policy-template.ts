@@ -9,8 +9,9 @@ export function sitePolicyTemplate(): string {
 #   hefl site policy check --dir <site dir>
 version: 1
 
-# Model kinds this site takes part in: logreg, mlp (training), glm (federated regression).
-allowedModels: [logreg, mlp, glm]
+# Model kinds this site takes part in: logreg, mlp (training), glm (federated regression),
+# stats (federated descriptive statistics: counts, means, histograms, cross-tabulations).
+allowedModels: [logreg, mlp, glm, stats]
 
 # Largest model, in parameters (weights incl. biases). Unset = no limit.
 # maxParameters: 100000
@@ -49,5 +50,9 @@ approval: auto
 # report (codes found, declared codes); smaller totals are suppressed. With several sites the
 # largest of their minima applies. Whole number 1..100.
 minCellSize: 5
+
+# Fewest records this site must hold to take part in a glm or stats job (a statistical
+# analysis: with few records its sums say much about each patient). Unset = no minimum.
+# minRecords: 50
 `;
 }

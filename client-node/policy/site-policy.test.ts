@@ -30,12 +30,12 @@ describe('site policy', () => {
   it('fills documented defaults and returns a frozen, normalised value', () => {
     const policy = parseSitePolicy({
       version: 1,
-      allowedModels: ['glm', 'mlp', 'logreg', 'mlp'],
+      allowedModels: ['glm', 'stats', 'mlp', 'logreg', 'mlp'],
       maxRounds: 20,
     });
 
     expect(policy).toEqual({ ...defaultSitePolicy(), maxRounds: 20 });
-    expect(policy.allowedModels).toEqual(['logreg', 'mlp', 'glm']);
+    expect(policy.allowedModels).toEqual(['logreg', 'mlp', 'glm', 'stats']);
     expect(Object.isFrozen(policy)).toBe(true);
     expect(Object.isFrozen(policy.budget)).toBe(true);
     expect(Object.isFrozen(policy.allowedModels)).toBe(true);
@@ -60,7 +60,7 @@ describe('site policy', () => {
 
     for (const expected of [
       'version: must be 1',
-      'allowedModels.0: must be one of logreg, mlp, glm',
+      'allowedModels.0: must be one of logreg, mlp, glm, stats',
       'maxParameters: must be a whole number',
       'maxRounds: must be at least 1',
       'requireDp: ',

@@ -7,7 +7,7 @@ import { MAX_MIN_CELL_SIZE } from '../../common/fl/data-report-layout.js';
 import { zodProblems } from '../../common/validation/zod-problems.js';
 
 /** Model kinds a job can ask for (see `common/job/model-spec.ts`). */
-export const MODEL_KINDS = ['logreg', 'mlp', 'glm'] as const;
+export const MODEL_KINDS = ['logreg', 'mlp', 'glm', 'stats'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /**
@@ -50,6 +50,14 @@ export interface SitePolicy {
    * minima applies. Whole number 1..100, default 5.
    */
   readonly minCellSize: number;
+  /**
+   * Fewest records (after the job's missing-value rule, training and held-out together) this
+   * site must hold to take part in a statistical analysis (a `glm` or `stats` job): with fewer,
+   * its sums say too much about each patient, so the job is declined (the reason says so, not
+   * the count). Unset = no minimum. To refuse such jobs altogether, leave `glm` / `stats` out
+   * of `allowedModels`.
+   */
+  readonly minRecords?: number;
 }
 
 /**
@@ -63,7 +71,7 @@ export interface SitePolicy {
 export function defaultSitePolicy(): SitePolicy {
   return freezePolicy({
     version: 1,
-    allowedModels: ['logreg', 'mlp', 'glm'],
+    allowedModels: ['logreg', 'mlp', 'glm', 'stats'],
     requireDp: false,
     budget: { epsilon: 10, delta: 1e-5 },
     allowRelease: true,
@@ -101,6 +109,7 @@ export const sitePolicySchema = z.strictObject({
     .min(1, 'must be at least 1')
     .max(MAX_MIN_CELL_SIZE, `must be at most ${MAX_MIN_CELL_SIZE}`)
     .default(DEFAULTS.minCellSize),
+  minRecords: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
 });
 
 /**
@@ -159,6 +168,7 @@ function freezePolicy(p: {
   allowRelease: boolean;
   approval: 'auto' | 'explicit';
   minCellSize: number;
+  minRecords?: number | undefined;
 }): SitePolicy {
   return Object.freeze({
     version: 1,
@@ -171,5 +181,6 @@ function freezePolicy(p: {
     allowRelease: p.allowRelease,
     approval: p.approval,
     minCellSize: p.minCellSize,
+    ...(p.minRecords === undefined ? {} : { minRecords: p.minRecords }),
   });
 }

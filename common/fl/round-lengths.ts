@@ -3,6 +3,7 @@ import { declaredFeatures, featureNames } from '../job/feature-schema.js';
 import type { JobSpec } from '../job/job-spec.js';
 import { parameterCount } from '../job/model-spec.js';
 import { CATEGORY_BUCKETS } from './round-section-shapes.js';
+import { summaryVectorLength } from './summary-layout.js';
 
 /**
  * The shape of one feature column as far as sizes go (the site's `ColumnSpec` fits it):
@@ -17,7 +18,8 @@ export interface ColumnShape {
 
 /**
  * The two lengths a job's uploads depend on: `statsLength` statistics in round 0 (before
- * limb encoding) and `parameterCount` model parameters (a GLM: its coefficients) in every
+ * limb encoding) and `parameterCount` model parameters (a GLM: its coefficients; a stats
+ * job: the values of its summary, fixed by its spec) in every
  * later round. Both follow from the feature columns alone, never from the records, so every
  * site of a job sends the same sizes and the coordinator can refuse any other at the header.
  */
@@ -62,7 +64,11 @@ export function roundLengthsFor(model: JobSpec['model'], columns: readonly Colum
   return {
     statsLength: statsLength(columns),
     parameterCount:
-      model.kind === 'glm' ? glmCoefficientCount(columns) : parameterCount(model, inputWidth(columns)),
+      model.kind === 'glm'
+        ? glmCoefficientCount(columns)
+        : model.kind === 'stats'
+          ? summaryVectorLength(model)
+          : parameterCount(model, inputWidth(columns)),
   };
 }
 

@@ -109,12 +109,16 @@ export const jobSpecSchema = z
       });
     }
     // GLM iterations send exact sums: no DP filter applies to them, so none may be claimed.
-    if (spec.model.kind === 'glm' && spec.dp !== undefined) {
+    if ((spec.model.kind === 'glm' || spec.model.kind === 'stats') && spec.dp !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['dp'],
-        message: 'a glm job releases exact (not differentially private) estimates; remove dp',
+        message: `a ${spec.model.kind} job releases exact (not differentially private) estimates; remove dp`,
       });
+    }
+    // A stats job computes its tables once (round 1; the final round repeats them).
+    if (spec.model.kind === 'stats' && spec.rounds !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['rounds'], message: 'a stats job runs 1 round; set rounds: 1' });
     }
   });
 

@@ -57,8 +57,17 @@ describe('parameterCount', () => {
 });
 
 describe('glm model spec', () => {
-  it('defaults to binomial with tolerance 1e-10 and refuses other families', () => {
+  it('defaults to binomial with tolerance 1e-10, takes gaussian and poisson, refuses other families', () => {
     expect(parseModelSpec({ kind: 'glm' })).toEqual({ kind: 'glm', family: 'binomial', tolerance: 1e-10 });
-    expect(() => parseModelSpec({ kind: 'glm', family: 'poisson' })).toThrow(/spec.family: must be binomial/);
+    expect(parseModelSpec({ kind: 'glm', family: 'poisson', l2: 0.5 })).toEqual({
+      kind: 'glm',
+      family: 'poisson',
+      tolerance: 1e-10,
+      l2: 0.5,
+    });
+    expect(() => parseModelSpec({ kind: 'glm', family: 'gamma' })).toThrow(
+      /spec.family: must be binomial, gaussian or poisson/,
+    );
+    expect(() => parseModelSpec({ kind: 'glm', l2: -1 })).toThrow(/spec.l2: must be >= 0/);
   });
 });

@@ -1,17 +1,25 @@
 import { z } from 'zod';
 import { HeflError } from '../errors/index.js';
+import { freezeStatsSpec, type StatsSpec, statsSchema } from './stats-spec.js';
+
+export type { StatsSpec };
 
 const logregSchema = z.strictObject({ kind: z.literal('logreg') });
 
 /**
- * A federated GLM fitted by IRLS on exact encrypted sums (client-node/glm). Jobs carry binary
- * labels, so the job family is binomial (logistic regression); one round = one Newton step,
- * the job's `rounds` is the iteration limit.
+ * A federated GLM fitted by IRLS on exact encrypted sums (client-node/glm); one round = one
+ * Newton step, the job's `rounds` is the iteration limit. `binomial` (logistic) models the
+ * label column's 0/1 class (the job's label rule: num > 0 is 1), `gaussian` (linear) and
+ * `poisson` (log-linear counts) model the label column's numeric value. `l2` (optional, >= 0):
+ * ridge penalty l2/2 * |beta|^2 on the log-likelihood, intercept unpenalised.
  */
 const glmSchema = z.strictObject({
   kind: z.literal('glm'),
-  family: z.literal('binomial', { error: 'must be binomial (job labels are binary)' }).default('binomial'),
+  family: z
+    .enum(['binomial', 'gaussian', 'poisson'], { error: 'must be binomial, gaussian or poisson' })
+    .default('binomial'),
   tolerance: z.number().positive('must be > 0').max(1e-3, 'must be at most 1e-3').default(1e-10),
+  l2: z.number().min(0, 'must be >= 0').max(1e6, 'must be at most 1e6').optional(),
 });
 
 const mlpSchema = z.strictObject({
@@ -28,14 +36,21 @@ const mlpSchema = z.strictObject({
  * output; `logreg` has no hidden layer. The input dimension is not part of the spec: it
  * comes from the site's data schema, which all sites share.
  */
-export const modelSpecSchema = z.discriminatedUnion('kind', [logregSchema, mlpSchema, glmSchema]);
+export const modelSpecSchema = z.discriminatedUnion('kind', [
+  logregSchema,
+  mlpSchema,
+  glmSchema,
+  statsSchema,
+]);
 
-export type ModelSpec = Readonly<z.infer<typeof logregSchema>> | MlpSpec | GlmSpec;
+export type ModelSpec = Readonly<z.infer<typeof logregSchema>> | MlpSpec | GlmSpec | StatsSpec;
 export interface GlmSpec {
   readonly kind: 'glm';
-  readonly family: 'binomial';
+  readonly family: 'binomial' | 'gaussian' | 'poisson';
   /** Converged when |D_k - D_{k-1}| / (|D_k| + 0.1) falls below this. */
   readonly tolerance: number;
+  /** Ridge penalty (l2/2 |beta|^2 on the log-likelihood, intercept not penalised); absent = none. */
+  readonly l2?: number;
 }
 export interface MlpSpec {
   readonly kind: 'mlp';
@@ -57,8 +72,14 @@ export function parseModelSpec(value: unknown): ModelSpec {
   }
   const spec = result.data;
   if (spec.kind === 'logreg') return Object.freeze({ kind: 'logreg' });
+  if (spec.kind === 'stats') return freezeStatsSpec(spec);
   if (spec.kind === 'glm')
-    return Object.freeze({ kind: 'glm', family: spec.family, tolerance: spec.tolerance });
+    return Object.freeze({
+      kind: 'glm',
+      family: spec.family,
+      tolerance: spec.tolerance,
+      ...(spec.l2 === undefined ? {} : { l2: spec.l2 }),
+    });
   return Object.freeze({
     kind: 'mlp',
     hidden: Object.freeze([...spec.hidden]),

@@ -26,6 +26,8 @@ export interface GlmResult {
   readonly converged: boolean;
   /** Gaussian: RSS / (n - p); otherwise 1. */
   readonly dispersion: number;
+  /** The ridge penalty the fit used (absent or 0: plain maximum likelihood). */
+  readonly l2?: number;
 }
 
 /**

@@ -4,13 +4,14 @@ import { GLM_ENCODING, glmVectorLength } from '../../common/fl/glm-layout.js';
 import { STATS_ENCODING } from '../../common/fl/limb-encoding.js';
 import type { RoundLengths } from '../../common/fl/round-lengths.js';
 import { METRICS_SECTION_VALUES } from '../../common/fl/round-section-shapes.js';
+import { SUMMARY_ENCODING, SUMMARY_SECTION } from '../../common/fl/summary-layout.js';
 import type { VectorAdder } from '../../common/he/index.js';
 import { type JobSpec, totalRounds } from '../../common/job/job-spec.js';
 import type { SectionLayout } from '../../common/protocol/section-framing.js';
 
 /** A section a round's update must carry: its name and the one value count it must declare. */
 export interface ExpectedSection {
-  readonly name: 'stats' | 'update' | 'metrics' | 'datareport' | 'glm';
+  readonly name: 'stats' | 'update' | 'metrics' | 'datareport' | 'glm' | 'summary';
   readonly valueCount: number;
 }
 
@@ -34,6 +35,9 @@ export function expectedSections(spec: JobSpec, round: number, lengths: RoundLen
   }
   if (spec.model.kind === 'glm')
     return [exact('glm', GLM_ENCODING.limbs * glmVectorLength(lengths.parameterCount))];
+  // A stats job: its summary (common/fl/summary-layout.ts), the same every later round.
+  if (spec.model.kind === 'stats')
+    return [exact(SUMMARY_SECTION, SUMMARY_ENCODING.limbs * lengths.parameterCount)];
   if (round === totalRounds(spec) - 1) return [metrics];
   // One value per weight plus the FedAvg weight slot.
   return [exact('update', lengths.parameterCount + 1), metrics];
