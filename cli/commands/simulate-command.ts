@@ -5,6 +5,10 @@ import { HeflError } from '../../common/errors/index.js';
 import { STRATEGY_NAMES } from '../../common/job/strategy-config.js';
 import { oneOf, positiveInteger, positiveNumber } from '../cli-options.js';
 import { runSimulation, type SimulationResult } from '../simulate/run-simulation.js';
+import { SIMULATION_ISOLATIONS, type SimulationIsolation } from '../simulate/simulation-options.js';
+
+/** Sites one simulation may have (the job format allows up to 100,000; the machine decides). */
+const MAX_SITES = 1000;
 
 interface SimulateOptions {
   sites: number;
@@ -29,6 +33,9 @@ interface SimulateOptions {
   learningRate: number;
   batchSize: number;
   timeout: number;
+  isolation: SimulationIsolation;
+  startupTimeout?: number;
+  trainingWorkers: number;
 }
 
 /** `hefl simulate`: a whole encrypted federation on this machine, for trying hefl out and for comparisons. */
@@ -36,13 +43,30 @@ export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
     .description(
-      'run a coordinator and N site processes on 127.0.0.1 (real gRPC, mutual TLS, HE) through one job',
+      'run a coordinator and N site nodes on 127.0.0.1 (real gRPC, mutual TLS, HE) through one job',
     )
     .option(
       '--sites <n>',
       'number of sites (ignored with --data: one site per CSV)',
-      positiveInteger('--sites', 64),
+      positiveInteger('--sites', MAX_SITES),
       3,
+    )
+    .option(
+      '--isolation <mode>',
+      'in-process: the site nodes share this process (one TensorFlow.js and node-seal, each its own keys, TLS, folder and connection); process: one process per site',
+      oneOf('--isolation', SIMULATION_ISOLATIONS),
+      'in-process',
+    )
+    .option(
+      '--startup-timeout <s>',
+      'seconds the coordinator and sites may take to start and connect (default: 60 + 3 per site)',
+      positiveNumber('--startup-timeout'),
+    )
+    .option(
+      '--training-workers <n>',
+      'with --isolation in-process: training worker threads the sites share',
+      positiveInteger('--training-workers', 16),
+      1,
     )
     .option('--rounds <r>', 'training rounds', positiveInteger('--rounds', 1000), 5)
     .option('--data <dir>', 'one CSV per site (default: built-in synthetic hospitals)')
@@ -87,7 +111,7 @@ export function registerSimulateCommand(program: Command): void {
     .option(
       '--min-sites <n>',
       'sites a round needs to close (default: all)',
-      positiveInteger('--min-sites', 64),
+      positiveInteger('--min-sites', MAX_SITES),
     )
     .option(
       '--round-deadline <s>',
@@ -121,6 +145,9 @@ export function registerSimulateCommand(program: Command): void {
         roundDeadlineSeconds: opts.roundDeadline,
         local: { epochs: opts.epochs, learningRate: opts.learningRate, batchSize: opts.batchSize },
         timeoutSeconds: opts.timeout,
+        isolation: opts.isolation,
+        ...(opts.startupTimeout ? { startupTimeoutSeconds: opts.startupTimeout } : {}),
+        trainingWorkers: opts.trainingWorkers,
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -15,7 +15,7 @@ export async function followSimulatedJob(
   options: SimulationOptions,
   isSite: (pk: Uint8Array) => boolean,
   sealingSecret: Uint8Array,
-  sites: SiteProcesses,
+  sites: SiteProcesses | undefined,
 ): Promise<JobStatus> {
   const until = Date.now() + options.timeoutSeconds * 1000;
   const announced = new Set<number>();
@@ -25,7 +25,7 @@ export async function followSimulatedJob(
     const current = status.roundStatus.at(-1);
     if (current && !opened.has(current.round)) {
       opened.add(current.round);
-      await options.onRoundOpen?.(current.round, sites);
+      if (sites) await options.onRoundOpen?.(current.round, sites);
     }
     for (const r of readJobOutcome(status, sealingSecret, isSite)) {
       if (r.metrics && !announced.has(r.round)) {

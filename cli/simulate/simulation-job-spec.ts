@@ -37,6 +37,8 @@ export function simulationJobSpec(
     },
     local: options.local,
     minSites,
+    // The job format's default maxSites is 100; larger simulations need room for every site.
+    ...(data.sites > 100 ? { maxSites: data.sites } : {}),
     roundDeadlineSeconds: options.roundDeadlineSeconds,
     recruitSeconds: 30,
     he: { profile, clipRange: dp ? dp.clipRange : 1 },
