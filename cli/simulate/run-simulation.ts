@@ -44,7 +44,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const processes: { stop(): Promise<void> }[] = [];
   const isolation = options.isolation ?? 'process';
   if (isolation === 'in-process' && (options.onRoundOpen || options.siteEntry))
-    throw new HeflError('invalid_argument', 'site fault injection needs isolation process (one process per site)');
+    throw new HeflError(
+      'invalid_argument',
+      'site fault injection needs isolation process (one process per site)',
+    );
   let researcher: ResearcherClient | undefined;
   try {
     const data = await simulationInput(options, root);

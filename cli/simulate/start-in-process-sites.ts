@@ -9,8 +9,8 @@ import type { ProvisionedFederation } from './provision-federation.js';
 import { SharedTrainerPool } from './shared-trainer-pool.js';
 import type { SimulationInput } from './simulation-input.js';
 import type { SimulationOptions } from './simulation-options.js';
-import type { SimulationProcesses } from './start-simulation-processes.js';
 import { startSimulatedCoordinator } from './start-simulated-coordinator.js';
+import type { SimulationProcesses } from './start-simulation-processes.js';
 
 /**
  * `--isolation in-process`: the coordinator daemon as a child process (as in production),
