@@ -28,7 +28,7 @@ interface SimulateOptions {
   out?: string;
   json?: boolean;
   minSites?: number;
-  roundDeadline: number;
+  roundDeadline?: number;
   epochs: number;
   learningRate: number;
   batchSize: number;
@@ -115,9 +115,8 @@ export function registerSimulateCommand(program: Command): void {
     )
     .option(
       '--round-deadline <s>',
-      'seconds a round waits for updates',
+      'seconds a round waits for updates (default: 60 + 1 per site)',
       positiveNumber('--round-deadline'),
-      60,
     )
     .option('--epochs <n>', 'local epochs per round', positiveInteger('--epochs', 1000), 2)
     .option('--learning-rate <lr>', 'local learning rate', positiveNumber('--learning-rate'), 0.1)
@@ -142,7 +141,7 @@ export function registerSimulateCommand(program: Command): void {
         seed: opts.seed,
         ...(opts.out ? { outDir: opts.out } : {}),
         ...(opts.minSites ? { minSites: opts.minSites } : {}),
-        roundDeadlineSeconds: opts.roundDeadline,
+        ...(opts.roundDeadline ? { roundDeadlineSeconds: opts.roundDeadline } : {}),
         local: { epochs: opts.epochs, learningRate: opts.learningRate, batchSize: opts.batchSize },
         timeoutSeconds: opts.timeout,
         isolation: opts.isolation,
