@@ -30,7 +30,7 @@ export class WorkerTrainer implements Trainer {
   ) {
     worker.on('message', (message: WorkerResponse) => this.settle(message));
     worker.on('error', (error) =>
-      this.fail(new HeflError('internal', 'training worker crashed', { cause: error })),
+      this.fail(new HeflError('internal', `training worker crashed: ${error.message}`, { cause: error })),
     );
     worker.on('exit', (code) =>
       this.fail(new HeflError('internal', `training worker exited with code ${code}`)),
@@ -49,7 +49,9 @@ export class WorkerTrainer implements Trainer {
       };
       const onError = (error: Error): void => {
         cleanup();
-        reject(new HeflError('internal', 'training worker failed to start', { cause: error }));
+        reject(
+          new HeflError('internal', `training worker failed to start: ${error.message}`, { cause: error }),
+        );
       };
       const onExit = (code: number): void => {
         cleanup();
