@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DATA_INPUTS, type DataInput } from '../../client-node/index.js';
+import { type BackendPreference, DATA_INPUTS, type DataInput } from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { STRATEGY_NAMES } from '../../common/job/strategy-config.js';
 import { oneOf, positiveInteger, positiveNumber } from '../cli-options.js';
 import { runSimulation, type SimulationResult } from '../simulate/run-simulation.js';
 import { SIMULATION_ISOLATIONS, type SimulationIsolation } from '../simulate/simulation-options.js';
+import { TRAINING_BACKENDS } from '../training-backends.js';
 
 /** Sites one simulation may have (the job format allows up to 100,000; the machine decides). */
 const MAX_SITES = 1000;
@@ -36,6 +37,7 @@ interface SimulateOptions {
   isolation: SimulationIsolation;
   startupTimeout?: number;
   trainingWorkers: number;
+  backend: BackendPreference;
 }
 
 /** `hefl simulate`: a whole encrypted federation on this machine, for trying hefl out and for comparisons. */
@@ -121,6 +123,12 @@ export function registerSimulateCommand(program: Command): void {
     .option('--epochs <n>', 'local epochs per round', positiveInteger('--epochs', 1000), 2)
     .option('--learning-rate <lr>', 'local learning rate', positiveNumber('--learning-rate'), 0.1)
     .option('--batch-size <n>', 'local batch size', positiveInteger('--batch-size', 65_536), 32)
+    .option(
+      '--backend <name>',
+      `every site's TensorFlow.js backend: ${TRAINING_BACKENDS.join(', ')} (cpu: plain JavaScript, only when named)`,
+      oneOf('--backend', TRAINING_BACKENDS),
+      'auto',
+    )
     .option('--timeout <s>', 'give up after this many seconds', positiveNumber('--timeout'), 600)
     .option('--out <dir>', 'keep the federation folder here (coordinator/, sites/<site>/, researcher/)')
     .option('--json', 'print one JSON document on stdout')
@@ -147,6 +155,7 @@ export function registerSimulateCommand(program: Command): void {
         isolation: opts.isolation,
         ...(opts.startupTimeout ? { startupTimeoutSeconds: opts.startupTimeout } : {}),
         trainingWorkers: opts.trainingWorkers,
+        backend: opts.backend,
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DATA_INPUTS, type DataInput, type SiteOptions, startSite } from '../../client-node/index.js';
+import {
+  type BackendPreference,
+  DATA_INPUTS,
+  type DataInput,
+  type SiteOptions,
+  startSite,
+} from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
 import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
@@ -8,6 +14,7 @@ import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
 import { dataLocation } from '../data-location.js';
 import { siteDataPreflight } from '../site-data-preflight.js';
+import { TRAINING_BACKENDS } from '../training-backends.js';
 
 /**
  * `hefl site start`: the site node a hospital runs next to its records. `inject`: parts a
@@ -35,6 +42,12 @@ export function registerSiteStartCommand(
     .option('--policy <file>', 'site policy (default: site-policy.yaml in --dir, else built-in defaults)')
     .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:7443')
     .option(
+      '--backend <name>',
+      `TensorFlow.js backend: ${TRAINING_BACKENDS.join(', ')} (cpu: plain JavaScript, only when named)`,
+      oneOf('--backend', TRAINING_BACKENDS),
+      'auto',
+    )
+    .option(
       '--log-level <level>',
       `one of ${LOG_LEVELS.join(', ')}`,
       oneOf('--log-level', LOG_LEVELS),
@@ -50,6 +63,7 @@ export function registerSiteStartCommand(
         columns?: string;
         policy?: string;
         coordinator: string;
+        backend: BackendPreference;
         logLevel: string;
       }) => {
         const { log, warn, error: logError } = createEventLogger('site', opts.logLevel);
@@ -73,6 +87,7 @@ export function registerSiteStartCommand(
             ...(opts.columns ? { columns: opts.columns.split(',').map((c) => c.trim()) } : {}),
           },
           ...(opts.policy ? { policyPath: resolve(opts.policy) } : {}),
+          backend: opts.backend,
           log,
           logWarn: warn,
           logError,

@@ -1,4 +1,5 @@
 import type { EvaluateInput, Trainer, TrainInput } from '../../client-node/in-process.js';
+import type { BackendPreference } from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 
 /**
@@ -16,14 +17,14 @@ export class SharedTrainerPool {
   }
 
   /** Starts `size` worker-thread trainers (each selects its tfjs backend; a failure rejects). */
-  static async create(size: number): Promise<SharedTrainerPool> {
+  static async create(size: number, backend: BackendPreference = 'auto'): Promise<SharedTrainerPool> {
     if (!Number.isInteger(size) || size < 1)
       throw new HeflError('invalid_argument', `training workers must be a whole number >= 1, not ${size}`);
     // TensorFlow.js loads here, on demand (cli/ never imports it statically).
     const { WorkerTrainer } = await import('../../client-node/in-process.js');
     const workers: Trainer[] = [];
     try {
-      for (let i = 0; i < size; i++) workers.push(await WorkerTrainer.create());
+      for (let i = 0; i < size; i++) workers.push(await WorkerTrainer.create(backend));
     } catch (error) {
       await Promise.all(workers.map((w) => w.close()));
       throw error;

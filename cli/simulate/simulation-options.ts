@@ -1,4 +1,4 @@
-import type { DataInput } from '../../client-node/index.js';
+import type { BackendPreference, DataInput } from '../../client-node/index.js';
 import type { HeflProcess } from './hefl-process.js';
 
 export interface SimulationOptions {
@@ -37,6 +37,8 @@ export interface SimulationOptions {
   readonly startupTimeoutSeconds?: number;
   /** In-process: training worker threads the sites share (default 1). */
   readonly trainingWorkers?: number;
+  /** Every site's TensorFlow.js backend (`--backend`; default auto). */
+  readonly backend?: BackendPreference;
   readonly onProgress: (line: string) => void;
   /** CLI script for the child processes (default: the running one). */
   readonly cliEntry?: string;

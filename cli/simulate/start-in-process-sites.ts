@@ -31,7 +31,7 @@ export async function startInProcessSites(
 ): Promise<SimulationProcesses> {
   const coordinator = await startSimulatedCoordinator(fed, options.cliEntry, startupTimeoutMs, started);
   const { address } = coordinator;
-  const pool = await SharedTrainerPool.create(options.trainingWorkers ?? 1);
+  const pool = await SharedTrainerPool.create(options.trainingWorkers ?? 1, options.backend);
   started.push({ stop: () => pool.close() });
   options.onProgress(
     `${data.sites.length} site nodes in this process, sharing ${pool.size} training worker thread(s) (TensorFlow.js backend ${pool.backend.name})`,

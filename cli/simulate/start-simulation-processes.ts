@@ -50,6 +50,7 @@ export async function startSimulationProcesses(
         '--label',
         data.label,
         ...(data.input === 'csv' ? [] : ['--input', data.input, '--mapping', data.mapping!]),
+        ...(options.backend ? ['--backend', options.backend] : []),
       ],
       options.siteEntry?.(site.id) ?? options.cliEntry,
     );

@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { HeflError } from '../../common/errors/index.js';
 import type { EvaluationSums } from './evaluation-sums.js';
-import type { BackendSelection } from './select-backend.js';
+import type { BackendPreference, BackendSelection } from './select-backend.js';
 import type { EvaluateInput, Trainer, TrainInput, TrainResult } from './trainer.js';
-import type { WorkerRequest, WorkerResponse } from './training-worker-protocol.js';
+import type { TrainingWorkerData, WorkerRequest, WorkerResponse } from './training-worker-protocol.js';
 
 interface Pending {
   resolve(value: TrainResult | EvaluationSums): void;
@@ -38,9 +38,12 @@ export class WorkerTrainer implements Trainer {
     worker.unref();
   }
 
-  /** Starts the worker and waits until it has selected its backend (reported in `backend`). */
-  static async create(): Promise<WorkerTrainer> {
-    const worker = startWorker();
+  /**
+   * Starts the worker and waits until it has selected its backend (reported in `backend`);
+   * rejects, naming the backend, if `preference` cannot be initialised (see selectBackend).
+   */
+  static async create(preference: BackendPreference = 'auto'): Promise<WorkerTrainer> {
+    const worker = startWorker(preference);
     const backend = await new Promise<BackendSelection>((resolve, reject) => {
       const onMessage = (message: WorkerResponse): void => {
         if (message.type !== 'ready') return;
@@ -128,9 +131,10 @@ export class WorkerTrainer implements Trainer {
  * is installed. (`execArgv: ['--import', 'tsx']` is not enough: on Node 20 the loader hooks
  * it registers do not apply to the worker's entry module.)
  */
-function startWorker(): Worker {
+function startWorker(preference: BackendPreference): Worker {
+  const workerData: TrainingWorkerData = { backend: preference };
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./training-worker.js', here));
+  if (!here.endsWith('.ts')) return new Worker(new URL('./training-worker.js', here), { workerData });
   let tsxApi: string;
   try {
     tsxApi = import.meta.resolve('tsx/esm/api');
@@ -144,5 +148,5 @@ function startWorker(): Worker {
   }
   const entry = new URL('./training-worker.ts', here).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}));`;
-  return new Worker(bootstrap, { eval: true });
+  return new Worker(bootstrap, { eval: true, workerData });
 }
