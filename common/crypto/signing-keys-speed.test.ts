@@ -1,3 +1,4 @@
+import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, signDetached, verifyDetached } from './signing-keys.js';
 
@@ -17,16 +18,22 @@ function withSPlusL(signature: Uint8Array): Uint8Array {
 }
 
 describe('Ed25519 signing on the protocol path (issue 20: 100 simulated sites)', () => {
-  it('signs and verifies 400 messages within 4 s (a 100-site round verifies hundreds per second)', () => {
+  it('verifies at least 5x faster than tweetnacl on the same signatures (a 100-site round verifies hundreds)', () => {
     const pair = generateSigningKeyPair();
-    const messages = Array.from({ length: 400 }, (_, i) => new TextEncoder().encode(`update ${i}`));
-    const started = performance.now();
+    const messages = Array.from({ length: 60 }, (_, i) => new TextEncoder().encode(`update ${i}`));
+    const signatures = messages.map((m) => signDetached(m, pair.secretKey));
+    const time = (verify: (m: Uint8Array, s: Uint8Array) => boolean) => {
+      const started = performance.now();
+      const ok = messages.every((m, i) => verify(m, signatures[i]!));
+      return { ok, ms: performance.now() - started };
+    };
 
-    const ok = messages.every((m) => verifyDetached(m, signDetached(m, pair.secretKey), pair.publicKey));
+    const ours = time((m, sig) => verifyDetached(m, sig, pair.publicKey));
+    const tweetnacl = time((m, sig) => nacl.sign.detached.verify(m, sig, pair.publicKey));
 
-    expect(ok).toBe(true);
-    // OpenSSL: well under 1 ms per sign+verify; tweetnacl took ~30 ms per pair here (12 s for 400).
-    expect(performance.now() - started).toBeLessThan(4_000);
+    expect(ours.ok && tweetnacl.ok).toBe(true);
+    // Measured here: OpenSSL ~0.3 ms per verification, tweetnacl ~20 ms (a ratio, so load does not matter).
+    expect(ours.ms * 5).toBeLessThan(tweetnacl.ms);
   });
 
   it('refuses a signature whose S is not reduced (S + L), which tweetnacl accepted', () => {
