@@ -21,6 +21,7 @@ export { decodeExactSection, exactSection } from './round-sections.js';
 export { loadSiteDataset, type SiteDataSource, type SiteDataset } from './site-dataset.js';
 export type { RunningSite, SiteOptions } from './start-site.js';
 export * from './strategy/index.js';
+export type { BackendPreference } from './training/select-backend.js';
 export { trainingConfigFor } from './training-config-for.js';
 
 /** The site daemon's composition root (`./start-site.ts`), loaded on first use. */

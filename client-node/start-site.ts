@@ -14,7 +14,7 @@ import type { SiteDataSource } from './site-dataset.js';
 import { SiteFederation } from './site-federation.js';
 import type { SiteKeys } from './site-keys.js';
 import { SiteNode } from './site-node.js';
-import { type Trainer, WorkerTrainer } from './training/index.js';
+import { type BackendPreference, type Trainer, WorkerTrainer } from './training/index.js';
 
 export interface SiteOptions {
   /** The site's folder, as made by `hefl site enroll` + `hefl site install-admission`. */
@@ -34,6 +34,8 @@ export interface SiteOptions {
    * deployment has no way to change how its site trains.
    */
   readonly createTrainer?: () => Promise<Trainer>;
+  /** The tfjs backend to train with (default 'auto'; 'cpu' only when asked for; a failing one is an error). */
+  readonly backend?: BackendPreference;
 }
 
 export interface RunningSite {
@@ -76,7 +78,7 @@ export async function startSite(options: SiteOptions): Promise<RunningSite> {
   };
   // Offers held by an earlier run are offered again by the coordinator on connect.
   await policy.pendingOffers.write([]);
-  const trainer = await (options.createTrainer ?? (() => WorkerTrainer.create()))();
+  const trainer = await (options.createTrainer ?? (() => WorkerTrainer.create(options.backend)))();
   options.log('site.backend', {
     site: keys.siteId,
     backend: trainer.backend.name,

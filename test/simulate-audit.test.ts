@@ -41,7 +41,18 @@ describe.runIf(existsSync(CLI))('the logs of a `hefl simulate --out` run', () =>
   });
 
   it('verify with `hefl audit verify` (coordinator log against every site log), and tampering is caught', () => {
-    const sim = hefl(['simulate', '--sites', '2', '--rounds', '2', '--out', out, '--json']);
+    const sim = hefl([
+      'simulate',
+      '--isolation',
+      'process',
+      '--sites',
+      '2',
+      '--rounds',
+      '2',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(sim.status, sim.stderr).toBe(0);
     const result = JSON.parse(sim.stdout) as { outDir: string; modelDir: string; modelHash: string };
     expect(result.outDir).toBe(out);

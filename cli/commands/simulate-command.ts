@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DATA_INPUTS, type DataInput } from '../../client-node/index.js';
+import { type BackendPreference, DATA_INPUTS, type DataInput } from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { STRATEGY_NAMES } from '../../common/job/strategy-config.js';
 import { oneOf, positiveInteger, positiveNumber } from '../cli-options.js';
@@ -8,6 +8,11 @@ import { formatGlmReport } from '../job/format-glm-report.js';
 import { formatStatsReport } from '../job/format-stats-report.js';
 import { readJobFile } from '../job/read-job-file.js';
 import { runSimulation, type SimulationResult } from '../simulate/run-simulation.js';
+import { SIMULATION_ISOLATIONS, type SimulationIsolation } from '../simulate/simulation-options.js';
+import { TRAINING_BACKENDS } from '../training-backends.js';
+
+/** Sites one simulation may have (the job format allows up to 100,000; the machine decides). */
+const MAX_SITES = 1000;
 
 interface SimulateOptions {
   sites: number;
@@ -28,11 +33,15 @@ interface SimulateOptions {
   out?: string;
   json?: boolean;
   minSites?: number;
-  roundDeadline: number;
+  roundDeadline?: number;
   epochs: number;
   learningRate: number;
   batchSize: number;
   timeout: number;
+  isolation: SimulationIsolation;
+  startupTimeout?: number;
+  trainingWorkers: number;
+  backend: BackendPreference;
 }
 
 /** `hefl simulate`: a whole encrypted federation on this machine, for trying hefl out and for comparisons. */
@@ -40,13 +49,30 @@ export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
     .description(
-      'run a coordinator and N site processes on 127.0.0.1 (real gRPC, mutual TLS, HE) through one job',
+      'run a coordinator and N site nodes on 127.0.0.1 (real gRPC, mutual TLS, HE) through one job',
     )
     .option(
       '--sites <n>',
       'number of sites (ignored with --data: one site per CSV)',
-      positiveInteger('--sites', 64),
+      positiveInteger('--sites', MAX_SITES),
       3,
+    )
+    .option(
+      '--isolation <mode>',
+      'in-process: the site nodes share this process (one TensorFlow.js and node-seal, each its own keys, TLS, folder and connection); process: one process per site',
+      oneOf('--isolation', SIMULATION_ISOLATIONS),
+      'in-process',
+    )
+    .option(
+      '--startup-timeout <s>',
+      'seconds the coordinator and sites may take to start and connect (default: 60 + 3 per site)',
+      positiveNumber('--startup-timeout'),
+    )
+    .option(
+      '--training-workers <n>',
+      'with --isolation in-process: training worker threads the sites share',
+      positiveInteger('--training-workers', 16),
+      1,
     )
     .option('--rounds <r>', 'training rounds', positiveInteger('--rounds', 1000), 5)
     .option('--data <dir>', 'one CSV per site (default: built-in synthetic hospitals)')
@@ -95,17 +121,22 @@ export function registerSimulateCommand(program: Command): void {
     .option(
       '--min-sites <n>',
       'sites a round needs to close (default: all)',
-      positiveInteger('--min-sites', 64),
+      positiveInteger('--min-sites', MAX_SITES),
     )
     .option(
       '--round-deadline <s>',
-      'seconds a round waits for updates',
+      'seconds a round waits for updates (default: 60 + 1 per site)',
       positiveNumber('--round-deadline'),
-      60,
     )
     .option('--epochs <n>', 'local epochs per round', positiveInteger('--epochs', 1000), 2)
     .option('--learning-rate <lr>', 'local learning rate', positiveNumber('--learning-rate'), 0.1)
     .option('--batch-size <n>', 'local batch size', positiveInteger('--batch-size', 65_536), 32)
+    .option(
+      '--backend <name>',
+      `every site's TensorFlow.js backend: ${TRAINING_BACKENDS.join(', ')} (cpu: plain JavaScript, only when named)`,
+      oneOf('--backend', TRAINING_BACKENDS),
+      'auto',
+    )
     .option('--timeout <s>', 'give up after this many seconds', positiveNumber('--timeout'), 600)
     .option('--out <dir>', 'keep the federation folder here (coordinator/, sites/<site>/, researcher/)')
     .option('--json', 'print one JSON document on stdout')
@@ -129,9 +160,13 @@ export function registerSimulateCommand(program: Command): void {
         seed: opts.seed,
         ...(opts.out ? { outDir: opts.out } : {}),
         ...(opts.minSites ? { minSites: opts.minSites } : {}),
-        roundDeadlineSeconds: opts.roundDeadline,
+        ...(opts.roundDeadline ? { roundDeadlineSeconds: opts.roundDeadline } : {}),
         local: { epochs: opts.epochs, learningRate: opts.learningRate, batchSize: opts.batchSize },
         timeoutSeconds: opts.timeout,
+        isolation: opts.isolation,
+        ...(opts.startupTimeout ? { startupTimeoutSeconds: opts.startupTimeout } : {}),
+        trainingWorkers: opts.trainingWorkers,
+        backend: opts.backend,
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

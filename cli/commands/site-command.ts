@@ -1,13 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
-  checkSiteData,
+  type BackendPreference,
   DATA_INPUTS,
   type DataInput,
-  loadRawTable,
   type SiteOptions,
   startSite,
-  type TableLocation,
 } from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
@@ -15,6 +13,8 @@ import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
 import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
 import { dataLocation } from '../data-location.js';
+import { siteDataPreflight } from '../site-data-preflight.js';
+import { TRAINING_BACKENDS } from '../training-backends.js';
 
 /**
  * `hefl site start`: the site node a hospital runs next to its records. `inject`: parts a
@@ -42,6 +42,12 @@ export function registerSiteStartCommand(
     .option('--policy <file>', 'site policy (default: site-policy.yaml in --dir, else built-in defaults)')
     .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:7443')
     .option(
+      '--backend <name>',
+      `TensorFlow.js backend: ${TRAINING_BACKENDS.join(', ')} (cpu: plain JavaScript, only when named)`,
+      oneOf('--backend', TRAINING_BACKENDS),
+      'auto',
+    )
+    .option(
       '--log-level <level>',
       `one of ${LOG_LEVELS.join(', ')}`,
       oneOf('--log-level', LOG_LEVELS),
@@ -57,6 +63,7 @@ export function registerSiteStartCommand(
         columns?: string;
         policy?: string;
         coordinator: string;
+        backend: BackendPreference;
         logLevel: string;
       }) => {
         const { log, warn, error: logError } = createEventLogger('site', opts.logLevel);
@@ -65,7 +72,7 @@ export function registerSiteStartCommand(
         // One site node per folder: a second would take over the connection and cut the first off.
         const lock = holdFolderLock(resolve(opts.dir));
         try {
-          await preflight(location, columns, opts.label);
+          await siteDataPreflight(location, columns, opts.label);
         } catch (error) {
           lock.release();
           throw error;
@@ -80,6 +87,7 @@ export function registerSiteStartCommand(
             ...(opts.columns ? { columns: opts.columns.split(',').map((c) => c.trim()) } : {}),
           },
           ...(opts.policy ? { policyPath: resolve(opts.policy) } : {}),
+          backend: opts.backend,
           log,
           logWarn: warn,
           logError,
@@ -105,23 +113,4 @@ export function registerSiteStartCommand(
         if (signal === 'SIGINT') process.exitCode = 130;
       },
     );
-}
-
-/**
- * The data check `hefl site check` runs, at start: the input (CSV, or FHIR/OMOP through its
- * mapping) exists and parses, and holds the
- * label column when `--label` is given. A problem is `invalid_data` (exit 2) naming file and
- * column, instead of a node that starts and then declines every job.
- */
-async function preflight(
-  location: TableLocation,
-  columns: string[] | undefined,
-  label: string | undefined,
-): Promise<void> {
-  const raw = await loadRawTable(location, columns);
-  if (raw.rows.length === 0) throw new HeflError('invalid_data', `${raw.source}: empty file: no data rows`);
-  if (label === undefined) return;
-  const check = checkSiteData(raw, { label });
-  if (check.problems.length > 0)
-    throw new HeflError('invalid_data', `${check.problems.join('; ')} (see hefl site check)`);
 }

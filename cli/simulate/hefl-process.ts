@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { HeflError } from '../../common/errors/index.js';
+import { peakRss } from './peak-rss.js';
 
 export interface LogLine {
   readonly event?: string;
@@ -58,6 +59,11 @@ export class HeflProcess {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** Peak resident memory so far in bytes (null if unknown or exited): read before `stop()`. */
+  peakRss(): number | null {
+    return this.child.exitCode === null && this.child.signalCode === null ? peakRss(this.child.pid) : null;
   }
 
   onLine(listener: (line: LogLine) => void): () => void {

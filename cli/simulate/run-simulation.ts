@@ -8,14 +8,18 @@ import { readJobOutcome } from '../researcher/job-outcome.js';
 import { recordSeenHead } from '../researcher/record-seen-head.js';
 import { ResearcherClient } from '../researcher/researcher-client.js';
 import { followSimulatedJob } from './follow-simulated-job.js';
-import type { HeflProcess } from './hefl-process.js';
 import { provisionFederation } from './provision-federation.js';
 import { saveFinalModel } from './save-final-model.js';
 import { simulationAnalysis } from './simulation-analysis.js';
 import { simulationDpReport } from './simulation-dp-report.js';
 import { simulationInput } from './simulation-input.js';
 import { simulationJobSpec } from './simulation-job-spec.js';
-import type { SimulationOptions, SimulationResult } from './simulation-options.js';
+import {
+  defaultStartupTimeoutSeconds,
+  type SimulationOptions,
+  type SimulationResult,
+} from './simulation-options.js';
+import { startInProcessSites } from './start-in-process-sites.js';
 import { startSimulationProcesses } from './start-simulation-processes.js';
 import { summariseSimulation } from './summarise-simulation.js';
 
@@ -28,8 +32,9 @@ export type {
 } from './simulation-options.js';
 
 /**
- * `hefl simulate`: a whole federation on this machine — a coordinator and one process per
- * site on 127.0.0.1 with real gRPC, mutual TLS and node-seal — provisioned through the
+ * `hefl simulate`: a whole federation on this machine — a coordinator process and the site
+ * nodes (one process per site, or all in this process: `options.isolation`) on 127.0.0.1
+ * with real gRPC, mutual TLS and node-seal — provisioned through the
  * real enrolment steps, running one job submitted by a researcher identity. Each step is
  * its own file: input and data layout, provisioning, the daemons, the job spec, following
  * the job, saving the released model, the privacy report and the summary.
@@ -37,7 +42,13 @@ export type {
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const started = Date.now();
   const root = simulationRoot(options.outDir);
-  const processes: HeflProcess[] = [];
+  const processes: { stop(): Promise<void> }[] = [];
+  const isolation = options.isolation ?? 'process';
+  if (isolation === 'in-process' && (options.onRoundOpen || options.siteEntry))
+    throw new HeflError(
+      'invalid_argument',
+      'site fault injection needs isolation process (one process per site)',
+    );
   let researcher: ResearcherClient | undefined;
   try {
     const data = await simulationInput(options, root);
@@ -46,7 +57,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       root,
       data.sites.map((s) => s.id),
     );
-    const running = await startSimulationProcesses(options, fed, data, processes);
+    const startupTimeoutMs =
+      (options.startupTimeoutSeconds ?? defaultStartupTimeoutSeconds(data.sites.length)) * 1000;
+    const start = isolation === 'in-process' ? startInProcessSites : startSimulationProcesses;
+    const running = await start(options, fed, data, processes, startupTimeoutMs);
     options.onProgress(
       `coordinator on ${running.address}; ${running.connected} sites connected over mutual TLS`,
     );
@@ -79,6 +93,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       identity.sealingKey.secretKey,
       running.sites,
     );
+    // Read before anything is stopped: the kernel's high-water marks of the live processes.
+    const memory = {
+      coordinatorPeakMiB: mib(running.coordinator.process.peakRss()),
+      sitesPeakMiB: mib(running.sitesPeakRss()),
+    };
     const outcome = readJobOutcome(status, identity.sealingKey.secretKey, isSite);
     // A stats job releases no model (its tables are sealed with the round reports).
     const trained = job.spec.model.kind !== 'stats';
@@ -109,6 +128,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       profile,
       he: options.he,
       sites: data.sites.map((s) => s.id),
+      isolation,
+      memory,
       outDir: options.outDir ? root : null,
       started,
       dp: dp
@@ -125,6 +146,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await Promise.all(processes.map((p) => p.stop()));
     if (!options.outDir) rmSync(root, { recursive: true, force: true });
   }
+}
+
+function mib(bytes: number | null): number | null {
+  return bytes === null ? null : Math.round((bytes / 2 ** 20) * 10) / 10;
 }
 
 /** The federation folder: `--out` (created, must be empty) or a fresh temporary folder. */

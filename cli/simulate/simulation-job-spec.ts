@@ -1,6 +1,10 @@
 import { noiseMultiplierFor } from '../../client-node/index.js';
 import { type ParsedJob, parseJobSpec } from '../../common/job/job-spec.js';
-import type { SimulationOptions } from './simulation-options.js';
+import {
+  defaultRecruitSeconds,
+  defaultRoundDeadlineSeconds,
+  type SimulationOptions,
+} from './simulation-options.js';
 
 /** The DP settings of a simulated job (`--dp-epsilon`), also what its privacy report starts from. */
 export interface SimulationDpSettings {
@@ -43,8 +47,10 @@ export function simulationJobSpec(
     },
     local: options.local,
     minSites,
-    roundDeadlineSeconds: options.roundDeadlineSeconds,
-    recruitSeconds: 30,
+    // The job format's default maxSites is 100; larger simulations need room for every site.
+    ...(data.sites > 100 ? { maxSites: data.sites } : {}),
+    roundDeadlineSeconds: options.roundDeadlineSeconds ?? defaultRoundDeadlineSeconds(data.sites),
+    recruitSeconds: defaultRecruitSeconds(data.sites),
     he: { profile, clipRange: dp ? dp.clipRange : 1 },
     ...(dp ? { dp: { unit: dp.unit, epsilon: dp.epsilon, delta: dp.delta, clipNorm: dp.clipNorm } } : {}),
     data: {

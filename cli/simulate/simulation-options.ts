@@ -1,4 +1,4 @@
-import type { DataInput } from '../../client-node/index.js';
+import type { BackendPreference, DataInput } from '../../client-node/index.js';
 import type { ParsedJob } from '../../common/job/job-spec.js';
 import type { HeflProcess } from './hefl-process.js';
 import type { SimulationAnalysis } from './simulation-analysis.js';
@@ -30,9 +30,22 @@ export interface SimulationOptions {
   readonly seed: number;
   readonly outDir?: string;
   readonly minSites?: number;
-  readonly roundDeadlineSeconds: number;
+  /** Seconds a round waits for updates (default: `defaultRoundDeadlineSeconds` of the site count). */
+  readonly roundDeadlineSeconds?: number;
   readonly local: { epochs: number; learningRate: number; batchSize: number };
   readonly timeoutSeconds: number;
+  /**
+   * Where the site nodes run: 'process' (default here; one `hefl site start` process per
+   * site) or 'in-process' (all in this process, sharing node-seal and TensorFlow.js; see
+   * start-in-process-sites.ts). The coordinator is a child process in both.
+   */
+  readonly isolation?: SimulationIsolation;
+  /** How long the coordinator, the sites and their connections may take to come up (default: grows with the sites). */
+  readonly startupTimeoutSeconds?: number;
+  /** In-process: training worker threads the sites share (default 1). */
+  readonly trainingWorkers?: number;
+  /** Every site's TensorFlow.js backend (`--backend`; default auto). */
+  readonly backend?: BackendPreference;
   readonly onProgress: (line: string) => void;
   /** CLI script for the child processes (default: the running one). */
   readonly cliEntry?: string;
@@ -46,6 +59,32 @@ export interface SimulationOptions {
    * test-only entry script instead of `cliEntry` (test/support/faulty-site.mjs).
    */
   readonly siteEntry?: (siteId: string) => readonly string[] | undefined;
+}
+
+export const SIMULATION_ISOLATIONS = ['in-process', 'process'] as const;
+export type SimulationIsolation = (typeof SIMULATION_ISOLATIONS)[number];
+
+/**
+ * Default start-up allowance: 60 s plus 3 s per site. A site process loads TensorFlow.js
+ * twice (the process and its training worker) and node-seal once, about 3 s of CPU each on
+ * a loaded 2-core machine; in-process sites need far less, and this is only a ceiling.
+ */
+export function defaultStartupTimeoutSeconds(sites: number): number {
+  return 60 + 3 * sites;
+}
+
+/**
+ * Default round deadline: 60 s plus 1 s per site. All simulated sites share this machine's
+ * cores, so a round's work grows with their number: round 0 (encrypted feature statistics)
+ * of 100 sites took 56 s on a loaded 2-core machine, too close to a fixed 60 s.
+ */
+export function defaultRoundDeadlineSeconds(sites: number): number {
+  return 60 + sites;
+}
+
+/** Default recruiting window: 30 s, or 0.6 s per site when that is longer (100 sites answered in 6 s). */
+export function defaultRecruitSeconds(sites: number): number {
+  return Math.max(30, Math.ceil(0.6 * sites));
 }
 
 /** The site processes of a simulation, for fault-injection tests. */
@@ -112,6 +151,14 @@ export interface SimulationResult extends SimulationAnalysis {
     parameters: number | null;
   };
   readonly modelHash: string | null;
+  readonly isolation: SimulationIsolation;
+  /**
+   * Peak resident memory in MiB (the kernel's high-water mark, Linux; null elsewhere): the
+   * coordinator process, and the sites (the sum over site processes, or with in-process
+   * isolation this whole process: all sites, their training workers and the simulation's
+   * own researcher client).
+   */
+  readonly memory: { coordinatorPeakMiB: number | null; sitesPeakMiB: number | null };
   readonly outDir: string | null;
   /** With --out: where the released final model was written (TensorFlow.js layers + model card). */
   readonly modelDir: string | null;

@@ -2,43 +2,36 @@ import { HeflProcess } from './hefl-process.js';
 import type { ProvisionedFederation } from './provision-federation.js';
 import type { SimulationInput } from './simulation-input.js';
 import type { SimulationOptions, SiteProcesses } from './simulation-options.js';
+import { type SimulatedCoordinator, startSimulatedCoordinator } from './start-simulated-coordinator.js';
 
 /** The running daemons of a simulation. */
 export interface SimulationProcesses {
   /** host:port the coordinator listens on (127.0.0.1, a free port). */
   readonly address: string;
-  readonly sites: SiteProcesses;
+  readonly coordinator: SimulatedCoordinator;
+  /** The site processes (`--isolation process`); absent when the sites run in this process. */
+  readonly sites?: SiteProcesses;
   /** How many sites the coordinator saw connect. */
   readonly connected: number;
+  /** Peak resident memory of the site side in bytes (sum over site processes, or this process), if known. */
+  sitesPeakRss(): number | null;
 }
 
 /**
- * Starts the coordinator daemon, then one site daemon per site on its folder and data, and
- * waits until every site has started and connected. Every process started (restarts too) is
- * pushed to `started`, so the caller stops them all however this ends.
+ * `--isolation process`: starts the coordinator daemon, then one site daemon per site on
+ * its folder and data, and waits (up to `startupTimeoutMs` each) until every site has
+ * started and connected. Every process started (restarts too) is pushed to `started`, so
+ * the caller stops them all however this ends.
  */
 export async function startSimulationProcesses(
   options: SimulationOptions,
   fed: ProvisionedFederation,
   data: SimulationInput,
-  started: HeflProcess[],
+  started: { stop(): Promise<void> }[],
+  startupTimeoutMs: number,
 ): Promise<SimulationProcesses> {
-  const coordinator = new HeflProcess(
-    'coordinator',
-    ['coordinator', 'start', '--dir', fed.coordinatorDir, '--port', '0'],
-    options.cliEntry,
-  );
-  started.push(coordinator);
-  const listening = await coordinator.waitFor(
-    (l) => l.event === 'coordinator.listening',
-    30_000,
-    'listening',
-  );
-  const address = `127.0.0.1:${listening.port as number}`;
-  const connected = new Set<string>();
-  coordinator.onLine((l) => {
-    if (l.event === 'site.connected') connected.add(l.site as string);
-  });
+  const coordinator = await startSimulatedCoordinator(fed, options.cliEntry, startupTimeoutMs, started);
+  const { address } = coordinator;
   const siteProcesses = new Map<string, HeflProcess>();
   const startSiteProcess = (siteId: string) => {
     const site = data.sites.find((s) => s.id === siteId)!;
@@ -57,6 +50,7 @@ export async function startSimulationProcesses(
         '--label',
         data.label,
         ...(data.input === 'csv' ? [] : ['--input', data.input, '--mapping', data.mapping!]),
+        ...(options.backend ? ['--backend', options.backend] : []),
       ],
       options.siteEntry?.(site.id) ?? options.cliEntry,
     );
@@ -69,18 +63,29 @@ export async function startSimulationProcesses(
     processes: siteProcesses,
     async restart(siteId) {
       const p = startSiteProcess(siteId);
-      await p.waitFor((l) => l.event === 'site.started', 60_000, 'start-up');
+      await p.waitFor((l) => l.event === 'site.started', startupTimeoutMs, 'start-up');
       return p;
     },
   };
   await Promise.all(
-    [...siteProcesses.values()].map((p) => p.waitFor((l) => l.event === 'site.started', 60_000, 'start-up')),
+    [...siteProcesses.values()].map((p) =>
+      p.waitFor((l) => l.event === 'site.started', startupTimeoutMs, 'start-up'),
+    ),
   );
-  await coordinator
-    .waitFor(() => connected.size >= data.sites.length, 30_000, 'all sites connected')
-    .catch((e) => {
-      if (connected.size < data.sites.length) throw e;
-      return {};
-    });
-  return { address, sites, connected: connected.size };
+  await coordinator.waitForConnected(data.sites.length, startupTimeoutMs);
+  return {
+    address,
+    coordinator,
+    sites,
+    connected: coordinator.connected.size,
+    sitesPeakRss() {
+      let sum = 0;
+      for (const p of siteProcesses.values()) {
+        const peak = p.peakRss();
+        if (peak === null) return null;
+        sum += peak;
+      }
+      return sum;
+    },
+  };
 }

@@ -13,6 +13,8 @@ export function summariseSimulation(
     profile: string;
     he: boolean;
     sites: string[];
+    isolation: SimulationResult['isolation'];
+    memory: SimulationResult['memory'];
     outDir: string | null;
     modelDir: string | null;
     started: number;
@@ -46,6 +48,8 @@ export function summariseSimulation(
       parameters: update ? update.valueCount - 1 : null,
     },
     modelHash: outcome.at(-1)?.modelHash ?? null,
+    isolation: ctx.isolation,
+    memory: ctx.memory,
     ...(ctx.dp ? { dp: ctx.dp } : {}),
     outDir: ctx.outDir,
     modelDir: ctx.modelDir,

@@ -33,7 +33,12 @@ export {
 } from './local-trainer.js';
 export { initialWeights } from './model-builder.js';
 export { type LoadedModel, loadReleasedModel, type Predictions, predictRows } from './predict-rows.js';
-export { type BackendSelection, selectBackend } from './select-backend.js';
+export {
+  BACKEND_PREFERENCES,
+  type BackendPreference,
+  type BackendSelection,
+  selectBackend,
+} from './select-backend.js';
 export { type SeparableDataset, separableDataset } from './separable-dataset.js';
 export type { EvaluateInput, Trainer, TrainInput, TrainResult } from './trainer.js';
 export { WorkerTrainer } from './worker-trainer.js';

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../../common/errors/index.js';
 import type { EvaluationSums } from './evaluation-sums.js';
-import type { BackendSelection } from './select-backend.js';
+import type { BackendPreference, BackendSelection } from './select-backend.js';
 import type { EvaluateInput, TrainInput, TrainResult } from './trainer.js';
 
 /** Messages from WorkerTrainer to the training worker. */
@@ -27,3 +27,8 @@ export type WorkerResponse =
       readonly ok: false;
       readonly error: { readonly code: ErrorCode; readonly message: string };
     };
+
+/** What the worker is started with: the backend the site asked for (`hefl site start --backend`). */
+export interface TrainingWorkerData {
+  readonly backend: BackendPreference;
+}

@@ -1,9 +1,9 @@
-import { parentPort, type TransferListItem } from 'node:worker_threads';
+import { parentPort, type TransferListItem, workerData } from 'node:worker_threads';
 import { HeflError } from '../../common/errors/index.js';
 import { evaluateModel } from './evaluate-model.js';
 import { trainLocally } from './local-trainer.js';
 import { selectBackend } from './select-backend.js';
-import type { WorkerRequest, WorkerResponse } from './training-worker-protocol.js';
+import type { TrainingWorkerData, WorkerRequest, WorkerResponse } from './training-worker-protocol.js';
 
 /**
  * Entry point of the worker thread started by WorkerTrainer. Selects the backend, reports
@@ -13,7 +13,8 @@ import type { WorkerRequest, WorkerResponse } from './training-worker-protocol.j
 const port = parentPort;
 if (port === null) throw new HeflError('internal', 'training-worker must run as a worker thread');
 
-let queue: Promise<void> = selectBackend().then((backend) => post({ type: 'ready', backend }));
+const { backend: preference } = (workerData ?? { backend: 'auto' }) as TrainingWorkerData;
+let queue: Promise<void> = selectBackend(preference).then((backend) => post({ type: 'ready', backend }));
 
 port.on('message', (request: WorkerRequest) => {
   queue = queue.then(() => serve(request));

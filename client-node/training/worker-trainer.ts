@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { HeflError } from '../../common/errors/index.js';
 import type { EvaluationSums } from './evaluation-sums.js';
-import type { BackendSelection } from './select-backend.js';
+import type { BackendPreference, BackendSelection } from './select-backend.js';
 import type { EvaluateInput, Trainer, TrainInput, TrainResult } from './trainer.js';
-import type { WorkerRequest, WorkerResponse } from './training-worker-protocol.js';
+import type { TrainingWorkerData, WorkerRequest, WorkerResponse } from './training-worker-protocol.js';
 
 interface Pending {
   resolve(value: TrainResult | EvaluationSums): void;
@@ -30,7 +30,7 @@ export class WorkerTrainer implements Trainer {
   ) {
     worker.on('message', (message: WorkerResponse) => this.settle(message));
     worker.on('error', (error) =>
-      this.fail(new HeflError('internal', 'training worker crashed', { cause: error })),
+      this.fail(new HeflError('internal', `training worker crashed: ${error.message}`, { cause: error })),
     );
     worker.on('exit', (code) =>
       this.fail(new HeflError('internal', `training worker exited with code ${code}`)),
@@ -38,9 +38,12 @@ export class WorkerTrainer implements Trainer {
     worker.unref();
   }
 
-  /** Starts the worker and waits until it has selected its backend (reported in `backend`). */
-  static async create(): Promise<WorkerTrainer> {
-    const worker = startWorker();
+  /**
+   * Starts the worker and waits until it has selected its backend (reported in `backend`);
+   * rejects, naming the backend, if `preference` cannot be initialised (see selectBackend).
+   */
+  static async create(preference: BackendPreference = 'auto'): Promise<WorkerTrainer> {
+    const worker = startWorker(preference);
     const backend = await new Promise<BackendSelection>((resolve, reject) => {
       const onMessage = (message: WorkerResponse): void => {
         if (message.type !== 'ready') return;
@@ -49,7 +52,9 @@ export class WorkerTrainer implements Trainer {
       };
       const onError = (error: Error): void => {
         cleanup();
-        reject(new HeflError('internal', 'training worker failed to start', { cause: error }));
+        reject(
+          new HeflError('internal', `training worker failed to start: ${error.message}`, { cause: error }),
+        );
       };
       const onExit = (code: number): void => {
         cleanup();
@@ -126,9 +131,10 @@ export class WorkerTrainer implements Trainer {
  * is installed. (`execArgv: ['--import', 'tsx']` is not enough: on Node 20 the loader hooks
  * it registers do not apply to the worker's entry module.)
  */
-function startWorker(): Worker {
+function startWorker(preference: BackendPreference): Worker {
+  const workerData: TrainingWorkerData = { backend: preference };
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./training-worker.js', here));
+  if (!here.endsWith('.ts')) return new Worker(new URL('./training-worker.js', here), { workerData });
   let tsxApi: string;
   try {
     tsxApi = import.meta.resolve('tsx/esm/api');
@@ -142,5 +148,5 @@ function startWorker(): Worker {
   }
   const entry = new URL('./training-worker.ts', here).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}));`;
-  return new Worker(bootstrap, { eval: true });
+  return new Worker(bootstrap, { eval: true, workerData });
 }

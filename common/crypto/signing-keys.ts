@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { HeflError } from '../errors/index.js';
 import { sha256, toHex } from './digest.js';
@@ -56,8 +57,18 @@ export function signDetached(message: Uint8Array, secretKey: Uint8Array): Uint8A
       `secret key must be ${SIGNING_SECRET_KEY_BYTES} bytes, got ${secretKey.byteLength}`,
     );
   }
-  return nacl.sign.detached(message, secretKey);
+  // OpenSSL's Ed25519 (deterministic: the same 64 bytes tweetnacl makes, ~200x faster; see
+  // native-ed25519.ts). A federation of 100 sites spent most of its CPU in tweetnacl.
+  const key = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, secretKey.subarray(0, 32)]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  return new Uint8Array(sign(null, message, key));
 }
+
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /**
  * True only for a valid signature by `publicKey` over exactly `message`. Malformed input
@@ -66,5 +77,15 @@ export function signDetached(message: Uint8Array, secretKey: Uint8Array): Uint8A
 export function verifyDetached(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.byteLength !== SIGNATURE_BYTES || publicKey.byteLength !== SIGNING_PUBLIC_KEY_BYTES)
     return false;
-  return nacl.sign.detached.verify(message, signature, publicKey);
+  // OpenSSL (RFC 8032; also refuses a non-canonical S, which tweetnacl let through).
+  try {
+    const key = createPublicKey({
+      key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
+    return verify(null, message, key, signature);
+  } catch {
+    return false;
+  }
 }

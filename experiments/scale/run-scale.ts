@@ -10,11 +10,15 @@ import { machineInfo, provenanceMarkdown } from '../plot/machine-info.js';
 import { markdownTable } from '../plot/markdown-table.js';
 import { writeResults } from '../plot/write-results.js';
 import { writeBatchFile } from './batch-file.js';
+import { measureSimulation, type SimulationScaleRow } from './measure-simulation.js';
 
 const PARAMS = 1_000_000;
 const STREAMING_SITES = [2, 5, 10, 25, 50, 100];
 /** Holding every update costs ~7.6 MB per site: capped to keep the machine usable. */
 const BUFFER_ALL_SITES = [2, 5, 10, 20];
+/** Whole `hefl simulate` runs (logreg, in-process sites): sites and training rounds. */
+const SIMULATED_SITES = [10, 50, 100];
+const SIMULATED_ROUNDS = 3;
 
 interface ChildResult {
   seconds: number;
@@ -24,7 +28,22 @@ interface ChildResult {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'experiments/results' } } });
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string', default: 'experiments/results' },
+      // e.g. --simulate 10,50 for a shorter run; 0 skips the whole-federation part
+      simulate: { type: 'string', default: SIMULATED_SITES.join(',') },
+    },
+  });
+  const simulated = values.simulate
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
+  if (simulated.some((n) => !Number.isInteger(n)))
+    throw new HeflError(
+      'invalid_argument',
+      `--simulate takes site counts like 10,50,100, not ${values.simulate}`,
+    );
   const command = `npm run exp:scale -- ${process.argv.slice(2).join(' ')}`.trim();
   const dir = await mkdtemp(join(tmpdir(), 'hefl-scale-'));
   const rows: {
@@ -70,12 +89,24 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  const simulations: SimulationScaleRow[] = [];
+  for (const sites of simulated) {
+    console.error(`[scale] hefl simulate --sites ${sites} --rounds ${SIMULATED_ROUNDS} (in-process sites)`);
+    const row = await measureSimulation(sites, SIMULATED_ROUNDS, (line) =>
+      console.error(`[scale]   ${line}`),
+    );
+    simulations.push(row);
+    console.error(
+      `[scale] ${sites} sites: ${row.state}, mean round ${row.meanRoundSeconds} s, coordinator peak ${row.coordinatorPeakMiB} MiB, sites' process peak ${row.sitesPeakMiB} MiB, wall ${row.wallSeconds} s`,
+    );
+  }
   const machine = machineInfo();
   const notes = [
     "Measured in a child process (node:child_process fork) that does only the coordinator's adding with the real CiphertextAdder for one round: not the full coordinator server (no gRPC, signatures, durable blob store or audit log). Updates arrive by reading a file into a fresh buffer, standing in for a finished upload.",
     `Model: ${PARAMS} parameters, profile ${DEFAULT_PROFILE_ID}; 2 distinct encrypted updates cycled over the sites (adding a repeated ciphertext costs the same as a new one).`,
     '"streaming": each update is added as it arrives and then dropped, which is how the coordinator aggregates. "buffer-all": every update is held until all arrived, then summed; shown for contrast only (capped at 20 sites).',
     "Peak RSS and peak heapUsed+external are sampled after every arrival and every addition (process.memoryUsage); RSS includes the Node and SEAL WebAssembly baseline. Round time is the adding only (each site's training/encryption happens in parallel at the sites).",
+    `Whole federation: the built \`hefl simulate --isolation in-process --sites N --rounds ${SIMULATED_ROUNDS}\` (logreg on the built-in synthetic hospitals, HE on, fedavg): a coordinator process and N site nodes in one process (one shared training worker thread) over mutual TLS on 127.0.0.1. Round time: mean and largest of the training rounds as the coordinator records them (open to close: every site trains, encrypts, uploads; the coordinator verifies, stores and adds). Peak memory: the kernel's high-water mark (VmHWM) of the coordinator process, and of the one process holding all N sites. Wall time includes provisioning N members, start-up and shutdown. The machine was shared with other work while this ran, so times are upper bounds.`,
   ];
   const json = {
     experiment: 'scale',
@@ -84,6 +115,7 @@ async function main(): Promise<void> {
     params: PARAMS,
     profile: DEFAULT_PROFILE_ID,
     rows,
+    simulations,
     notes,
   };
   const markdown = [
@@ -103,15 +135,58 @@ async function main(): Promise<void> {
       ]),
     ),
     '',
+    `## Whole federation (\`hefl simulate\`, ${SIMULATED_ROUNDS} rounds, logreg, in-process sites)`,
+    '',
+    markdownTable(
+      [
+        'sites',
+        'state',
+        'mean round (s)',
+        'max round (s)',
+        'coordinator peak RSS (MiB)',
+        'sites process peak RSS (MiB)',
+        'wall (s)',
+      ],
+      simulations.map((r) => [
+        r.sites,
+        r.state,
+        r.meanRoundSeconds.toFixed(2),
+        r.maxRoundSeconds.toFixed(2),
+        r.coordinatorPeakMiB ?? 'n/a',
+        r.sitesPeakMiB ?? 'n/a',
+        r.wallSeconds.toFixed(1),
+      ]),
+    ),
+    '',
     '## Notes',
     '',
     ...notes.map((n) => `- ${n}`),
   ].join('\n');
   const plot = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `Coordinator adding a ${PARAMS}-parameter model (${DEFAULT_PROFILE_ID})`,
+    title: `Whole simulated federations, and the coordinator adding a ${PARAMS}-parameter model (${DEFAULT_PROFILE_ID})`,
     data: { values: rows },
     hconcat: [
+      {
+        width: 300,
+        title: 'whole federation: coordinator peak RSS',
+        data: { values: simulations },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'sites', type: 'quantitative' },
+          y: { field: 'coordinatorPeakMiB', type: 'quantitative', title: 'coordinator peak RSS (MiB)' },
+        },
+      },
+      {
+        width: 300,
+        title: 'whole federation: mean round time',
+        data: { values: simulations },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'sites', type: 'quantitative' },
+          y: { field: 'meanRoundSeconds', type: 'quantitative', title: 'mean round time (s)' },
+        },
+      },
       {
         width: 300,
         mark: { type: 'line', point: true },
