@@ -5,6 +5,7 @@ import { registerCoordinatorCommand } from './commands/coordinator-command.js';
 import { registerFederationCommands, registerSiteEnrolCommands } from './commands/federation-command.js';
 import { registerJobCommands } from './commands/job-command.js';
 import { registerModelCommands } from './commands/model-command.js';
+import { registerSiteRenewCommand } from './commands/renewal-command.js';
 import { registerSimulateCommand } from './commands/simulate-command.js';
 import { registerSiteApprovalCommands } from './commands/site-approval-command.js';
 import { registerSiteCheckCommand } from './commands/site-check-command.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerSiteCheckCommand(site);
   registerSitePolicyCommands(site);
   registerSiteApprovalCommands(site);
+  registerSiteRenewCommand(site);
   registerCoordinatorCommand(program);
   registerJobCommands(program);
   registerModelCommands(program);

@@ -23,6 +23,8 @@ export interface CoordinatorOptions {
   readonly host: string;
   readonly port: number;
   readonly log: EventLog;
+  /** Warn-level operator log (e.g. a member's certificate expires within 30 days); defaults to `log`. */
+  readonly warn?: EventLog;
   /** Faults a test injects (test/support/faulty-daemon.mjs); `hefl coordinator start` sets none. */
   readonly faults?: CoordinatorFaults;
   /** The local operator port on 127.0.0.1 (metrics, health, members, status); 0 = any free; absent = none. */
@@ -68,6 +70,7 @@ export async function startCoordinator(
   const running = await startCoordinatorServer(
     {
       clock: systemClock,
+      ...(options.warn ? { warn: options.warn } : {}),
       blobs: await FileBlobStore.open(join(options.dir, 'blobs')),
       audit,
       members,

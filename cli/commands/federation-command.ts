@@ -23,6 +23,7 @@ import { withManifestLock } from '../../common/identity/manifest-lock.js';
 import { oneOf } from '../cli-options.js';
 import { writeFolderConfig } from '../config/folder-config.js';
 import { registerFederationMembersCommand } from './operator-views-command.js';
+import { registerFederationRenewalCommands } from './renewal-command.js';
 
 const print = (...lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -116,6 +117,7 @@ export function registerFederationCommands(program: Command): void {
       }),
     );
   registerFederationMembersCommand(federation);
+  registerFederationRenewalCommands(federation);
 }
 
 /**
