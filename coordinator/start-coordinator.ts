@@ -4,6 +4,7 @@ import { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { COORDINATOR_FILES, loadCoordinatorIdentity, serverCredentials } from '../common/identity/index.js';
 import { writePublicFile } from '../common/identity/key-files.js';
 import type { EventLog } from '../common/log/event-log.js';
+import { ensureStateVersion } from '../common/state/state-version.js';
 import { systemClock } from '../common/time/clock.js';
 import type { HoldAggregation } from './job/round-aggregation.js';
 import { ManifestMemberDirectory } from './members/manifest-member-directory.js';
@@ -50,6 +51,8 @@ export interface CoordinatorFaults {
 export async function startCoordinator(
   options: CoordinatorOptions,
 ): Promise<RunningCoordinator & { readonly statusPort?: number }> {
+  // A folder written by a newer hefl is refused before anything in it is read.
+  await ensureStateVersion(options.dir);
   const identity = await loadCoordinatorIdentity(options.dir);
   const members = new ManifestMemberDirectory(
     join(options.dir, COORDINATOR_FILES.manifest),
