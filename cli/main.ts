@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { ERROR_CODES, HeflError } from '../common/errors/index.js';
 import { buildProgram } from './program.js';
 
 /**
@@ -35,7 +34,7 @@ for (const stream of [process.stdout, process.stderr]) {
  * interrupted (Ctrl-C). Failures print one line to stderr.
  */
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -44,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       // commander already printed its message (or the help text).
       return error.exitCode === 0 ? 0 : 2;
     }
+    // Loaded only on failure: the error table pulls in gRPC's status codes.
+    const { ERROR_CODES, HeflError } = await import('../common/errors/index.js');
     if (error instanceof HeflError) {
       process.stderr.write(`hefl: ${error.message}\n`);
       return ERROR_CODES[error.code].exitCode;

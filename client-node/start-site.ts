@@ -3,6 +3,7 @@ import { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { HeflError } from '../common/errors/index.js';
 import { channelCredentials, loadMemberIdentity } from '../common/identity/index.js';
 import type { EventLog } from '../common/log/event-log.js';
+import { ensureStateVersion } from '../common/state/state-version.js';
 import { systemClock } from '../common/time/clock.js';
 import { CoordinatorClient } from './coordinator-client.js';
 import { ApprovalStore } from './policy/approval-store.js';
@@ -52,6 +53,8 @@ export interface RunningSite {
  * worker-thread trainer, then dials out to the coordinator.
  */
 export async function startSite(options: SiteOptions): Promise<RunningSite> {
+  // A folder written by a newer hefl is refused before anything in it is read.
+  await ensureStateVersion(options.dir);
   const identity = await loadMemberIdentity(options.dir);
   if (identity.role !== 'site') {
     throw new HeflError('invalid_config', `${options.dir} holds a ${identity.role}'s identity, not a site's`);

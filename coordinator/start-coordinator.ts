@@ -4,6 +4,7 @@ import { AuditLogWriter } from '../common/audit/audit-log-writer.js';
 import { COORDINATOR_FILES, loadCoordinatorIdentity, serverCredentials } from '../common/identity/index.js';
 import { writePublicFile } from '../common/identity/key-files.js';
 import type { EventLog } from '../common/log/event-log.js';
+import { ensureStateVersion } from '../common/state/state-version.js';
 import { systemClock } from '../common/time/clock.js';
 import type { ScriptCorrectionRequests } from './job/mask-correction-phase.js';
 import type { HoldAggregation } from './job/round-aggregation.js';
@@ -24,6 +25,8 @@ export interface CoordinatorOptions {
   readonly host: string;
   readonly port: number;
   readonly log: EventLog;
+  /** Warn-level operator log (e.g. a member's certificate expires within 30 days); defaults to `log`. */
+  readonly warn?: EventLog;
   /** Faults a test injects (test/support/faulty-daemon.mjs); `hefl coordinator start` sets none. */
   readonly faults?: CoordinatorFaults;
   /** The local operator port on 127.0.0.1 (metrics, health, members, status); 0 = any free; absent = none. */
@@ -51,6 +54,8 @@ export interface CoordinatorFaults {
 export async function startCoordinator(
   options: CoordinatorOptions,
 ): Promise<RunningCoordinator & { readonly statusPort?: number }> {
+  // A folder written by a newer hefl is refused before anything in it is read.
+  await ensureStateVersion(options.dir);
   const identity = await loadCoordinatorIdentity(options.dir);
   const members = new ManifestMemberDirectory(
     join(options.dir, COORDINATOR_FILES.manifest),
@@ -71,6 +76,7 @@ export async function startCoordinator(
   const running = await startCoordinatorServer(
     {
       clock: systemClock,
+      ...(options.warn ? { warn: options.warn } : {}),
       blobs: await FileBlobStore.open(join(options.dir, 'blobs')),
       audit,
       members,

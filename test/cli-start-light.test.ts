@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { buildProgram, COMMAND_GROUPS } from '../cli/program.js';
 
 /*
  * Issue 17: "Each CLI command takes 3-7 s to start under load (TensorFlow.js and node-seal load
@@ -35,4 +36,27 @@ describe('light CLI start', () => {
     },
     30_000,
   );
+
+  it('hefl --help loads no package but commander (each command group loads when it runs)', async () => {
+    expect(await packagesLoaded('--help')).toEqual(['commander']);
+  }, 30_000);
+
+  it('hefl job status loads neither SQLite, the X.509 library, the terminal panel nor the HE and ML libraries', async () => {
+    const loaded = await packagesLoaded('job', 'status', 'job-x', '--dir', '/nonexistent-hefl-folder');
+
+    expect(loaded).toContain('@grpc/grpc-js'); // it is a gRPC call
+    expect(
+      loaded.filter((p) =>
+        ['better-sqlite3', '@peculiar/x509', 'log-update', 'pg', 'pino', 'node-seal'].includes(p),
+      ),
+    ).toEqual([]);
+  }, 30_000);
+
+  it('the group list --help shows without loading the groups is the one the groups register', async () => {
+    const full = await buildProgram();
+
+    expect(full.commands.map((c) => ({ name: c.name(), description: c.description() }))).toEqual(
+      COMMAND_GROUPS.map(({ name, description }) => ({ name, description })),
+    );
+  }, 30_000);
 });

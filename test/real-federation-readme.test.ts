@@ -19,6 +19,13 @@ import { waitUntil } from './support/tls-federation.js';
  */
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+/**
+ * `scripts/check-packed-install.sh` sets this to the `hefl` that `npm install -g` put on a
+ * fresh prefix, so the walkthrough runs against the packed tarball instead of this clone.
+ */
+const INSTALLED = process.env.HEFL_INSTALLED_BIN;
+const hefl = (args: string[]): [string, string[]] =>
+  INSTALLED ? [INSTALLED, args] : [process.execPath, [CLI, ...args]];
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
 const EXPECTED_COMMANDS = [
   'federation init',
@@ -61,7 +68,7 @@ function freePort(): Promise<number> {
 
 function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, timeout: 30_000 }, (error, stdout, stderr) =>
+    execFile(...hefl(args), { cwd, timeout: 30_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -74,7 +81,7 @@ interface Daemon {
 }
 
 function startDaemon(args: string[], cwd: string): Daemon {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(...hefl(args), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const daemon: Daemon = { child, lines: [], stderr: [] };
   let pending = '';
   child.stdout!.on('data', (chunk: Buffer) => {

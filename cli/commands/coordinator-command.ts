@@ -40,7 +40,7 @@ export function registerCoordinatorCommand(
     )
     .action(
       async (opts: { dir: string; host: string; port: number; logLevel: string; metricsPort?: number }) => {
-        const { log } = createEventLogger('coordinator', opts.logLevel);
+        const { log, warn } = createEventLogger('coordinator', opts.logLevel);
         // One coordinator per folder: a second on the same SQLite state and audit log would fork both.
         const lock = holdFolderLock(resolve(opts.dir));
         let running: Awaited<ReturnType<typeof startCoordinator>>;
@@ -50,6 +50,7 @@ export function registerCoordinatorCommand(
             host: opts.host,
             port: opts.port,
             log,
+            warn,
             ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
           });
         } catch (error) {

@@ -79,8 +79,8 @@ describe('hefl federation / site enrolment commands', () => {
     expect(String(badRole)).toContain('--role must be one of: site, researcher, auditor');
   });
 
-  it('documents every command in --help', () => {
-    const program = buildProgram();
+  it('documents every command in --help', async () => {
+    const program = await buildProgram();
     const help = (path: string[]) => {
       let command: Command = program;
       for (const name of path) command = command.commands.find((c) => c.name() === name)!;
@@ -92,5 +92,8 @@ describe('hefl federation / site enrolment commands', () => {
     expect(help(['federation', 'revoke'])).toContain('<id>');
     expect(help(['site', 'enroll'])).toContain('--role <role>');
     expect(help(['site', 'install-admission'])).toContain('<file>');
+    expect(help(['federation', 'renew'])).toContain('--request <file>');
+    expect(help(['federation', 'reissue'])).toContain('--request <file>');
+    expect(help(['site', 'renew'])).toContain('--install <file>');
   });
 });

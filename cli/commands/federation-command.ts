@@ -20,9 +20,11 @@ import {
   writePublicFile,
 } from '../../common/identity/index.js';
 import { withManifestLock } from '../../common/identity/manifest-lock.js';
+import { writeStateVersion } from '../../common/state/state-version.js';
 import { oneOf } from '../cli-options.js';
 import { writeFolderConfig } from '../config/folder-config.js';
 import { registerFederationMembersCommand } from './operator-views-command.js';
+import { registerFederationRenewalCommands } from './renewal-command.js';
 
 const print = (...lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -51,6 +53,7 @@ export function registerFederationCommands(program: Command): void {
     )
     .action(async (opts: { dir: string; id: string; host: string[] }) => {
       const identity = await initFederation(opts.dir, { federationId: opts.id, hostnames: opts.host });
+      await writeStateVersion(opts.dir);
       await writeFolderConfig(opts.dir, { logLevel: 'info' }, 'hefl federation init');
       print(
         `federation "${opts.id}" created in ${resolve(opts.dir)}`,
@@ -116,6 +119,7 @@ export function registerFederationCommands(program: Command): void {
       }),
     );
   registerFederationMembersCommand(federation);
+  registerFederationRenewalCommands(federation);
 }
 
 /**
@@ -149,6 +153,7 @@ export function registerSiteEnrolCommands(site: Command): void {
     .option('--log-level <level>', 'daemon log level, kept in the folder config', 'info')
     .action(async (opts: EnrolOptions) => {
       const { signedRequest, requestPath } = await createEnrolmentRequest(opts);
+      await writeStateVersion(opts.dir);
       const { coordinator, data, input, label, logLevel } = opts;
       const configPath = await writeFolderConfig(
         opts.dir,

@@ -5,7 +5,6 @@ import { jobJsonSchema } from '../../common/job/job-json-schema.js';
 import { oneOf, positiveInteger } from '../cli-options.js';
 import { FINAL_STATES, formatJobListLine, formatJobStatus, jobStatusView } from '../job/format-job-status.js';
 import { jobTemplate } from '../job/job-template.js';
-import { watchDisplay, watchJob } from '../job/job-watch.js';
 import { readJobFile } from '../job/read-job-file.js';
 import { openResearcherSession, type ResearcherSession } from '../job/researcher-session.js';
 
@@ -116,6 +115,8 @@ export function registerJobCommands(program: Command): void {
     .option('--interval <ms>', 'milliseconds between polls', positiveInteger('--interval', 60_000), 500)
     .option('--plain', 'one line per change even on a terminal')
     .action(async (id: string, opts: CommonOptions & { interval: number; plain?: boolean }) => {
+      // Loaded here: the live panel's terminal library is not needed by any other job command.
+      const { watchDisplay, watchJob } = await import('../job/job-watch.js');
       const view = await withSession(opts, (s) =>
         watchJob({
           poll: async () =>

@@ -33,7 +33,9 @@ export function registerFederationMembersCommand(federation: Command): void {
       m.revoked ? `${m.role} (revoked)` : m.role,
       m.keyId.slice(0, 16),
       m.admittedAt ?? '-',
-      m.certificateExpires ?? 'not seen',
+      m.certificateExpires === null
+        ? 'not seen'
+        : `${m.certificateExpires}${m.certificateExpiresSoon ? ' RENEW SOON' : ''}`,
       m.role === 'site' ? (m.connected ? 'yes' : 'no') : '-',
       m.lastSeen ?? 'not since start',
     ]);
@@ -62,6 +64,7 @@ export function registerCoordinatorStatusCommand(coordinator: Command): void {
         reason?: string;
       }[];
       refusals: Record<string, number>;
+      expiringCertificates?: { member: string; expires: string; daysLeft: number }[];
     };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(status)}\n`);
@@ -81,6 +84,10 @@ export function registerCoordinatorStatusCommand(coordinator: Command): void {
           (j.reason ? `  (${j.reason.slice(0, 200)})` : ''),
       ),
       `refusals since start: ${refusals.length === 0 ? 'none' : refusals.map(([r, n]) => `${r} ${n}`).join(', ')}`,
+      ...(status.expiringCertificates ?? []).map(
+        (c) =>
+          `warning: ${c.member}'s certificate ${c.daysLeft < 0 ? 'expired' : 'expires'} ${c.expires} (${c.daysLeft} days): renew it (hefl site renew, hefl federation renew ${c.member})`,
+      ),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   });

@@ -1,6 +1,8 @@
 import { bytesEqual, fromHex } from '../../common/crypto/index.js';
 import { errorCodeForGrpcStatus, HeflError } from '../../common/errors/index.js';
-import { channelCredentials, loadMemberIdentity } from '../../common/identity/index.js';
+// Not the identity index: it would load the X.509 library, which a researcher call never needs.
+import { loadMemberIdentity } from '../../common/identity/member-identity.js';
+import { channelCredentials } from '../../common/identity/tls-credentials.js';
 import { freshestManifest } from '../researcher/freshest-manifest.js';
 import { ResearcherClient } from '../researcher/researcher-client.js';
 

@@ -141,6 +141,38 @@ export function revokeMember(
   return sign({ ...manifest, members, updatedAt: now.toISOString() }, signerSecretKey);
 }
 
+/** Credentials of one member that a renewal or a reissue may replace. */
+export type MemberCredentials = Pick<
+  FederationMember,
+  'signingPublicKey' | 'sealingPublicKey' | 'tlsCertificateFingerprint'
+>;
+
+/**
+ * Replaces some of an admitted member's credentials and re-signs: a certificate renewal
+ * replaces the TLS fingerprint, a reissue (lost admission) all three keys. The replaced
+ * credentials are no longer in the manifest, so the coordinator refuses them as soon as it
+ * reloads it. Id, role and admission time stay. `not_found` if absent, `failed_precondition`
+ * if revoked (revocation is final), `invalid_config` if a new key is already someone's.
+ */
+export function replaceMemberCredentials(
+  manifest: FederationManifest,
+  id: string,
+  credentials: Partial<MemberCredentials>,
+  signerSecretKey: Uint8Array,
+  now = new Date(),
+): SignedManifest {
+  const target = manifest.members.find((m) => m.id === id);
+  if (target === undefined) throw new HeflError('not_found', `no member "${id}" in the manifest`);
+  if (target.revokedAt !== undefined) {
+    throw new HeflError(
+      'failed_precondition',
+      `member "${id}" was revoked at ${target.revokedAt}; a revoked member cannot be renewed or reissued`,
+    );
+  }
+  const members = manifest.members.map((m) => (m.id === id ? { ...m, ...credentials } : m));
+  return sign({ ...manifest, members, updatedAt: now.toISOString() }, signerSecretKey);
+}
+
 /**
  * Checks a stored manifest (parsed JSON) against the coordinator key the caller already
  * trusts, then validates it: `integrity` if the signature does not verify (altered, or

@@ -35,4 +35,7 @@ export const MEMBER_FILES = Object.freeze({
   manifest: 'manifest.json',
   /** The pinned coordinator identity: `{ federationId, signingPublicKey, tlsCertificateFingerprint }`. */
   coordinator: 'coordinator.json',
+  /** `hefl site renew`: the new TLS key (0600) waiting for its certificate, and the signed request. */
+  renewalTlsKey: 'renewal-tls-key.pem',
+  renewalRequest: 'renewal-request.json',
 });

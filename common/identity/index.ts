@@ -8,6 +8,14 @@ export {
 } from './certificate-authority.js';
 export { certificateFingerprint, fingerprintDer } from './certificate-fingerprint.js';
 export {
+  admissionFor,
+  createRenewalRequest,
+  installRenewal,
+  RENEWAL_CONTEXT,
+  type RenewalRequest,
+  renewMemberCertificate,
+} from './certificate-renewal.js';
+export {
   type CoordinatorIdentity,
   type InitFederationOptions,
   initFederation,
@@ -36,6 +44,8 @@ export {
   MANIFEST_CONTEXT,
   type ManifestInit,
   type MemberAdmissionRequest,
+  type MemberCredentials,
+  replaceMemberCredentials,
   revokeMember,
   type SignedManifest,
   verifySignedManifest,
@@ -67,6 +77,7 @@ export {
   type MemberIdentity,
   type MemberKeys,
 } from './member-identity.js';
+export { reissueAdmission } from './reissue-admission.js';
 export {
   type CallWithAuthContext,
   type ChannelTlsMaterial,

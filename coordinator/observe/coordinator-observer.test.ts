@@ -52,4 +52,34 @@ describe('CoordinatorObserver (the operator log and last-seen)', () => {
     expect(o.activityOf('site-b').lastSeenMs).toBeNull();
     expect([...o.refusals()]).toEqual([['unauthenticated', 2]]);
   });
+
+  it('warns once, at warn level, when a certificate comes within 30 days of expiry (injected clock)', () => {
+    let now = Date.parse('2027-01-01T00:00:00Z');
+    const info: string[] = [];
+    const warnings: Record<string, unknown>[] = [];
+    const o = new CoordinatorObserver(
+      { now: () => now },
+      (event) => info.push(event),
+      (_event, fields) => warnings.push(fields),
+    );
+    const expires = Date.parse('2027-03-01T00:00:00Z'); // 59 days ahead
+
+    o.contact('site-a', expires);
+    const before = { warnings: warnings.length, expiring: o.expiringCertificates() };
+    now = expires - 29 * 86_400_000 - 1; // 29 days and a bit left
+    o.contact('site-a', expires);
+    o.contact('site-a', expires);
+
+    expect(before).toEqual({ warnings: 0, expiring: [] });
+    expect(warnings).toEqual([
+      {
+        member: 'site-a',
+        expires: '2027-03-01T00:00:00.000Z',
+        daysLeft: 29,
+        action: 'renew it: hefl site renew on the member, then hefl federation renew site-a',
+      },
+    ]);
+    expect(info).toEqual([]);
+    expect(o.expiringCertificates()).toEqual([{ member: 'site-a', expiresMs: expires, daysLeft: 29 }]);
+  });
 });

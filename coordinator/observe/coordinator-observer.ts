@@ -16,6 +16,18 @@ export interface ObservedEntry {
   readonly details: Record<string, unknown>;
 }
 
+/** How long before a member's certificate expires the coordinator starts warning (issue 17). */
+export const CERTIFICATE_WARNING_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/** A member whose certificate expires within CERTIFICATE_WARNING_DAYS (or has expired). */
+export interface ExpiringCertificate {
+  readonly member: string;
+  readonly expiresMs: number;
+  /** Whole days left, rounded down; negative once expired. */
+  readonly daysLeft: number;
+}
+
 /** Job lifecycle entries echoed to the operator's log (stdout): what changed, never values. */
 const LIFECYCLE = new Set([
   'job.submitted',
@@ -43,22 +55,59 @@ export class CoordinatorObserver {
   private readonly activity = new Map<string, { lastSeenMs: number; certificateExpiresMs: number | null }>();
   private readonly refusalCounts = new Map<string, number>();
   private readonly roundListeners: ((seconds: number) => void)[] = [];
+  /** `member:expiry` pairs already warned about, so a warning is logged once per certificate. */
+  private readonly warnedCertificates = new Set<string>();
   readonly startedAtMs: number;
 
   constructor(
     private readonly clock: Pick<Clock, 'now'>,
     private readonly log: EventLog,
+    /** Warn-level operator log (certificates about to expire); defaults to `log`. */
+    private readonly warn: EventLog = log,
   ) {
     this.startedAtMs = clock.now();
   }
 
-  /** A member made a request that passed the guard (or opened its task stream). */
+  /**
+   * A member made a request that passed the guard (or opened its task stream). A client
+   * certificate that expires within CERTIFICATE_WARNING_DAYS is logged at warn level, once
+   * per member and certificate, with the renewal command.
+   */
   contact(memberId: string, certificateExpiresMs?: number): void {
     const known = this.activity.get(memberId);
     this.activity.set(memberId, {
       lastSeenMs: this.clock.now(),
       certificateExpiresMs: certificateExpiresMs ?? known?.certificateExpiresMs ?? null,
     });
+    if (certificateExpiresMs === undefined) return;
+    const daysLeft = this.daysLeft(certificateExpiresMs);
+    const key = `${memberId}:${certificateExpiresMs}`;
+    if (daysLeft < CERTIFICATE_WARNING_DAYS && !this.warnedCertificates.has(key)) {
+      this.warnedCertificates.add(key);
+      this.warn('certificate.expiring', {
+        member: memberId,
+        expires: new Date(certificateExpiresMs).toISOString(),
+        daysLeft,
+        action: `renew it: hefl site renew on the member, then hefl federation renew ${memberId}`,
+      });
+    }
+  }
+
+  /** Members whose last presented certificate expires within CERTIFICATE_WARNING_DAYS, soonest first. */
+  expiringCertificates(): ExpiringCertificate[] {
+    return [...this.activity]
+      .filter(([, a]) => a.certificateExpiresMs !== null)
+      .map(([member, a]) => ({
+        member,
+        expiresMs: a.certificateExpiresMs as number,
+        daysLeft: this.daysLeft(a.certificateExpiresMs as number),
+      }))
+      .filter((c) => c.daysLeft < CERTIFICATE_WARNING_DAYS)
+      .sort((a, b) => a.expiresMs - b.expiresMs);
+  }
+
+  private daysLeft(expiresMs: number): number {
+    return Math.floor((expiresMs - this.clock.now()) / DAY_MS);
   }
 
   connected(siteId: string): void {

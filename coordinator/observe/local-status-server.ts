@@ -24,6 +24,8 @@ export interface MemberView {
   readonly revoked: boolean;
   /** Expiry of the TLS client certificate the member last presented (ISO 8601), null: not seen since start. */
   readonly certificateExpires: string | null;
+  /** The certificate expires within CERTIFICATE_WARNING_DAYS (30): renew it. */
+  readonly certificateExpiresSoon: boolean;
   /** Sites: an open task stream now. Researchers and auditors call in and never stay connected. */
   readonly connected: boolean;
   readonly lastSeen: string | null;
@@ -111,6 +113,7 @@ function json(value: unknown): { type: string; body: string } {
 
 export function memberViews(source: StatusSource): MemberView[] {
   const connected = new Set(source.connectedSites());
+  const expiring = new Set(source.observer.expiringCertificates().map((c) => c.member));
   return source.members().map((m) => {
     const activity = source.observer.activityOf(m.id);
     return {
@@ -120,6 +123,7 @@ export function memberViews(source: StatusSource): MemberView[] {
       admittedAt: m.admittedAt ?? null,
       revoked: m.revoked,
       certificateExpires: iso(activity.certificateExpiresMs),
+      certificateExpiresSoon: expiring.has(m.id),
       connected: connected.has(m.id),
       lastSeen: iso(activity.lastSeenMs),
     };
@@ -141,6 +145,11 @@ function statusView(source: StatusSource) {
       ...(job.reason ? { reason: job.reason } : {}),
     })),
     refusals: Object.fromEntries(observer.refusals()),
+    expiringCertificates: observer.expiringCertificates().map((c) => ({
+      member: c.member,
+      expires: iso(c.expiresMs),
+      daysLeft: c.daysLeft,
+    })),
   };
 }
 

@@ -38,6 +38,8 @@ export interface CoordinatorServerDeps {
   readonly restoreCheck?: RestoreCheck;
   readonly credentials: ServerCredentials;
   readonly log: EventLog;
+  /** Warn-level operator log; defaults to `log`. */
+  readonly warn?: EventLog;
   /** Per-member upload limits and the idle timeout (default DEFAULT_UPLOAD_LIMITS). */
   readonly uploadLimits?: UploadLimitSettings;
   /** Tests only: holds each round in 'aggregating' (see HoldAggregation); absent in a deployment. */
@@ -67,7 +69,7 @@ export async function startCoordinatorServer(
   host: string,
   port: number,
 ): Promise<RunningCoordinator> {
-  const observer = new CoordinatorObserver(deps.clock, deps.log);
+  const observer = new CoordinatorObserver(deps.clock, deps.log, deps.warn ?? deps.log);
   const hub = new TaskHub(observer);
   // Every entry once durable also reaches the observer (lifecycle lines, round durations).
   const audit = observedAuditSink(deps.audit, observer, (jobId, round) => {

@@ -4,7 +4,7 @@ import { HeflError } from '../../common/errors/index.js';
 
 /** Runs `hefl ARGS` in-process on the real command tree; returns what it wrote to stdout. */
 export async function runCli(...args: string[]): Promise<string> {
-  const program = buildProgram().configureOutput({ writeOut: () => {}, writeErr: () => {} });
+  const program = (await buildProgram()).configureOutput({ writeOut: () => {}, writeErr: () => {} });
   const out: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     out.push(String(chunk));
