@@ -14,6 +14,7 @@ interface SimulateOptions {
   mapping?: string;
   label?: string;
   categorical?: string;
+  splitColumn?: string;
   model: string;
   strategy: string;
   serverLearningRate?: number;
@@ -58,6 +59,10 @@ export function registerSimulateCommand(program: Command): void {
     )
     .option('--label <column>', 'label column (required with --data; value > 0 is positive)')
     .option('--categorical <columns>', 'comma-separated categorical columns of --data')
+    .option(
+      '--split-column <column>',
+      "with --data: each site's fixed train/test split is this column (train or test per row)",
+    )
     .option('--model <kind>', 'logreg, mlp, or a JSON model spec file', 'logreg')
     .option('--strategy <name>', STRATEGY_NAMES.join(', '), oneOf('--strategy', STRATEGY_NAMES), 'fedavg')
     .option(
@@ -110,6 +115,7 @@ export function registerSimulateCommand(program: Command): void {
         ...(opts.mapping ? { mapping: opts.mapping } : {}),
         ...(opts.label ? { label: opts.label } : {}),
         ...(opts.categorical ? { categorical: opts.categorical.split(',').map((c) => c.trim()) } : {}),
+        ...(opts.splitColumn ? { splitColumn: opts.splitColumn } : {}),
         model: readModel(opts.model),
         strategy: opts.strategy,
         ...(opts.serverLearningRate ? { serverLearningRate: opts.serverLearningRate } : {}),

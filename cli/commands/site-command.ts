@@ -5,9 +5,11 @@ import {
   DATA_INPUTS,
   type DataInput,
   loadRawTable,
+  type RawTable,
   type SiteOptions,
   startSite,
   type TableLocation,
+  takeSplitColumn,
 } from '../../client-node/index.js';
 import { HeflError } from '../../common/errors/index.js';
 import { oneOf } from '../cli-options.js';
@@ -15,6 +17,7 @@ import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
 import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
 import { dataLocation } from '../data-location.js';
+import { type FixedSplitOptions, fixedSplitOptions } from '../fixed-split-options.js';
 
 /**
  * `hefl site start`: the site node a hospital runs next to its records. `inject`: parts a
@@ -39,6 +42,14 @@ export function registerSiteStartCommand(
     )
     .option('--label <column>', 'label column of the data; jobs asking for another are declined')
     .option('--columns <names>', 'comma-separated column names for a headerless CSV')
+    .option(
+      '--split-column <column>',
+      'fixed train/test split: this column holds train or test per row (never a feature); replaces the seeded split',
+    )
+    .option(
+      '--test-data <file>',
+      'fixed train/test split: held-out records in this second file (same format and columns as --data)',
+    )
     .option('--policy <file>', 'site policy (default: site-policy.yaml in --dir, else built-in defaults)')
     .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:7443')
     .option(
@@ -55,6 +66,8 @@ export function registerSiteStartCommand(
         mapping?: string;
         label?: string;
         columns?: string;
+        splitColumn?: string;
+        testData?: string;
         policy?: string;
         coordinator: string;
         logLevel: string;
@@ -62,10 +75,11 @@ export function registerSiteStartCommand(
         const { log, warn, error: logError } = createEventLogger('site', opts.logLevel);
         const columns = opts.columns?.split(',').map((c) => c.trim());
         const location = dataLocation(opts); // usage errors first, before touching the folder
+        const split = fixedSplitOptions(opts);
         // One site node per folder: a second would take over the connection and cut the first off.
         const lock = holdFolderLock(resolve(opts.dir));
         try {
-          await preflight(location, columns, opts.label);
+          await preflight(location, columns, opts.label, split);
         } catch (error) {
           lock.release();
           throw error;
@@ -78,6 +92,7 @@ export function registerSiteStartCommand(
             ...location,
             ...(opts.label ? { label: opts.label } : {}),
             ...(opts.columns ? { columns: opts.columns.split(',').map((c) => c.trim()) } : {}),
+            ...split,
           },
           ...(opts.policy ? { policyPath: resolve(opts.policy) } : {}),
           log,
@@ -117,9 +132,19 @@ async function preflight(
   location: TableLocation,
   columns: string[] | undefined,
   label: string | undefined,
+  split: FixedSplitOptions,
 ): Promise<void> {
-  const raw = await loadRawTable(location, columns);
-  if (raw.rows.length === 0) throw new HeflError('invalid_data', `${raw.source}: empty file: no data rows`);
+  const tables = [await loadRawTable(location, columns)];
+  if (split.testPath !== undefined)
+    tables.push(await loadRawTable({ ...location, path: split.testPath }, columns));
+  for (const raw of tables) checkOne(raw, label, split.splitColumn);
+}
+
+function checkOne(input: RawTable, label: string | undefined, splitColumn: string | undefined): void {
+  if (input.rows.length === 0)
+    throw new HeflError('invalid_data', `${input.source}: empty file: no data rows`);
+  // A bad split value stops the start; the split column itself is never a feature.
+  const raw = splitColumn === undefined ? input : takeSplitColumn(input, splitColumn).raw;
   if (label === undefined) return;
   const check = checkSiteData(raw, { label });
   if (check.problems.length > 0)

@@ -57,6 +57,7 @@ export async function startSimulationProcesses(
         '--label',
         data.label,
         ...(data.input === 'csv' ? [] : ['--input', data.input, '--mapping', data.mapping!]),
+        ...(options.splitColumn ? ['--split-column', options.splitColumn] : []),
       ],
       options.siteEntry?.(site.id) ?? options.cliEntry,
     );

@@ -29,6 +29,7 @@ export {
   type StatsLayout,
   statsLayout,
 } from './feature-stats.js';
+export { SPLIT_VALUES, type SplitSource, splitByLines, takeSplitColumn } from './fixed-split.js';
 export { loadCsv } from './load-csv.js';
 export { loadRawCsv } from './load-raw-csv.js';
 export { normaliseCode } from './normalise-code.js';
