@@ -34,6 +34,7 @@ export { loadCsv } from './load-csv.js';
 export { loadRawCsv } from './load-raw-csv.js';
 export { normaliseCode } from './normalise-code.js';
 export { parseCsv, tableFromRaw } from './parse-csv.js';
+export { perSitePipeline } from './per-site-scaling.js';
 export type { RawRow, RawTable } from './raw-table.js';
 export { readRawCsv } from './read-raw-csv.js';
 export { selectRows } from './select-rows.js';

@@ -1,7 +1,18 @@
 import { z } from 'zod';
 import { HeflError } from '../errors/index.js';
 
-const logregSchema = z.strictObject({ kind: z.literal('logreg') });
+/**
+ * How the round-0 weights are drawn (seeded by the job seed, so every site derives the same
+ * model): `glorot-uniform` (absent = this) draws kernels from U(-sqrt(6/(fan_in+fan_out)), +)
+ * with zero biases; `pytorch-linear` is PyTorch's default `nn.Linear` initialisation, kernels
+ * AND biases from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), so a job can start the way a PyTorch
+ * reference (FLamby) does.
+ */
+export const MODEL_INITS = ['glorot-uniform', 'pytorch-linear'] as const;
+export type ModelInit = (typeof MODEL_INITS)[number];
+const initSchema = z.enum(MODEL_INITS).optional();
+
+const logregSchema = z.strictObject({ kind: z.literal('logreg'), init: initSchema });
 
 /**
  * A federated GLM fitted by IRLS on exact encrypted sums (client-node/glm). Jobs carry binary
@@ -21,6 +32,7 @@ const mlpSchema = z.strictObject({
     .min(1, 'needs at least 1 hidden layer')
     .max(4, 'allows at most 4 hidden layers'),
   activation: z.enum(['relu', 'tanh']),
+  init: initSchema,
 });
 
 /**
@@ -30,7 +42,12 @@ const mlpSchema = z.strictObject({
  */
 export const modelSpecSchema = z.discriminatedUnion('kind', [logregSchema, mlpSchema, glmSchema]);
 
-export type ModelSpec = Readonly<z.infer<typeof logregSchema>> | MlpSpec | GlmSpec;
+export type ModelSpec = LogregSpec | MlpSpec | GlmSpec;
+export interface LogregSpec {
+  readonly kind: 'logreg';
+  /** Absent: `glorot-uniform` (kept absent so older jobs keep their hash). */
+  readonly init?: ModelInit | undefined;
+}
 export interface GlmSpec {
   readonly kind: 'glm';
   readonly family: 'binomial';
@@ -41,6 +58,8 @@ export interface MlpSpec {
   readonly kind: 'mlp';
   readonly hidden: readonly number[];
   readonly activation: 'relu' | 'tanh';
+  /** Absent: `glorot-uniform`. */
+  readonly init?: ModelInit | undefined;
 }
 
 /**
@@ -56,13 +75,15 @@ export function parseModelSpec(value: unknown): ModelSpec {
     });
   }
   const spec = result.data;
-  if (spec.kind === 'logreg') return Object.freeze({ kind: 'logreg' });
+  const init = spec.kind !== 'glm' && spec.init !== undefined ? { init: spec.init } : {};
+  if (spec.kind === 'logreg') return Object.freeze({ kind: 'logreg', ...init });
   if (spec.kind === 'glm')
     return Object.freeze({ kind: 'glm', family: spec.family, tolerance: spec.tolerance });
   return Object.freeze({
     kind: 'mlp',
     hidden: Object.freeze([...spec.hidden]),
     activation: spec.activation,
+    ...init,
   });
 }
 
