@@ -39,7 +39,7 @@ export const HEART_SETUPS: readonly HeartSetup[] = [
     id: 'flamby',
     label: "FLamby's setup",
     ...FLAMBY_SETUP,
-    methods: ['fedavg', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad'],
+    methods: ['fedavg', 'fedprox', 'fedadam', 'fedyogi'],
     he: true,
     baselines: true,
   },
@@ -55,7 +55,7 @@ export const HEART_SETUPS: readonly HeartSetup[] = [
     init: 'glorot-uniform',
     training: 'hefl',
     encoding: 'hefl',
-    methods: ['fedavg', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad'],
+    methods: ['fedavg', 'fedprox', 'fedadam', 'fedyogi'],
     he: true,
     baselines: true,
   },
@@ -79,7 +79,12 @@ const FLAMBY_ADAPTIVE = { beta1: 0.9, beta2: 0.999, tau: 1e-8 };
 const HEFL_ETA = 0.1;
 
 export const FED_METHODS: readonly FedMethod[] = [
-  { id: 'fedavg', name: 'FedAvg', flamby: { learningRate: 0.001, strategy: { name: 'fedavg' } }, hefl: { name: 'fedavg' } },
+  {
+    id: 'fedavg',
+    name: 'FedAvg',
+    flamby: { learningRate: 0.001, strategy: { name: 'fedavg' } },
+    hefl: { name: 'fedavg' },
+  },
   {
     id: 'fedprox',
     name: 'FedProx',
@@ -89,13 +94,19 @@ export const FED_METHODS: readonly FedMethod[] = [
   {
     id: 'fedadam',
     name: 'FedAdam',
-    flamby: { learningRate: 0.01, strategy: { name: 'fedadam', serverLearningRate: 0.01, ...FLAMBY_ADAPTIVE } },
+    flamby: {
+      learningRate: 0.01,
+      strategy: { name: 'fedadam', serverLearningRate: 0.01, ...FLAMBY_ADAPTIVE },
+    },
     hefl: { name: 'fedadam', serverLearningRate: HEFL_ETA },
   },
   {
     id: 'fedyogi',
     name: 'FedYogi',
-    flamby: { learningRate: 0.003162, strategy: { name: 'fedyogi', serverLearningRate: 0.01, ...FLAMBY_ADAPTIVE } },
+    flamby: {
+      learningRate: 0.003162,
+      strategy: { name: 'fedyogi', serverLearningRate: 0.01, ...FLAMBY_ADAPTIVE },
+    },
     hefl: { name: 'fedyogi', serverLearningRate: HEFL_ETA },
   },
   {
@@ -117,11 +128,19 @@ export const FLAMBY_LOCAL_STEPS = 100;
 const HEFL_ROUNDS = 20;
 
 /** The job of one federated method (or, with `method` undefined, the baselines' job). */
-export function setupJob(setup: HeartSetup, method: FedMethod | undefined, he: boolean, seed: number): JobSpecInput {
+export function setupJob(
+  setup: HeartSetup,
+  method: FedMethod | undefined,
+  he: boolean,
+  seed: number,
+): JobSpecInput {
   const flamby = setup.training === 'flamby';
   return {
     name: `fed-heart-${setup.id}-${method?.id ?? 'central'}`,
-    model: { kind: 'logreg', ...(setup.init === 'pytorch-linear' ? { init: 'pytorch-linear' as const } : {}) },
+    model: {
+      kind: 'logreg',
+      ...(setup.init === 'pytorch-linear' ? { init: 'pytorch-linear' as const } : {}),
+    },
     rounds: flamby ? FLAMBY_ROUNDS : HEFL_ROUNDS,
     minSites: 4,
     maxSites: 4,
@@ -135,7 +154,12 @@ export function setupJob(setup: HeartSetup, method: FedMethod | undefined, he: b
       ...(setup.scaling === 'per-site' ? { scaling: 'per-site' as const } : {}),
     },
     local: flamby
-      ? { steps: FLAMBY_LOCAL_STEPS, batchSize: 4, learningRate: method?.flamby.learningRate ?? 0.001, optimizer: 'sgd' }
+      ? {
+          steps: FLAMBY_LOCAL_STEPS,
+          batchSize: 4,
+          learningRate: method?.flamby.learningRate ?? 0.001,
+          optimizer: 'sgd',
+        }
       : { epochs: 1, batchSize: 4, learningRate: 0.01, optimizer: 'sgd' },
     strategy: method ? (flamby ? method.flamby.strategy : method.hefl) : { name: 'fedavg' },
     he: { profile: he ? HE_PROFILE : PLAIN_PROFILE, clipRange: 1 },
@@ -163,7 +187,8 @@ export function describeSetup(setup: HeartSetup, method: FedMethod | undefined):
       ? `local SGD lr ${method.flamby.learningRate}, batch 4; server ${serverText(method.flamby.strategy)}`
       : `local SGD lr 0.01, batch 4; server ${serverText(method.hefl)}`;
   return {
-    split: setup.split === 'flamby' ? 'FLamby fixed (sklearn, random_state 43)' : 'hefl seeded 66/34 per seed',
+    split:
+      setup.split === 'flamby' ? 'FLamby fixed (sklearn, random_state 43)' : 'hefl seeded 66/34 per seed',
     normalisation: setup.scaling === 'per-site' ? 'per center (own train stats)' : 'global (encrypted sums)',
     init: setup.init === 'pytorch-linear' ? 'PyTorch nn.Linear' : 'Glorot, zero bias',
     encoding: setup.encoding === 'flamby' ? 'drop-first dummies (13 features)' : 'hashed one-hot',

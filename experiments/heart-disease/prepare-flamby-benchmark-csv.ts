@@ -62,7 +62,9 @@ export async function prepareFlambyBenchmarkCsvs(
   try {
     ({ stdout } = await promisify(execFile)(python, [script, srcDir]));
   } catch (cause) {
-    throw new HeflError('invalid_argument', `${python} flamby-split.py failed (needs python3-sklearn)`, { cause });
+    throw new HeflError('invalid_argument', `${python} flamby-split.py failed (needs python3-sklearn)`, {
+      cause,
+    });
   }
   const splits = JSON.parse(stdout) as Record<string, CenterSplit>;
   await mkdir(outDir, { recursive: true });
@@ -71,7 +73,10 @@ export async function prepareFlambyBenchmarkCsvs(
     const split = splits[source.split('.')[1]!];
     const rows = keptRows(await readFile(join(srcDir, source), 'utf8'));
     if (!split || split.rows !== rows.length) {
-      throw new HeflError('invalid_data', `${source}: the split script saw ${split?.rows} rows, hefl ${rows.length}`);
+      throw new HeflError(
+        'invalid_data',
+        `${source}: the split script saw ${split?.rows} rows, hefl ${rows.length}`,
+      );
     }
     const test = new Set(split.test);
     const lines = [[...FLAMBY_BENCHMARK_FEATURES, 'num', FLAMBY_SPLIT_COLUMN].join(',')];

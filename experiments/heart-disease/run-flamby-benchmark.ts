@@ -20,8 +20,9 @@ const USAGE = `usage: run-flamby-benchmark --data DIR [--setups a,b] [--seeds N]
   --setups L     setup ids (default all): ${HEART_SETUPS.map((s) => s.id).join(', ')}
   --seeds N      seeds 0..N-1 (default 5)
   --runs DIR     where each setup's raw results go as <setup>.json (default experiments/results/heart-disease-runs)
-  --verify       also run FLamby's setup (FedAvg and FedYogi under HE, seed 0) as a real 4-site gRPC
-                 federation whose sites read the split column, and compare its final model hash
+  --verify       first run FLamby's setup (FedAvg under HE, seed 0) as a real 4-site gRPC federation
+                 whose sites read the split column, compare its final model hash with the replay's,
+                 and write only that (use it alone, without --setups)
   --python PATH  python with sklearn for FLamby's split (default /usr/bin/python3)
 Write the report afterwards with experiments/heart-disease/write-flamby-report.ts.`;
 
@@ -57,33 +58,48 @@ async function main(): Promise<void> {
   if (values.help) return console.log(USAGE);
   if (!values.data) throw new HeflError('invalid_argument', `--data is required\n${USAGE}`);
   const seeds = Number(values.seeds);
-  if (!Number.isInteger(seeds) || seeds < 1) throw new HeflError('invalid_argument', '--seeds: a positive integer');
+  if (!Number.isInteger(seeds) || seeds < 1)
+    throw new HeflError('invalid_argument', '--seeds: a positive integer');
   const wanted = values.setups?.split(',').map((s) => s.trim());
   const setups = HEART_SETUPS.filter((s) => !wanted || wanted.includes(s.id));
-  if (wanted && setups.length !== wanted.length) throw new HeflError('invalid_argument', `--setups: ${USAGE}`);
+  if (wanted && setups.length !== wanted.length)
+    throw new HeflError('invalid_argument', `--setups: ${USAGE}`);
   const backend = await selectBackend();
   const dir = await mkdtemp(join(tmpdir(), 'hefl-flamby-'));
   const bench = await prepareFlambyBenchmarkCsvs(values.data, join(dir, 'flamby'), values.python);
-  console.error(`FLamby split: ${bench.map((c) => `${c.center} ${c.rows - c.testRows}/${c.testRows}`).join(', ')}`);
+  console.error(
+    `FLamby split: ${bench.map((c) => `${c.center} ${c.rows - c.testRows}/${c.testRows}`).join(', ')}`,
+  );
   await prepareFlambyCsvs(values.data, join(dir, 'hefl'));
   await mkdir(values.runs, { recursive: true });
-  for (const setup of setups) {
-    const started = performance.now();
-    const runs: SeedRun[] = [];
-    for (let seed = 0; seed < seeds; seed++) {
-      runs.push(await runSeed(setup, seed, join(dir, setup.encoding)));
-      console.error(`${setup.id} seed ${seed} done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
-    }
-    const verification =
-      values.verify && setup.id === 'flamby' ? await verify(setup, bench.map((c) => c.file)) : undefined;
-    const run: SetupRun = {
-      setup,
-      seeds: runs,
-      seconds: (performance.now() - started) / 1000,
-      backend: backend.name,
-      ...(verification ? { verification } : {}),
-    };
+  // Seed-major, each setup's file rewritten after every seed: an interrupted run keeps the
+  // seeds it finished (the report states how many seeds each row has).
+  const done = new Map<string, { runs: SeedRun[]; seconds: number }>(
+    setups.map((s) => [s.id, { runs: [], seconds: 0 }]),
+  );
+  const save = async (setup: HeartSetup) => {
+    const { runs, seconds } = done.get(setup.id)!;
+    const run: SetupRun = { setup, seeds: runs, seconds, backend: backend.name };
     await writeFile(join(values.runs, `${setup.id}.json`), `${JSON.stringify(run)}\n`);
+  };
+  if (values.verify) {
+    const setup = HEART_SETUPS.find((s) => s.id === 'flamby')!;
+    const verification = await verify(
+      setup,
+      bench.map((c) => c.file),
+    );
+    await writeFile(join(values.runs, 'verification.json'), `${JSON.stringify(verification)}\n`);
+    return;
+  }
+  for (let seed = 0; seed < seeds; seed++) {
+    for (const setup of setups) {
+      const started = performance.now();
+      const entry = done.get(setup.id)!;
+      entry.runs.push(await runSeed(setup, seed, join(dir, setup.encoding)));
+      entry.seconds += (performance.now() - started) / 1000;
+      console.error(`${setup.id} seed ${seed} done (${entry.seconds.toFixed(0)} s)`);
+      await save(setup);
+    }
   }
 }
 
@@ -97,7 +113,10 @@ async function runSeed(setup: HeartSetup, seed: number, csvDir: string): Promise
     fed[id] = {};
     for (const he of setup.he ? [false, true] : [false]) {
       const replay = await replayFederation(parseJobSpec(setupJob(setup, method, he, seed)), centers);
-      fed[id][he ? 'he' : 'plain'] = { perCenter: replay.perCenterAccuracy, weights: Array.from(replay.weights) };
+      fed[id][he ? 'he' : 'plain'] = {
+        perCenter: replay.perCenterAccuracy,
+        weights: Array.from(replay.weights),
+      };
     }
   }
   if (!setup.baselines) return { seed, fed };
@@ -120,7 +139,7 @@ async function verify(setup: HeartSetup, files: string[]) {
   const checks = [];
   try {
     await waitForSites(fed);
-    for (const id of ['fedavg', 'fedyogi']) {
+    for (const id of ['fedavg']) {
       const method = FED_METHODS.find((m) => m.id === id)!;
       const job = parseJobSpec(setupJob(setup, method, true, 0));
       const centers = await loadHeartCenters(join(files[0]!, '..'), job, FLAMBY_SPLIT_COLUMN);
@@ -136,7 +155,9 @@ async function verify(setup: HeartSetup, files: string[]) {
       });
       console.error(`verify ${id}: hash ${real.modelHash === replay.modelHash ? 'matches' : 'DIFFERS'}`);
     }
-    const splits = fed.logs.filter((l) => l.event === 'data.loaded').map((l) => (l.fields as { split?: unknown }).split);
+    const splits = fed.logs
+      .filter((l) => l.event === 'data.loaded')
+      .map((l) => (l.fields as { split?: unknown }).split);
     return { checks, siteSplits: splits };
   } finally {
     await fed.stop();

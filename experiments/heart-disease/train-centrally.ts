@@ -35,9 +35,7 @@ export async function trainCentrally(
   // union's statistics, or (data.scaling 'per-site', FLamby's pooled baseline) each center's
   // rows with that center's own train statistics.
   const shared = pipelineFor(job, centers);
-  const scaled = centers.map((c) =>
-    job.spec.data.scaling === 'per-site' ? pipelineFor(job, [c]) : shared,
-  );
+  const scaled = centers.map((c) => (job.spec.data.scaling === 'per-site' ? pipelineFor(job, [c]) : shared));
   const weights = await fitModel(
     job,
     centers.map((c, i) => scaled[i]!.transform(c.dataset.train)),
