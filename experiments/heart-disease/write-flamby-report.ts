@@ -51,9 +51,9 @@ function rowsOf(run: SetupRun): Row[] {
     });
   };
   make('pooled', 'Pooled (centralised)', false, (s) => s.pooled);
-  CENTERS.forEach((c, i) =>
-    make(`local-${i}`, `Local ${i} (${c}), tested on all 4 centers`, false, (s) => s.local?.[i]),
-  );
+  CENTERS.forEach((c, i) => {
+    make(`local-${i}`, `Local ${i} (${c}), tested on all 4 centers`, false, (s) => s.local?.[i]);
+  });
   for (const method of FED_METHODS) {
     if (!setup.methods.includes(method.id)) continue;
     make(method.id, `${method.name}, plaintext`, false, (s) => s.fed[method.id]?.plain?.perCenter);
