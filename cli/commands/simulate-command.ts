@@ -22,6 +22,7 @@ interface SimulateOptions {
   mapping?: string;
   label?: string;
   categorical?: string;
+  splitColumn?: string;
   model: string;
   job?: string;
   strategy: string;
@@ -88,6 +89,10 @@ export function registerSimulateCommand(program: Command): void {
     )
     .option('--label <column>', 'label column (required with --data; value > 0 is positive)')
     .option('--categorical <columns>', 'comma-separated categorical columns of --data')
+    .option(
+      '--split-column <column>',
+      "with --data: each site's fixed train/test split is this column (train or test per row)",
+    )
     .option('--model <kind>', 'logreg, mlp, or a JSON model spec file', 'logreg')
     .option(
       '--job <file>',
@@ -152,6 +157,7 @@ export function registerSimulateCommand(program: Command): void {
         ...(opts.mapping ? { mapping: opts.mapping } : {}),
         ...(label ? { label } : {}),
         ...(opts.categorical ? { categorical: opts.categorical.split(',').map((c) => c.trim()) } : {}),
+        ...(opts.splitColumn ? { splitColumn: opts.splitColumn } : {}),
         model: readModel(opts.model),
         strategy: opts.strategy,
         ...(opts.serverLearningRate ? { serverLearningRate: opts.serverLearningRate } : {}),

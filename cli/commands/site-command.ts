@@ -13,6 +13,7 @@ import { createEventLogger, LOG_LEVELS } from '../daemon/event-logger.js';
 import { holdFolderLock } from '../daemon/hold-folder-lock.js';
 import { untilSignal } from '../daemon/until-signal.js';
 import { dataLocation } from '../data-location.js';
+import { fixedSplitOptions } from '../fixed-split-options.js';
 import { siteDataPreflight } from '../site-data-preflight.js';
 import { TRAINING_BACKENDS } from '../training-backends.js';
 
@@ -39,6 +40,14 @@ export function registerSiteStartCommand(
     )
     .option('--label <column>', 'label column of the data; jobs asking for another are declined')
     .option('--columns <names>', 'comma-separated column names for a headerless CSV')
+    .option(
+      '--split-column <column>',
+      'fixed train/test split: this column holds train or test per row (never a feature); replaces the seeded split',
+    )
+    .option(
+      '--test-data <file>',
+      'fixed train/test split: held-out records in this second file (same format and columns as --data)',
+    )
     .option('--policy <file>', 'site policy (default: site-policy.yaml in --dir, else built-in defaults)')
     .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:7443')
     .option(
@@ -61,6 +70,8 @@ export function registerSiteStartCommand(
         mapping?: string;
         label?: string;
         columns?: string;
+        splitColumn?: string;
+        testData?: string;
         policy?: string;
         coordinator: string;
         backend: BackendPreference;
@@ -69,10 +80,11 @@ export function registerSiteStartCommand(
         const { log, warn, error: logError } = createEventLogger('site', opts.logLevel);
         const columns = opts.columns?.split(',').map((c) => c.trim());
         const location = dataLocation(opts); // usage errors first, before touching the folder
+        const split = fixedSplitOptions(opts);
         // One site node per folder: a second would take over the connection and cut the first off.
         const lock = holdFolderLock(resolve(opts.dir));
         try {
-          await siteDataPreflight(location, columns, opts.label);
+          await siteDataPreflight(location, columns, opts.label, split);
         } catch (error) {
           lock.release();
           throw error;
@@ -85,6 +97,7 @@ export function registerSiteStartCommand(
             ...location,
             ...(opts.label ? { label: opts.label } : {}),
             ...(opts.columns ? { columns: opts.columns.split(',').map((c) => c.trim()) } : {}),
+            ...split,
           },
           ...(opts.policy ? { policyPath: resolve(opts.policy) } : {}),
           backend: opts.backend,

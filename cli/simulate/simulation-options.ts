@@ -13,6 +13,8 @@ export interface SimulationOptions {
   readonly mapping?: string;
   readonly label?: string;
   readonly categorical?: string[];
+  /** Every site's `--split-column` (a fixed train/test split in its data). */
+  readonly splitColumn?: string;
   /** A model spec (validated with the job). */
   readonly model: unknown;
   /**

@@ -48,7 +48,9 @@ export async function startInProcessSites(
       input: data.input,
       ...(data.mapping ? { mapping: data.mapping } : {}),
     });
-    await siteDataPreflight(location, undefined, data.label).catch((cause: unknown) => {
+    // The fixed split reaches in-process sites exactly as `--split-column` reaches site processes.
+    const split = options.splitColumn ? { splitColumn: options.splitColumn } : {};
+    await siteDataPreflight(location, undefined, data.label, split).catch((cause: unknown) => {
       throw new HeflError('invalid_data', `${site.id}: ${(cause as Error).message}`, { cause });
     });
     // One site node per folder, as `hefl site start` holds it.
@@ -58,7 +60,7 @@ export async function startInProcessSites(
       running = await startSite({
         dir,
         coordinator: address,
-        data: { ...location, label: data.label },
+        data: { ...location, label: data.label, ...split },
         log: linesOf(site.id, false),
         logWarn: linesOf(site.id, false),
         logError: linesOf(site.id, true),

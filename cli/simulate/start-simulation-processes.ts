@@ -51,6 +51,7 @@ export async function startSimulationProcesses(
         data.label,
         ...(data.input === 'csv' ? [] : ['--input', data.input, '--mapping', data.mapping!]),
         ...(options.backend ? ['--backend', options.backend] : []),
+        ...(options.splitColumn ? ['--split-column', options.splitColumn] : []),
       ],
       options.siteEntry?.(site.id) ?? options.cliEntry,
     );

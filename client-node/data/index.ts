@@ -29,10 +29,12 @@ export {
   type StatsLayout,
   statsLayout,
 } from './feature-stats.js';
+export { SPLIT_VALUES, type SplitSource, splitByLines, takeSplitColumn } from './fixed-split.js';
 export { loadCsv } from './load-csv.js';
 export { loadRawCsv } from './load-raw-csv.js';
 export { normaliseCode } from './normalise-code.js';
 export { parseCsv, tableFromRaw } from './parse-csv.js';
+export { perSitePipeline } from './per-site-scaling.js';
 export type { RawRow, RawTable } from './raw-table.js';
 export { readRawCsv } from './read-raw-csv.js';
 export { selectRows } from './select-rows.js';

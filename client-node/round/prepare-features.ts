@@ -3,7 +3,7 @@ import { featureSalt, type JobSpec } from '../../common/job/job-spec.js';
 import { sealDataReport } from '../../common/protocol/sealed-data-report.js';
 import type { Section } from '../../common/protocol/section-framing.js';
 import { dataReportFromSum } from '../data/data-report.js';
-import { type ColumnSpec, FeaturePipeline, type TransformedTable } from '../data/index.js';
+import { type ColumnSpec, FeaturePipeline, perSitePipeline, type TransformedTable } from '../data/index.js';
 import { decodeExactSection, findSection } from '../round-sections.js';
 import type { SiteDataset } from '../site-dataset.js';
 
@@ -18,7 +18,8 @@ export interface PreparedFeatures {
 
 /**
  * Round 0 closed: decrypts the summed feature statistics, builds the shared feature
- * pipeline from them and transforms this site's train and held-out splits; decrypts the
+ * pipeline from them and transforms this site's train and held-out splits (with this site's
+ * own numeric scaling when the job asks for `per-site`); decrypts the
  * summed data report (if any) and seals it to the researcher.
  */
 export function prepareFeatures(parts: {
@@ -45,10 +46,13 @@ export function prepareFeatures(parts: {
         parts.researcherKey,
       )
     : undefined;
+  // 'per-site' (a job's choice, e.g. to match FLamby): this site's own scaling; never sent.
+  const scaling =
+    spec.data.scaling === 'per-site' ? perSitePipeline(pipeline, dataset.train, parts.schema) : pipeline;
   return {
     pipeline,
-    train: pipeline.transform(dataset.train),
-    test: pipeline.transform(dataset.test),
+    train: scaling.transform(dataset.train),
+    test: scaling.transform(dataset.test),
     sealed,
   };
 }

@@ -8,8 +8,10 @@ import { layerWidths, type ModelSpec, type WeightTensorLayout } from '../../comm
 
 /**
  * Builds a binary classifier: dense hidden layers (per spec), then one sigmoid unit.
- * Initial weights depend only on (spec, inputDim, seed): kernels are Glorot-uniform seeded
- * with `seed + layerIndex`, biases are zero, so every site can derive the round-0 model.
+ * Initial weights depend only on (spec, inputDim, seed), so every site can derive the
+ * round-0 model: by default kernels are Glorot-uniform seeded with `seed + layerIndex` and
+ * biases zero; `init: 'pytorch-linear'` draws kernel and bias of each layer from
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (seeds `seed + layerIndex` and a distinct one for the bias).
  * The caller must `dispose()` the model.
  */
 export function buildModel(spec: ModelSpec, inputDim: number, seed: number): tf.LayersModel {
@@ -22,13 +24,35 @@ export function buildModel(spec: ModelSpec, inputDim: number, seed: number): tf.
       tf.layers.dense({
         units: widths[layer]!,
         activation: isOutput ? 'sigmoid' : spec.kind === 'mlp' ? spec.activation : 'linear',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + layer - 1 }),
-        biasInitializer: 'zeros',
+        ...initializers(spec, widths[layer - 1]!, seed + layer - 1),
         ...(layer === 1 ? { inputShape: [inputDim] } : {}),
       }),
     );
   }
   return model;
+}
+
+function initializers(
+  spec: ModelSpec,
+  fanIn: number,
+  seed: number,
+): {
+  kernelInitializer: ReturnType<typeof tf.initializers.zeros>;
+  biasInitializer: ReturnType<typeof tf.initializers.zeros>;
+} {
+  const init = spec.kind === 'logreg' || spec.kind === 'mlp' ? spec.init : undefined;
+  if (init === 'pytorch-linear') {
+    const bound = 1 / Math.sqrt(fanIn);
+    return {
+      kernelInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed }),
+      // A seed no kernel uses (kernels take seed + layer), so bias and kernel draws differ.
+      biasInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: seed + 0x5eed }),
+    };
+  }
+  return {
+    kernelInitializer: tf.initializers.glorotUniform({ seed }),
+    biasInitializer: tf.initializers.zeros(),
+  };
 }
 
 /** Shapes and offsets of every weight tensor, in flat-vector order. */

@@ -62,6 +62,12 @@ export const jobSpecSchema = z
       normalise: codeNormalisationSchema.optional(),
       missing: z.enum(['drop-row', 'impute-mean']).default('drop-row'),
       testFraction: z.number().gt(0).lt(1).default(0.34),
+      /**
+       * How numeric features are z-scored. `global` (absent = this): every site uses the
+       * statistics summed under encryption, identical everywhere. `per-site`: each site uses
+       * its own training rows' mean and std (FLamby's rule), which stay at the site.
+       */
+      scaling: z.enum(['global', 'per-site']).optional(),
     }),
     /**
      * Differential privacy. `unit` is what is protected: `record` (default) = one patient
@@ -106,6 +112,13 @@ export const jobSpecSchema = z
         code: 'custom',
         path: ['strategy', 'proximalMu'],
         message: 'fedprox needs proximalMu > 0',
+      });
+    }
+    if (spec.model.kind === 'glm' && spec.data.scaling === 'per-site') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'scaling'],
+        message: 'a glm job fits one shared design; per-site scaling does not apply',
       });
     }
     // GLM iterations send exact sums: no DP filter applies to them, so none may be claimed.

@@ -4,7 +4,18 @@ import { freezeStatsSpec, type StatsSpec, statsSchema } from './stats-spec.js';
 
 export type { StatsSpec };
 
-const logregSchema = z.strictObject({ kind: z.literal('logreg') });
+/**
+ * How the round-0 weights are drawn (seeded by the job seed, so every site derives the same
+ * model): `glorot-uniform` (absent = this) draws kernels from U(-sqrt(6/(fan_in+fan_out)), +)
+ * with zero biases; `pytorch-linear` is PyTorch's default `nn.Linear` initialisation, kernels
+ * AND biases from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), so a job can start the way a PyTorch
+ * reference (FLamby) does.
+ */
+export const MODEL_INITS = ['glorot-uniform', 'pytorch-linear'] as const;
+export type ModelInit = (typeof MODEL_INITS)[number];
+const initSchema = z.enum(MODEL_INITS).optional();
+
+const logregSchema = z.strictObject({ kind: z.literal('logreg'), init: initSchema });
 
 /**
  * A federated GLM fitted by IRLS on exact encrypted sums (client-node/glm); one round = one
@@ -29,6 +40,7 @@ const mlpSchema = z.strictObject({
     .min(1, 'needs at least 1 hidden layer')
     .max(4, 'allows at most 4 hidden layers'),
   activation: z.enum(['relu', 'tanh']),
+  init: initSchema,
 });
 
 /**
@@ -43,7 +55,12 @@ export const modelSpecSchema = z.discriminatedUnion('kind', [
   statsSchema,
 ]);
 
-export type ModelSpec = Readonly<z.infer<typeof logregSchema>> | MlpSpec | GlmSpec | StatsSpec;
+export type ModelSpec = LogregSpec | MlpSpec | GlmSpec | StatsSpec;
+export interface LogregSpec {
+  readonly kind: 'logreg';
+  /** Absent: `glorot-uniform` (kept absent so older jobs keep their hash). */
+  readonly init?: ModelInit | undefined;
+}
 export interface GlmSpec {
   readonly kind: 'glm';
   readonly family: 'binomial' | 'gaussian' | 'poisson';
@@ -56,6 +73,8 @@ export interface MlpSpec {
   readonly kind: 'mlp';
   readonly hidden: readonly number[];
   readonly activation: 'relu' | 'tanh';
+  /** Absent: `glorot-uniform`. */
+  readonly init?: ModelInit | undefined;
 }
 
 /**
@@ -71,8 +90,9 @@ export function parseModelSpec(value: unknown): ModelSpec {
     });
   }
   const spec = result.data;
-  if (spec.kind === 'logreg') return Object.freeze({ kind: 'logreg' });
   if (spec.kind === 'stats') return freezeStatsSpec(spec);
+  const init = spec.kind !== 'glm' && spec.init !== undefined ? { init: spec.init } : {};
+  if (spec.kind === 'logreg') return Object.freeze({ kind: 'logreg', ...init });
   if (spec.kind === 'glm')
     return Object.freeze({
       kind: 'glm',
@@ -84,6 +104,7 @@ export function parseModelSpec(value: unknown): ModelSpec {
     kind: 'mlp',
     hidden: Object.freeze([...spec.hidden]),
     activation: spec.activation,
+    ...init,
   });
 }
 

@@ -18,11 +18,16 @@ export interface HeartCenter {
  * node's own loader, so the train/test split (stratified, seeded by `job.spec.seed`) is the
  * very split every site uses in a federated run of the same job.
  */
-export async function loadHeartCenters(csvDir: string, job: ParsedJob): Promise<HeartCenter[]> {
+export async function loadHeartCenters(
+  csvDir: string,
+  job: ParsedJob,
+  splitColumn?: string,
+): Promise<HeartCenter[]> {
   const centers: HeartCenter[] = [];
   for (const { center, output } of FLAMBY_HEART_CENTERS) {
     const file = join(csvDir, output);
-    const dataset = await loadSiteDataset({ path: file }, job.spec);
+    // With `splitColumn`: the site's fixed split (`hefl site start --split-column`).
+    const dataset = await loadSiteDataset({ path: file, ...(splitColumn ? { splitColumn } : {}) }, job.spec);
     const schema = [...dataset.train.featureColumns].sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     );

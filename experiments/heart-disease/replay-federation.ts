@@ -11,6 +11,7 @@ import {
   exactSection,
   FeaturePipeline,
   modelHash,
+  perSitePipeline,
   type StrategyState,
   type TransformedTable,
   trainingConfigFor,
@@ -80,8 +81,12 @@ export async function replayFederation(
     const globalStats = decodeExactSection(cipher, statsSum, centers.length);
     const schema = centers[0]!.schema;
     const pipeline = FeaturePipeline.fromGlobalStats(schema, globalStats, { salt });
-    const train = centers.map((c) => pipeline.transform(c.dataset.train));
-    const test = centers.map((c) => pipeline.transform(c.dataset.test));
+    // data.scaling 'per-site': each center z-scored with its own train statistics, as the site does.
+    const own = centers.map((c) =>
+      spec.data.scaling === 'per-site' ? perSitePipeline(pipeline, c.dataset.train, schema) : pipeline,
+    );
+    const train = centers.map((c, i) => own[i]!.transform(c.dataset.train));
+    const test = centers.map((c, i) => own[i]!.transform(c.dataset.test));
     const strategy = createStrategy(spec.strategy);
     let global: Float32Array = initialWeights(spec.model, pipeline.cols, spec.seed);
     let state: StrategyState | null = null;

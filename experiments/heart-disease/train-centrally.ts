@@ -31,14 +31,18 @@ export async function trainCentrally(
     }
     return matrix;
   }
-  const pipeline = pipelineFor(job, centers);
+  // Pooled: one model on the union of the train splits, scaled as the job says: with the
+  // union's statistics, or (data.scaling 'per-site', FLamby's pooled baseline) each center's
+  // rows with that center's own train statistics.
+  const shared = pipelineFor(job, centers);
+  const scaled = centers.map((c) => (job.spec.data.scaling === 'per-site' ? pipelineFor(job, [c]) : shared));
   const weights = await fitModel(
     job,
-    centers.map((c) => pipeline.transform(c.dataset.train)),
+    centers.map((c, i) => scaled[i]!.transform(c.dataset.train)),
     config,
-    pipeline.cols,
+    shared.cols,
   );
-  return [centers.map((c) => accuracy(job, weights, pipeline.transform(c.dataset.test)))];
+  return [centers.map((c, i) => accuracy(job, weights, scaled[i]!.transform(c.dataset.test)))];
 }
 
 function pipelineFor(job: ParsedJob, centers: readonly HeartCenter[]): FeaturePipeline {
