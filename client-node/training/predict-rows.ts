@@ -38,6 +38,14 @@ export async function loadReleasedModel(dir: string): Promise<LoadedModel> {
       `${join(dir, 'model-card.json')}: no feature schema (a model card from an older hefl)`,
     );
   }
+  if (card.features.data.scaling === 'per-site') {
+    // Each site trained on its own numeric scaling; the card's pipeline carries the global
+    // one, which no site trained with: predictions through it would be silently off-scale.
+    throw new HeflError(
+      'invalid_data',
+      `${join(dir, 'model-card.json')}: the job scaled numeric features per site (data.scaling: per-site), so the model has no one scaling to apply to new records; hefl model predict refuses it (train with data.scaling: global for a model to deploy)`,
+    );
+  }
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: modelJson.modelTopology,
