@@ -2,6 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { HeflError } from '../../common/errors/index.js';
 import { layerWidths, type ModelSpec, type WeightTensorLayout } from '../../common/job/model-spec.js';
 
+// TensorFlow.js's own console warnings are off: hefl logs the backend it chose (site.backend),
+// and the first tensor on the pure-JS backend (the round-0 model built on a site's main
+// thread) would otherwise print tfjs's "install our node backend" banner on the operator's
+// stderr (issue 17: no third-party banners). The 'PROD' flag only silences warnings.
+tf.env().set('PROD', true);
+
 // The only file that creates tfjs models. A model never leaves the training code: other
 // parts of hefl see its weights as one flat Float32Array in the order of `weightLayout`,
 // which always equals `weightLayoutOf(spec, inputDim)` (see model-spec.ts for the order).
