@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeflError } from '../../common/errors/index.js';
 import { initFederation } from '../../common/identity/index.js';
+import { STATE_VERSION_FILE, writeStateVersion } from '../../common/state/state-version.js';
 import { SignedEnvelope } from '../../proto/gen/hefl/v1/envelope.js';
 import { SqliteJobStore } from '../storage/sqlite-job-store.js';
 import { backupCoordinator } from './backup-coordinator.js';
@@ -47,5 +48,23 @@ describe('backupCoordinator', () => {
     expect((error as Error).message).toContain('disagrees with its audit log');
     expect((error as Error).message).toContain('job job-1: the audit log has no job.submitted for it');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("copies the folder's state version record into the backup and lists it", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hefl-backup-version-'));
+    roots.push(root);
+    const dir = join(root, 'coordinator');
+    await initFederation(dir, { federationId: 'backup-test' });
+    new SqliteJobStore(join(dir, 'state.sqlite')).close();
+    writeFileSync(join(dir, 'audit.jsonl'), '');
+    await writeStateVersion(dir);
+    const out = join(root, 'backup');
+
+    const manifest = await backupCoordinator(dir, out);
+
+    expect(manifest.files.map((f) => f.path)).toContain(STATE_VERSION_FILE);
+    expect(readFileSync(join(out, STATE_VERSION_FILE), 'utf8')).toBe(
+      readFileSync(join(dir, STATE_VERSION_FILE), 'utf8'),
+    );
   });
 });

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { HeflError } from '../../common/errors/index.js';
 import { COORDINATOR_FILES } from '../../common/identity/index.js';
 import { readKeyPairFile } from '../../common/identity/key-files.js';
+import { STATE_VERSION_FILE } from '../../common/state/state-version.js';
 import { ManifestMemberDirectory } from '../members/manifest-member-directory.js';
 import { readAuditedJobs } from '../storage/audited-jobs.js';
 import { checkStoredJob } from '../storage/check-stored-job.js';
@@ -20,7 +21,13 @@ import {
 } from './backup-manifest.js';
 
 /** Files of a coordinator folder copied as they are, besides the state, the audit log and the blobs. */
-const IDENTITY_FILES = [...Object.values(COORDINATOR_FILES), 'audited-members.json', 'hefl.yaml'];
+const IDENTITY_FILES = [
+  ...Object.values(COORDINATOR_FILES),
+  'audited-members.json',
+  'hefl.yaml',
+  // The folder's state version: a restore by an older hefl refuses what it would misread.
+  STATE_VERSION_FILE,
+];
 const PRIVATE_KEY_FILES = [COORDINATOR_FILES.signingKey, COORDINATOR_FILES.caKey, COORDINATOR_FILES.tlsKey];
 const STATE = 'state.sqlite';
 const AUDIT = 'audit.jsonl';

@@ -47,6 +47,19 @@ describe('restoreCoordinator', () => {
     expect(readFileSync(join(root, 'new', 'audit.jsonl'), 'utf8')).toBe('entry\n');
   });
 
+  it('refuses a backup written by a newer hefl (its state version), naming both versions, and writes nothing', async () => {
+    const { root, from } = await backupOf({
+      'audit.jsonl': 'entry\n',
+      'hefl-state.json': '{"stateVersion":2}\n',
+    });
+    const error = await restoreCoordinator(from, join(root, 'new')).catch((e: unknown) => e);
+    expect(HeflError.is(error, 'invalid_config')).toBe(true);
+    expect((error as Error).message).toContain(
+      'written by hefl state version 2; this hefl understands up to 1',
+    );
+    expect(() => readdirSync(join(root, 'new'))).toThrow();
+  });
+
   it('refuses a backup with one flipped byte in a blob, naming the blob, and writes nothing', async () => {
     const { root, from } = await backupOf({ 'audit.jsonl': 'entry\n', [BLOB]: 'ciphertext bytes' });
     const bytes = readFileSync(join(from, BLOB));

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HeflError } from '../../common/errors/index.js';
+import { ensureStateVersion, STATE_VERSION_FILE } from '../../common/state/state-version.js';
 import {
   BACKUP_MANIFEST_FILE,
   type BackupManifest,
@@ -37,6 +38,8 @@ export async function restoreCoordinator(from: string, dir: string): Promise<Bac
         `backup ${from} is damaged: ${file.path} does not match its size and SHA-256 in ${BACKUP_MANIFEST_FILE}`,
       );
   }
+  // A backup taken by a newer hefl: refused before anything is written, as `coordinator start` would.
+  if (manifest.files.some((f) => f.path === STATE_VERSION_FILE)) await ensureStateVersion(from);
   if (existsSync(dir) && (await readdir(dir)).length > 0)
     throw new HeflError('already_exists', `${dir} exists and is not empty; restore into a new folder`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
