@@ -8,6 +8,7 @@ import { openMessage } from '../../common/protocol/signed-message.js';
 import { SigningContext } from '../../common/protocol/signing-context.js';
 import { RoundReport } from '../../proto/gen/hefl/v1/messages.js';
 import type { JobStatus } from '../../proto/gen/hefl/v1/services.js';
+import { readLatestSealedReport } from './read-latest-sealed-report.js';
 
 export interface RoundOutcome {
   readonly round: number;
@@ -116,28 +117,5 @@ export function readGlmReport(
   researcherSealingSecret: Uint8Array,
   isSite: (signingKey: Uint8Array) => boolean,
 ): GlmReport | null {
-  let latest: GlmReport | null = null;
-  for (const round of [...status.roundStatus].sort((a, b) => a.round - b.round)) {
-    if (round.round === 0) continue;
-    let agreed: string | undefined;
-    for (const envelope of round.reports) {
-      const { message } = openMessage(SigningContext.roundReport, RoundReport, envelope, isSite);
-      if (message.sealedMetrics.length === 0) continue;
-      const report = openGlmReport(
-        message.sealedMetricsNonce,
-        message.sealedMetrics,
-        researcherSealingSecret,
-      );
-      if (!report) return null;
-      const text = JSON.stringify(report);
-      if (agreed !== undefined && agreed !== text)
-        throw new HeflError(
-          'integrity',
-          `round ${round.round}: sites disagree on the GLM report (site key ${keyId(envelope.signerPublicKey)})`,
-        );
-      agreed = text;
-      latest = report;
-    }
-  }
-  return latest;
+  return readLatestSealedReport(status, researcherSealingSecret, isSite, openGlmReport, 'GLM report');
 }

@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { HeflError } from '../../common/errors/index.js';
+import { startModuleWorker } from '../../common/os/start-module-worker.js';
 import type { EvaluationSums } from './evaluation-sums.js';
 import type { BackendPreference, BackendSelection } from './select-backend.js';
 import type { EvaluateInput, Trainer, TrainInput, TrainResult } from './trainer.js';
@@ -125,28 +126,14 @@ export class WorkerTrainer implements Trainer {
   }
 }
 
-/**
- * The compiled worker sits next to this file in dist/. Running from TypeScript source
- * (vitest) there is no .js; the .ts worker is then loaded through tsx's `tsImport`, if tsx
- * is installed. (`execArgv: ['--import', 'tsx']` is not enough: on Node 20 the loader hooks
- * it registers do not apply to the worker's entry module.)
- */
+/** The training worker (`training-worker`, built or from source through tsx), sitting next to this file. */
 function startWorker(preference: BackendPreference): Worker {
   const workerData: TrainingWorkerData = { backend: preference };
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./training-worker.js', here), { workerData });
-  let tsxApi: string;
-  try {
-    tsxApi = import.meta.resolve('tsx/esm/api');
-  } catch (error) {
-    throw new HeflError(
-      'failed_precondition',
-      'WorkerTrainer cannot start its worker from TypeScript source without tsx; run it from the build ' +
-        '(npm run build, then dist/client-node/training/worker-trainer.js)',
-      { cause: error },
-    );
-  }
-  const entry = new URL('./training-worker.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}));`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return startModuleWorker(
+    import.meta.url,
+    'training-worker',
+    workerData,
+    'WorkerTrainer cannot start its worker from TypeScript source without tsx; run it from the build ' +
+      '(npm run build, then dist/client-node/training/worker-trainer.js)',
+  );
 }

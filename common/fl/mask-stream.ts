@@ -203,7 +203,8 @@ function wordsOf(block: Uint8Array): Uint32Array {
   return words;
 }
 
-function lengthPrefixed(text: string): Uint8Array {
+/** `text` as UTF-8 after its byte length (u32, big-endian): unambiguous key-derivation input. */
+export function lengthPrefixed(text: string): Uint8Array {
   const bytes = encoder.encode(text);
   const out = new Uint8Array(4 + bytes.length);
   new DataView(out.buffer).setUint32(0, bytes.length);

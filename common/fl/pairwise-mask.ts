@@ -1,7 +1,7 @@
 import { endianness } from 'node:os';
 import { sha256, x25519SharedSecret } from '../crypto/index.js';
 import { HeflError } from '../errors/index.js';
-import { addStreamsInto, type MaskContext, modT } from './mask-stream.js';
+import { addStreamsInto, lengthPrefixed, type MaskContext, modT } from './mask-stream.js';
 
 export type { MaskContext } from './mask-stream.js';
 
@@ -142,12 +142,4 @@ function checkModulus(t: bigint): number {
   if (t < 3n || t >= 2n ** 52n)
     throw new HeflError('invalid_argument', 'pairwise masks need a plain modulus between 3 and 2^52');
   return Number(t);
-}
-
-function lengthPrefixed(text: string): Uint8Array {
-  const bytes = encoder.encode(text);
-  const out = new Uint8Array(4 + bytes.length);
-  new DataView(out.buffer).setUint32(0, bytes.length);
-  out.set(bytes, 4);
-  return out;
 }
